@@ -1,0 +1,38 @@
+"""One adapter per framework, all with the same functions.
+
+Each adapter module (``numpy_adapter``, ``torch_adapter``, ``tensorflow_adapter``)
+defines:
+
+- ``NAME``: the framework's name on the command line;
+- ``version()``: the installed version, or ``None`` when it is not installed
+  (checked without importing the framework);
+- ``setup(dtype)``: prepare a run (float64 or float32, deterministic kernels,
+  fixed threads) and return the framework's dtype object;
+- ``from_numpy(array, dtype)`` and ``to_numpy(value)``: move arrays across.
+
+Adapters import their framework only inside these functions, so a run that
+uses only NumPy never imports torch or TensorFlow.
+"""
+
+from importlib import import_module
+from types import ModuleType
+
+NAMES = ("numpy", "torch", "tensorflow")
+DTYPES = ("float64", "float32")
+
+
+class FrameworkError(ValueError):
+    """A framework that is unknown or not installed."""
+
+
+def adapter(name: str) -> ModuleType:
+    if name not in NAMES:
+        raise FrameworkError(f"unknown framework '{name}' (known: {', '.join(NAMES)})")
+    return import_module(f"frameworks.{name}_adapter")
+
+
+def require(name: str) -> ModuleType:
+    module = adapter(name)
+    if module.version() is None:
+        raise FrameworkError(f"framework '{name}' is not installed")
+    return module

@@ -1,0 +1,31 @@
+"""NumPy: the reference every other framework is compared with."""
+
+from importlib import metadata
+
+NAME = "numpy"
+DISTRIBUTIONS = ("numpy",)
+
+
+def version() -> str | None:
+    try:
+        return metadata.version("numpy")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def setup(dtype: str):
+    import numpy as np
+
+    return np.dtype(dtype)
+
+
+def from_numpy(array, dtype):
+    import numpy as np
+
+    return np.array(array, dtype=dtype)
+
+
+def to_numpy(value):
+    import numpy as np
+
+    return np.asarray(value, dtype=np.float64)

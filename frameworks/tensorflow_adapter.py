@@ -1,0 +1,50 @@
+"""TensorFlow (with Keras 3) on the CPU."""
+
+import os
+from importlib import metadata
+
+NAME = "tensorflow"
+DISTRIBUTIONS = ("tensorflow-cpu", "tensorflow")
+
+
+def version() -> str | None:
+    for distribution in DISTRIBUTIONS:
+        try:
+            return metadata.version(distribution)
+        except metadata.PackageNotFoundError:
+            continue
+    return None
+
+
+def setup(dtype: str):
+    # These must be set before TensorFlow is first imported.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # oneDNN reorders float sums
+    import keras
+    import tensorflow as tf
+
+    tf.config.experimental.enable_op_determinism()
+    try:
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+    except RuntimeError:
+        pass  # already fixed by an earlier run in this process
+    # Keras keeps optimizer hyperparameters and layer weights in floatx: left at
+    # float32, SGD's learning rate 0.01 becomes 0.009999999776 in a float64 run.
+    keras.backend.set_floatx(dtype)
+    return getattr(tf, dtype)
+
+
+def from_numpy(array, dtype):
+    import tensorflow as tf
+
+    return tf.constant(array, dtype=dtype)
+
+
+def to_numpy(value):
+    import numpy as np
+    import tensorflow as tf
+
+    if isinstance(value, (tf.Tensor, tf.Variable)):
+        value = tf.cast(value, tf.float64).numpy()
+    return np.asarray(value, dtype=np.float64)

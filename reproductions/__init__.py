@@ -1,0 +1,1 @@
+"""Worked examples of textbooks, reproduced in NumPy, PyTorch and TensorFlow."""

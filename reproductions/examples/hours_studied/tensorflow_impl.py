@@ -1,0 +1,117 @@
+"""Hours studied in TensorFlow: ``keras.layers.Dense``, Keras MSE and MAE losses,
+``tf.GradientTape`` and ``keras.optimizers.SGD``.
+
+Layout: a Dense layer's kernel is (in, out), as the chapter's weights are; its
+bias is (out,) where the chapter's biases are (1, out). ``to_keras`` and
+``to_chapter`` are the only places that translate.
+"""
+
+import keras
+import tensorflow as tf
+
+
+def to_keras(dense, weights, biases):
+    dense.kernel.assign(weights)
+    dense.bias.assign(tf.reshape(biases, [-1]))
+
+
+def to_chapter(tensor, like):
+    """A kernel-shaped tensor is already (in, out); a bias goes back to (1, out)."""
+    return tensor if like == "weights" else tf.reshape(tensor, [1, -1])
+
+
+def new_model(ctx):
+    dense = keras.layers.Dense(1, dtype=ctx.dtype)
+    dense.build((None, 1))
+    to_keras(dense, ctx.tensor(ctx.init["weights"]), ctx.tensor(ctx.init["biases"]))
+    return dense
+
+
+def cost_of(dense, X, y):
+    return keras.losses.MeanSquaredError(dtype=X.dtype)(y, dense(X))
+
+
+def numerical_slope(variable, cost, EPS):
+    """Nudge up, nudge down, restore each time, as the chapter's code does."""
+    variable.assign_add(tf.fill(variable.shape, tf.constant(EPS, variable.dtype)))
+    x2 = tf.identity(variable)
+    cost2 = cost()
+    variable.assign_sub(tf.fill(variable.shape, tf.constant(EPS, variable.dtype)))
+    variable.assign_sub(tf.fill(variable.shape, tf.constant(EPS, variable.dtype)))
+    x1 = tf.identity(variable)
+    cost1 = cost()
+    variable.assign_add(tf.fill(variable.shape, tf.constant(EPS, variable.dtype)))
+    return tf.reshape((cost2 - cost1) / (x2 - x1), [])
+
+
+def nudge_against(variable, slope, EPS):
+    step = EPS if slope < 0 else -EPS
+    variable.assign_add(tf.fill(variable.shape, tf.constant(step, variable.dtype)))
+
+
+def numerical_derivative_section(ctx, X, y):
+    trace, EPS = ctx.trace, ctx.hyper["eps"]
+    trace.value("eps", tf.constant(EPS, ctx.dtype))
+
+    dense = new_model(ctx)
+    og_cost = cost_of(dense, X, y)
+    slope_w = numerical_slope(dense.kernel, lambda: cost_of(dense, X, y), EPS)
+    trace.value("slope_w", slope_w, scale=og_cost / (2 * EPS))  # costs cancel over 2 eps
+    nudge_against(dense.kernel, slope_w, EPS)
+    new_cost = trace.value("cost_after_w_nudge", cost_of(dense, X, y))
+    trace.value("change_after_w_nudge", new_cost - og_cost, scale=og_cost)
+    trace.value("decrease_after_w_nudge", og_cost - new_cost, scale=og_cost)
+
+    dense = new_model(ctx)
+    og_cost = cost_of(dense, X, y)
+    slope_w = numerical_slope(dense.kernel, lambda: cost_of(dense, X, y), EPS)
+    nudge_against(dense.kernel, slope_w, EPS)
+    slope_b = numerical_slope(dense.bias, lambda: cost_of(dense, X, y), EPS)
+    trace.value("slope_b", slope_b, scale=og_cost / (2 * EPS))  # costs cancel over 2 eps
+    nudge_against(dense.bias, slope_b, EPS)
+    new_cost = trace.value("cost_after_wb_nudge", cost_of(dense, X, y))
+    trace.value("change_after_wb_nudge", new_cost - og_cost, scale=og_cost)
+    trace.value("decrease_after_wb_nudge", og_cost - new_cost, scale=og_cost)
+
+    dense = new_model(ctx)
+    dense.kernel.assign_add(tf.ones_like(dense.kernel))
+    trace.value("decrease_for_w_plus_1", og_cost - cost_of(dense, X, y))
+    dense.bias.assign_add(tf.ones_like(dense.bias))
+    trace.value("decrease_for_wb_plus_1", og_cost - cost_of(dense, X, y))
+
+
+def mae_backward_section(ctx, X, y):
+    trace = ctx.trace
+    dense = new_model(ctx)
+    with tf.GradientTape(persistent=True) as tape:
+        outputs = dense(X)
+        mae = keras.losses.MeanAbsoluteError(dtype=X.dtype)(y, outputs)
+    trace.value("mae_cost", mae)
+    trace.value("mae_dinputs", tape.gradient(mae, outputs))
+    slope_w, slope_b = tape.gradient(mae, [dense.kernel, dense.bias])
+    trace.value("mae_slope_w", to_chapter(slope_w, "weights"))
+    trace.value("mae_slope_b", to_chapter(slope_b, "biases"))
+
+
+def reproduce(ctx):
+    X, y = ctx.data("X"), ctx.data("y")
+    trace = ctx.trace
+
+    trace.step(0)
+    numerical_derivative_section(ctx, X, y)
+    mae_backward_section(ctx, X, y)
+
+    dense = new_model(ctx)
+    mse = keras.losses.MeanSquaredError(dtype=ctx.dtype)
+    optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper["learning_rate"])
+    for step in range(ctx.steps):
+        trace.step(step)
+        with tf.GradientTape() as tape:
+            cost = mse(y, dense(X))
+        dweights, dbiases = tape.gradient(cost, [dense.kernel, dense.bias])
+        trace.cost(cost)
+        trace.grad("weights", to_chapter(dweights, "weights"))
+        trace.grad("biases", to_chapter(dbiases, "biases"))
+        optimizer.apply_gradients([(dweights, dense.kernel), (dbiases, dense.bias)])
+        trace.param("weights", to_chapter(dense.kernel, "weights"))
+        trace.param("biases", to_chapter(dense.bias, "biases"))

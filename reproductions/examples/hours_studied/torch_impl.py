@@ -1,0 +1,119 @@
+"""Hours studied in PyTorch: ``nn.Linear``, ``nn.MSELoss``, ``nn.L1Loss``, autograd
+and ``torch.optim.SGD``.
+
+Layout: ``nn.Linear`` keeps its weight as (out, in) and its bias as (out,); the
+chapter keeps weights as (in, out) and biases as (1, out). ``to_torch`` and
+``to_chapter`` are the only places that translate.
+"""
+
+import torch
+
+
+def to_torch(linear, weights, biases):
+    with torch.no_grad():
+        linear.weight.copy_(weights.T)
+        linear.bias.copy_(biases.reshape(-1))
+
+
+def to_chapter(tensor, like):
+    """A weight-shaped tensor back to (in, out); a bias-shaped one back to (1, out)."""
+    return tensor.T if like == "weights" else tensor.reshape(1, -1)
+
+
+def new_model(ctx):
+    linear = torch.nn.Linear(1, 1, dtype=ctx.dtype)
+    to_torch(linear, ctx.tensor(ctx.init["weights"]), ctx.tensor(ctx.init["biases"]))
+    return linear
+
+
+@torch.no_grad()
+def cost_of(linear, X, y):
+    return torch.nn.MSELoss()(linear(X), y)
+
+
+@torch.no_grad()
+def numerical_slope(parameter, cost, EPS):
+    """Nudge up, nudge down, restore each time, as the chapter's code does."""
+    parameter += EPS
+    x2 = parameter.clone()
+    cost2 = cost()
+    parameter -= EPS
+    parameter -= EPS
+    x1 = parameter.clone()
+    cost1 = cost()
+    parameter += EPS
+    return ((cost2 - cost1) / (x2 - x1)).reshape(())
+
+
+@torch.no_grad()
+def nudge_against(parameter, slope, EPS):
+    parameter += EPS if slope < 0 else -EPS
+
+
+def numerical_derivative_section(ctx, X, y):
+    trace, EPS = ctx.trace, ctx.hyper["eps"]
+    trace.value("eps", torch.tensor(EPS, dtype=ctx.dtype))
+
+    linear = new_model(ctx)
+    og_cost = cost_of(linear, X, y)
+    slope_w = numerical_slope(linear.weight, lambda: cost_of(linear, X, y), EPS)
+    trace.value("slope_w", slope_w, scale=og_cost / (2 * EPS))  # costs cancel over 2 eps
+    nudge_against(linear.weight, slope_w, EPS)
+    new_cost = trace.value("cost_after_w_nudge", cost_of(linear, X, y))
+    trace.value("change_after_w_nudge", new_cost - og_cost, scale=og_cost)
+    trace.value("decrease_after_w_nudge", og_cost - new_cost, scale=og_cost)
+
+    linear = new_model(ctx)
+    og_cost = cost_of(linear, X, y)
+    slope_w = numerical_slope(linear.weight, lambda: cost_of(linear, X, y), EPS)
+    nudge_against(linear.weight, slope_w, EPS)
+    slope_b = numerical_slope(linear.bias, lambda: cost_of(linear, X, y), EPS)
+    trace.value("slope_b", slope_b, scale=og_cost / (2 * EPS))  # costs cancel over 2 eps
+    nudge_against(linear.bias, slope_b, EPS)
+    new_cost = trace.value("cost_after_wb_nudge", cost_of(linear, X, y))
+    trace.value("change_after_wb_nudge", new_cost - og_cost, scale=og_cost)
+    trace.value("decrease_after_wb_nudge", og_cost - new_cost, scale=og_cost)
+
+    linear = new_model(ctx)
+    with torch.no_grad():
+        linear.weight += 1.0
+        trace.value("decrease_for_w_plus_1", og_cost - cost_of(linear, X, y))
+        linear.bias += 1.0
+        trace.value("decrease_for_wb_plus_1", og_cost - cost_of(linear, X, y))
+
+
+def mae_backward_section(ctx, X, y):
+    trace = ctx.trace
+    linear = new_model(ctx)
+    outputs = linear(X)
+    outputs.retain_grad()
+    mae = torch.nn.L1Loss()(outputs, y)
+    mae.backward()
+    trace.value("mae_cost", mae)
+    trace.value("mae_dinputs", outputs.grad)
+    trace.value("mae_slope_w", to_chapter(linear.weight.grad, "weights"))
+    trace.value("mae_slope_b", to_chapter(linear.bias.grad, "biases"))
+
+
+def reproduce(ctx):
+    X, y = ctx.data("X"), ctx.data("y")
+    trace = ctx.trace
+
+    trace.step(0)
+    numerical_derivative_section(ctx, X, y)
+    mae_backward_section(ctx, X, y)
+
+    linear = new_model(ctx)
+    mse = torch.nn.MSELoss()
+    optimizer = torch.optim.SGD(linear.parameters(), lr=ctx.hyper["learning_rate"])
+    for step in range(ctx.steps):
+        trace.step(step)
+        optimizer.zero_grad()
+        cost = mse(linear(X), y)
+        cost.backward()
+        trace.cost(cost)
+        trace.grad("weights", to_chapter(linear.weight.grad, "weights"))
+        trace.grad("biases", to_chapter(linear.bias.grad, "biases"))
+        optimizer.step()
+        trace.param("weights", to_chapter(linear.weight, "weights"))
+        trace.param("biases", to_chapter(linear.bias, "biases"))

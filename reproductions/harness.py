@@ -1,0 +1,116 @@
+"""Run an example on each framework, compare them step by step, judge the claims.
+
+Nothing here knows any example: an example is a folder with ``example.toml`` and
+one file per framework, ``numpy_impl.py``, ``torch_impl.py`` and
+``tensorflow_impl.py``, each defining ``reproduce(ctx)``.
+"""
+
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import frameworks
+
+from . import claims as claims_
+from .parity import Parity, compare
+from .spec import Example
+from .trace import Trace
+
+
+@dataclass
+class Context:
+    """What an implementation gets: the example, its start values and a trace."""
+
+    example: Example
+    framework: str
+    dtype: Any  # the framework's own dtype object
+    steps: int
+    init: dict[str, np.ndarray]  # NumPy arrays in the source's layout
+    trace: Trace
+    tensor: Callable[[Any], Any]  # NumPy array -> the framework's array, in dtype
+
+    @property
+    def hyper(self) -> dict:
+        return self.example.hyper
+
+    def data(self, name: str):
+        return self.tensor(self.example.array(name))
+
+
+@dataclass
+class ExampleResult:
+    example: Example
+    dtype: str
+    steps: int
+    frameworks: list[str]
+    traces: dict[str, pd.DataFrame]
+    parities: list[Parity]
+    claims: list[claims_.ClaimResult]
+    replay: pd.DataFrame | None = None
+    versions: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def parity_passed(self) -> bool:
+        return all(p.passed for p in self.parities)
+
+    @property
+    def claims_passed(self) -> bool:
+        return all(c.passed for c in self.claims)
+
+    @property
+    def passed(self) -> bool:
+        return self.parity_passed and self.claims_passed
+
+
+def implementation(example: Example, framework: str):
+    path = example.folder / f"{framework}_impl.py"
+    spec = importlib.util.spec_from_file_location(f"{example.id}_{framework}_impl", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_framework(example: Example, framework: str, dtype: str, steps: int,
+                  rounding=None, on_step=None) -> pd.DataFrame:
+    """One run of one implementation; returns its trace table."""
+    adapter = frameworks.require(framework)
+    framework_dtype = adapter.setup(dtype)
+    trace = Trace(to_numpy=adapter.to_numpy, rounding=rounding, on_step=on_step)
+    ctx = Context(
+        example=example,
+        framework=framework,
+        dtype=framework_dtype,
+        steps=steps,
+        init=example.initial_parameters(),
+        trace=trace,
+        tensor=lambda array: adapter.from_numpy(array, framework_dtype),
+    )
+    implementation(example, framework).reproduce(ctx)
+    return trace.table()
+
+
+def run_example(example: Example, framework_names: list[str], dtype: str = "float64",
+                steps: int | None = None, progress=None) -> ExampleResult:
+    """Run, compare with NumPy at every step, and judge the claims in float64."""
+    steps = example.steps if steps is None else steps
+    names = ["numpy"] + [name for name in framework_names if name != "numpy"]
+    traces = {}
+    for name in names:
+        on_step = progress(example.id, name, steps) if progress else None
+        traces[name] = run_framework(example, name, dtype, steps, on_step=on_step)
+    parities = [compare(traces["numpy"], traces[name], name, dtype) for name in names[1:]]
+
+    exact = traces["numpy"] if dtype == "float64" else run_framework(example, "numpy", "float64", steps)
+    replay = None
+    if example.claims:
+        replay = run_framework(example, "numpy", "float64", steps,
+                               rounding=claims_.printed_precision(example))
+    init = example.initial_parameters()
+    verdicts = claims_.judge(example, claims_.Values(exact, init),
+                             claims_.Values(replay, init) if replay is not None else None)
+    versions = {name: frameworks.adapter(name).version() for name in names}
+    return ExampleResult(example, dtype, steps, names, traces, parities, verdicts, replay, versions)

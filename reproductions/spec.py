@@ -1,0 +1,149 @@
+"""An example's definition: the data of its ``example.toml``, validated.
+
+The definition is data, not code: the source it comes from, its data and initial
+parameters in the source's own layout and names, hyperparameters, the number of
+steps, the numbers the source prints (claims) and the explanations of the
+printed numbers that disagree (errata).
+"""
+
+import tomllib
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+EXAMPLES_DIR = Path(__file__).parent / "examples"
+SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(Strict):
+    seed: str = Field(description="file name in shared/seeds/")
+    section: str = Field(description="section, figure or code block")
+
+
+class InitialParameter(Strict):
+    """A literal array, or a draw of ``scale * np.random.randn(*randn)``."""
+
+    name: str
+    value: float | list | None = None
+    randn: list[int] | None = None
+    scale: float = 1.0
+
+    @model_validator(mode="after")
+    def one_of_value_or_draw(self):
+        if (self.value is None) == (self.randn is None):
+            raise ValueError(f"parameter '{self.name}' needs exactly one of value or randn")
+        return self
+
+
+class Initialisation(Strict):
+    seed: int | None = Field(None, description="np.random.seed before the draws, in order")
+    params: list[InitialParameter] = []
+
+
+class Claim(Strict):
+    """A number the source prints, kept as the exact string it prints."""
+
+    where: str = Field(description="figure, section or code output that prints it")
+    quantity: str = Field(description="trace quantity, or init.<name> for a start value")
+    step: int = 0
+    index: list[int] = Field([], description="element, in the source's layout")
+    printed: str
+    significant_digits: int | None = Field(
+        None, description="for prose like 'about 610': digits meant, when trailing zeros are not"
+    )
+    within: float | None = Field(
+        None, description="an absolute tolerance the source states, for targets it names"
+    )
+    erratum: str | None = Field(None, description="key of the erratum that explains it")
+
+    @field_validator("printed")
+    @classmethod
+    def is_a_number(cls, printed: str) -> str:
+        try:
+            Decimal(printed)
+        except InvalidOperation:
+            raise ValueError(f"printed value '{printed}' is not a number") from None
+        return printed
+
+
+class Erratum(Strict):
+    """Why a printed number differs; ``errata.py`` recomputes it from the cause."""
+
+    explanation: str
+
+
+class Example(Strict):
+    id: str
+    title: str
+    source: Source
+    summary: str = ""
+    notes: list[str] = Field([], description="findings worth a reader's attention")
+    steps: int = Field(ge=0, description="training steps of the default run")
+    hyper: dict[str, float | int | str | bool] = {}
+    data: dict[str, float | list] = {}
+    init: Initialisation = Initialisation()
+    claims: list[Claim] = []
+    errata: dict[str, Erratum] = {}
+    folder: Path
+
+    @model_validator(mode="after")
+    def errata_are_used_and_known(self):
+        used = {claim.erratum for claim in self.claims if claim.erratum}
+        unknown = used - set(self.errata)
+        if unknown:
+            raise ValueError(f"claims name unknown errata: {sorted(unknown)}")
+        unused = set(self.errata) - used
+        if unused:
+            raise ValueError(f"errata no claim uses: {sorted(unused)}")
+        return self
+
+    def array(self, name: str) -> np.ndarray:
+        """A data entry as a float64 array."""
+        return np.array(self.data[name], dtype=np.float64)
+
+    def initial_parameters(self) -> dict[str, np.ndarray]:
+        """The start values, drawn as the source draws them when it draws them."""
+        if self.init.seed is not None:
+            np.random.seed(self.init.seed)
+        params = {}
+        for param in self.init.params:
+            if param.randn is not None:
+                params[param.name] = param.scale * np.random.randn(*param.randn)
+            else:
+                params[param.name] = np.array(param.value, dtype=np.float64)
+        return params
+
+
+class DefinitionError(ValueError):
+    """An example folder whose definition cannot be read."""
+
+
+def load(folder: Path) -> Example:
+    path = folder / "example.toml"
+    try:
+        raw = tomllib.loads(path.read_text())
+        return Example(**raw, folder=folder)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise DefinitionError(f"{path}: {error}") from None
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise DefinitionError(f"{path}: {where}: {first['msg']}") from None
+
+
+def catalogue(examples_dir: Path = EXAMPLES_DIR) -> dict[str, Example]:
+    """Every example folder, by id."""
+    examples = {}
+    for folder in sorted(examples_dir.iterdir()):
+        if (folder / "example.toml").is_file():
+            example = load(folder)
+            if example.id != folder.name:
+                raise DefinitionError(f"{folder}: id '{example.id}' differs from its folder name")
+            examples[example.id] = example
+    return examples
