@@ -16,6 +16,7 @@ import pandas as pd
 import frameworks
 
 from . import claims as claims_
+from .numerical import numerical_column
 from .parity import Parity, compare
 from .spec import Example
 from .trace import Trace
@@ -51,6 +52,7 @@ class ExampleResult:
     parities: list[Parity]
     claims: list[claims_.ClaimResult]
     replay: pd.DataFrame | None = None
+    numerical: pd.DataFrame | None = None
     versions: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -93,8 +95,16 @@ def run_framework(example: Example, framework: str, dtype: str, steps: int,
     return trace.table()
 
 
+def numerical_steps(steps: int, chosen: list[int] | None) -> list[int]:
+    """Steps for the numerical-gradient column: the first and the last by default."""
+    if chosen is not None:
+        return sorted({s for s in chosen if 0 <= s < max(steps, 1)})
+    return sorted({0, max(steps - 1, 0)})
+
+
 def run_example(example: Example, framework_names: list[str], dtype: str = "float64",
-                steps: int | None = None, progress=None) -> ExampleResult:
+                steps: int | None = None, progress=None,
+                gradient_steps: list[int] | None = None) -> ExampleResult:
     """Run, compare with NumPy at every step, and judge the claims in float64."""
     steps = example.steps if steps is None else steps
     names = ["numpy"] + [name for name in framework_names if name != "numpy"]
@@ -112,5 +122,11 @@ def run_example(example: Example, framework_names: list[str], dtype: str = "floa
     init = example.initial_parameters()
     verdicts = claims_.judge(example, claims_.Values(exact, init),
                              claims_.Values(replay, init) if replay is not None else None)
+    numerical = None
+    cost_at = getattr(implementation(example, "numpy"), "cost_at", None)
+    if cost_at is not None:
+        numerical = numerical_column(cost_at, example, exact, init,
+                                     numerical_steps(steps, gradient_steps))
     versions = {name: frameworks.adapter(name).version() for name in names}
-    return ExampleResult(example, dtype, steps, names, traces, parities, verdicts, replay, versions)
+    return ExampleResult(example, dtype, steps, names, traces, parities, verdicts, replay,
+                         numerical, versions)

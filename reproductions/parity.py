@@ -44,7 +44,7 @@ class Tolerance:
     atol: float
 
     def __str__(self) -> str:
-        return f"|diff| <= {self.rtol:g}*|ref| + {self.atol:g}"
+        return f"|diff| <= {self.rtol:g} * max(|numpy|, scale) + {self.atol:g}"
 
 
 POLICY = {
@@ -73,7 +73,9 @@ class Divergence:
 class Parity:
     framework: str
     tolerance: Tolerance
-    table: pd.DataFrame  # per quantity: kind, elements, max_abs, max_rel, max_rel_scale, passed
+    # per quantity: kind, elements, max_abs, max_rel, max_rel_scale, used (the largest
+    # diff / bound: at most 1 passes), passed
+    table: pd.DataFrame
     first_divergence: Divergence | None
     missing: list[str]  # "step N quantity" recorded by one side only
 
@@ -88,6 +90,11 @@ class Parity:
     @property
     def max_rel_scale(self) -> float:
         return float(self.table["max_rel_scale"].max()) if len(self.table) else 0.0
+
+    @property
+    def used(self) -> float:
+        """The largest fraction of the tolerance any element used (at most 1 passes)."""
+        return float(self.table["used"].max()) if len(self.table) else 0.0
 
     @property
     def max_abs(self) -> float:
@@ -116,12 +123,13 @@ def compare(reference: pd.DataFrame, other: pd.DataFrame, framework: str, dtype:
         rel = np.where(diff == 0, 0.0, diff / np.abs(ref))
         size = np.fmax(np.abs(ref), both["scale"].to_numpy())
         rel_scale = np.where(diff == 0, 0.0, diff / size)
-    ok = diff <= tolerance.rtol * size + tolerance.atol
-    both = both.assign(diff=diff, rel=rel, rel_scale=rel_scale, ok=ok)
+    bound = tolerance.rtol * size + tolerance.atol
+    ok = diff <= bound
+    both = both.assign(diff=diff, rel=rel, rel_scale=rel_scale, used=diff / bound, ok=ok)
     table = (
         both.groupby("quantity", sort=False)
         .agg(kind=("kind", "first"), elements=("value_ref", "size"), max_abs=("diff", "max"),
-             max_rel=("rel", "max"), max_rel_scale=("rel_scale", "max"), passed=("ok", "all"))
+             max_rel=("rel", "max"), max_rel_scale=("rel_scale", "max"), used=("used", "max"), passed=("ok", "all"))
         .reset_index()
     )
     failures = both[~both["ok"]]

@@ -1,0 +1,195 @@
+"""The ``repro`` command: list the examples, run them, check them.
+
+Exit status: 0 when every comparison agrees and every claim is confirmed or
+explained, 1 on any parity or claim failure, 2 on bad input.
+"""
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+import frameworks
+
+from . import harness, report, spec
+from .claims import FAILED
+
+DEFAULT_OUT = Path("results")
+console = Console(width=min(Console().width if Console().is_terminal else 100, 100), highlight=False)
+errors = Console(stderr=True, width=100, highlight=False)
+
+
+class UsageError(Exception):
+    """Bad input: reported in one line, exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(message)
+
+
+def framework_list(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise UsageError("--frameworks needs at least one framework")
+    for name in names:
+        try:
+            frameworks.require(name)
+        except frameworks.FrameworkError as error:
+            raise UsageError(str(error)) from None
+    return names
+
+
+def step_count(text: str) -> int:
+    try:
+        steps = int(text)
+    except ValueError:
+        steps = -1
+    if steps < 0:
+        raise UsageError(f"--steps must be a whole number of 0 or more, not '{text}'")
+    return steps
+
+
+def step_list(text: str) -> list[int]:
+    try:
+        return [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise UsageError(f"--gradient-steps takes step numbers separated by commas, not '{text}'") from None
+
+
+def writable(folder: Path) -> Path:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise UsageError(f"cannot write to output directory '{folder}': {error.strerror}") from None
+    return folder
+
+
+def selected(catalogue: dict, ids: list[str]) -> list:
+    for example_id in ids:
+        if example_id not in catalogue:
+            raise UsageError(f"unknown example '{example_id}' (see 'repro list')")
+    return [catalogue[i] for i in ids] if ids else list(catalogue.values())
+
+
+def command_list(args, catalogue) -> int:
+    table = Table(title="Examples", show_lines=False)
+    for column in ("id", "source", "frameworks", "steps", "claims"):
+        table.add_column(column, overflow="fold")
+    for example in catalogue.values():
+        present = [n for n in frameworks.NAMES if (example.folder / f"{n}_impl.py").is_file()]
+        table.add_row(example.id, f"{example.source.seed}\n{example.source.section}",
+                      ", ".join(present), str(example.steps), str(len(example.claims)))
+    console.print(table)
+    return 0
+
+
+def progress_bars():
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=errors, transient=True)
+
+
+def show(result: harness.ExampleResult, folder: Path) -> None:
+    status = "[green]passed[/]" if result.passed else "[red]FAILED[/]"
+    console.print(f"[bold]{result.example.id}[/] {status}  ({result.dtype}, {result.steps} steps)"
+                  f"  -> {folder}")
+    if result.parities:
+        table = Table(box=None, padding=(0, 2))
+        for column in ("vs numpy", "max abs diff", "max rel diff", "max rel/scale",
+                       "tolerance used", "parity"):
+            table.add_column(column)
+        for p in result.parities:
+            table.add_row(p.framework, f"{p.max_abs:.2e}", f"{p.max_rel:.2e}", f"{p.max_rel_scale:.2e}",
+                          f"{p.used:.0%}", "agrees" if p.passed else "[red]DIVERGES[/]")
+        console.print(table)
+        console.print(f"  policy: {result.parities[0].tolerance}")
+    for p in result.parities:
+        if p.first_divergence:
+            console.print(f"  [red]first divergence[/] {result.example.id} {p.framework}: "
+                          f"{p.first_divergence.describe(p.framework)}")
+        for line in p.missing[:5]:
+            console.print(f"  [red]recorded by one side only[/] {result.example.id}: {line}")
+    counts = ", ".join(f"{n} {v}" for v, n in report.claim_counts(result).items())
+    console.print(f"  claims: {counts or 'none printed by the source'}")
+    for c in result.claims:
+        if c.verdict == FAILED:
+            console.print(f"  [red]claim failed[/] {c.claim.quantity} step {c.claim.step} "
+                          f"{c.claim.index} printed {c.claim.printed}, exact {c.exact!r}: {c.explanation}")
+
+
+def command_run(args, catalogue) -> int:
+    examples = selected(catalogue, args.examples)
+    names = framework_list(args.frameworks)
+    out = writable(Path(args.out))
+    failed = []
+    with progress_bars() as bars:
+        def progress(example_id, framework, steps):
+            task = bars.add_task(f"{example_id} {framework}", total=max(steps, 1))
+            return lambda step: bars.update(task, completed=step + 1)
+
+        for example in examples:
+            try:
+                result = harness.run_example(example, names, args.dtype, args.steps, progress,
+                                             args.gradient_steps)
+            except Exception as error:  # an implementation's own bug, not bad input
+                if os.environ.get("REPRO_DEBUG"):
+                    raise
+                console.print(f"[red]{example.id}: {type(error).__name__}: {error}[/]")
+                failed.append(example.id)
+                continue
+            folder = report.write(result, out)
+            show(result, folder)
+            if not result.passed:
+                failed.append(example.id)
+    report.write_index(out)
+    if failed:
+        console.print(f"[red]{len(failed)} of {len(examples)} examples failed:[/] {', '.join(failed)}")
+        return 1
+    console.print(f"[green]all {len(examples)} examples passed[/]")
+    return 0
+
+
+def parser() -> Parser:
+    top = Parser(prog="repro", description="Textbook neural-network examples, reproduced in "
+                 "NumPy, PyTorch and TensorFlow and checked against each other and the source.")
+    commands = top.add_subparsers(dest="command", required=True, parser_class=Parser)
+    commands.add_parser("list", help="the examples: id, source, frameworks, steps, claims")
+    for name, help_text in (("run", "run examples and write results"),
+                            ("check", "run every example (or those named) as CI does")):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument("examples", nargs="+" if name == "run" else "*", metavar="EXAMPLE")
+        command.add_argument("--frameworks", default=",".join(frameworks.NAMES),
+                             help="comma-separated (default: numpy,torch,tensorflow)")
+        command.add_argument("--dtype", default="float64", choices=frameworks.DTYPES)
+        command.add_argument("--steps", type=str, default=None, help="override the example's steps")
+        command.add_argument("--out", default=str(DEFAULT_OUT), help="results folder (default: results)")
+        command.add_argument("--gradient-steps", default=None,
+                             help="steps for the numerical-gradient column (default: first and last)")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = parser().parse_args(argv)
+        if args.command != "list":
+            args.steps = None if args.steps is None else step_count(args.steps)
+            args.gradient_steps = None if args.gradient_steps is None else step_list(args.gradient_steps)
+        catalogue = spec.catalogue()
+        return command_list(args, catalogue) if args.command == "list" else command_run(args, catalogue)
+    except (UsageError, spec.DefinitionError) as error:
+        print(f"repro: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("repro: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

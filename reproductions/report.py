@@ -1,0 +1,276 @@
+"""Results a person can read: per example a trace (CSV), a JSON summary with
+provenance, a Markdown report and a cost plot; and an index of all examples.
+
+Every file is written to a temporary name beside it and renamed into place, so
+an interrupted run never leaves a half-written file.
+"""
+
+import datetime
+import gzip
+import io
+import json
+import os
+import platform
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .claims import CONFIRMED, ERRATUM, FAILED, NOT_REACHED, ROUNDED
+from .harness import ExampleResult
+from .parity import POLICY
+
+VERDICTS = (CONFIRMED, ROUNDED, ERRATUM, NOT_REACHED, FAILED)
+REPO = Path(__file__).resolve().parents[1]
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def git_commit() -> str:
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True,
+                                text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "reproductions", "frameworks"],
+                               cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
+        return commit + ("+uncommitted changes" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def provenance(result: ExampleResult) -> dict:
+    return {
+        "frameworks": result.versions,
+        "dtype": result.dtype,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "git_commit": git_commit(),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "seeds": {"init": result.example.init.seed},
+        "steps": result.steps,
+    }
+
+
+def wide_trace(result: ExampleResult) -> pd.DataFrame:
+    keys = ["step", "kind", "quantity", "index"]
+    wide = result.traces["numpy"][keys + ["value"]].rename(columns={"value": "numpy"})
+    for name in result.frameworks[1:]:
+        other = result.traces[name][keys + ["value"]].rename(columns={"value": name})
+        wide = wide.merge(other, on=keys, how="outer", sort=False)
+    if result.replay is not None:
+        replay = result.replay[keys + ["value"]].rename(columns={"value": "rounded_replay"})
+        wide = wide.merge(replay, on=keys, how="left", sort=False)
+    if result.numerical is not None and not result.numerical.empty:
+        wide = wide.merge(result.numerical, on=["step", "quantity", "index"], how="left", sort=False)
+    return wide
+
+
+def summary(result: ExampleResult) -> dict:
+    example = result.example
+    return {
+        "id": example.id,
+        "title": example.title,
+        "source": {"seed": example.source.seed, "section": example.source.section},
+        "passed": result.passed,
+        "provenance": provenance(result),
+        "tolerance": {dtype: {"rtol": t.rtol, "atol": t.atol} for dtype, t in POLICY.items()
+                      if dtype == result.dtype},
+        "parity": [
+            {
+                "framework": p.framework,
+                "passed": p.passed,
+                "max_abs_diff": p.max_abs,
+                "max_rel_diff": p.max_rel,
+                "max_rel_diff_to_scale": p.max_rel_scale,
+                "tolerance_used": p.used,
+                "first_divergence": None if p.first_divergence is None else vars(p.first_divergence),
+                "one_sided": p.missing,
+                "quantities": json.loads(p.table.to_json(orient="records")),
+            }
+            for p in result.parities
+        ],
+        "claims": [
+            {
+                "where": c.claim.where, "quantity": c.claim.quantity, "step": c.claim.step,
+                "index": c.claim.index, "printed": c.claim.printed, "exact": c.exact,
+                "replayed": c.replayed, "demonstrated": c.demonstrated,
+                "verdict": c.verdict, "explanation": c.explanation,
+            }
+            for c in result.claims
+        ],
+        "claim_counts": claim_counts(result),
+    }
+
+
+def claim_counts(result: ExampleResult) -> dict[str, int]:
+    return {v: n for v in VERDICTS if (n := sum(c.verdict == v for c in result.claims))}
+
+
+def fmt(value) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return f"{value:.12g}" if isinstance(value, float) else str(value)
+
+
+def md_table(frame: pd.DataFrame) -> str:
+    header = "| " + " | ".join(frame.columns) + " |"
+    rule = "| " + " | ".join("---" for _ in frame.columns) + " |"
+    rows = ["| " + " | ".join(fmt(v).replace("|", "\\|") for v in row) + " |"
+            for row in frame.itertuples(index=False)]
+    return "\n".join([header, rule, *rows])
+
+
+def parity_section(result: ExampleResult) -> list[str]:
+    if not result.parities:
+        return ["Only NumPy ran: nothing to compare."]
+    lines = [f"Policy ({result.dtype}): {POLICY[result.dtype]} (see `reproductions/parity.py`). "
+             "`rel` is the largest difference relative to the NumPy value, `rel/scale` relative "
+             "to the size of the operands where a value is computed by cancellation; `used` is the "
+             "largest share of the tolerance any element took (at most 100% passes).", ""]
+    for p in result.parities:
+        verdict = "agrees" if p.passed else "DIVERGES"
+        lines.append(f"**{p.framework}** {verdict}: max abs {p.max_abs:.3g}, max rel {p.max_rel:.3g},"
+                     f" max rel/scale {p.max_rel_scale:.3g}, tolerance used {p.used:.0%}.")
+        if p.first_divergence:
+            lines.append(f"First divergence: {p.first_divergence.describe(p.framework)}.")
+        if p.missing:
+            lines.append("Recorded by one side only: " + "; ".join(p.missing[:10]) + ".")
+        lines.append("")
+    frame = pd.concat([p.table.assign(framework=p.framework) for p in result.parities])
+    frame = frame.assign(
+        order=frame.groupby("framework").cumcount(),
+        used=frame["used"].map("{:.0%}".format),
+        ok=frame["passed"].map({True: "yes", False: "NO"}),
+    ).sort_values(["order", "framework"], kind="stable")
+    frame = frame[["quantity", "kind", "elements", "framework", "max_abs", "max_rel",
+                   "max_rel_scale", "used", "ok"]]
+    lines.append(md_table(frame))
+    return lines
+
+
+def claims_section(result: ExampleResult) -> list[str]:
+    if not result.claims:
+        return ["The source prints no number for this example."]
+    counts = ", ".join(f"{n} {v}" for v, n in claim_counts(result).items())
+    frame = pd.DataFrame([
+        {"where": c.claim.where, "quantity": c.claim.quantity, "step": c.claim.step,
+         "index": ",".join(map(str, c.claim.index)), "printed": c.claim.printed,
+         "exact": c.exact, "replayed": c.replayed, "demonstrated": c.demonstrated,
+         "verdict": c.verdict, "explanation": c.explanation}
+        for c in result.claims
+    ])
+    return [f"{len(result.claims)} claims: {counts}. `exact` is the float64 NumPy value; "
+            "`replayed` the rounded replay's; `demonstrated` the erratum's recomputation.", "",
+            md_table(frame)]
+
+
+def findings_section(result: ExampleResult) -> list[str]:
+    wide = wide_trace(result)
+    findings = wide[wide["kind"] == "finding"]
+    if findings.empty:
+        return []
+    columns = ["step", "quantity", "index", *result.frameworks]
+    return ["## Findings", "", "Values where the frameworks or the source's own formulas "
+            "legitimately differ (kinks). Reported, not compared.", "",
+            md_table(findings[columns]), ""]
+
+
+def numerical_section(result: ExampleResult) -> list[str]:
+    if result.numerical is None or result.numerical.empty:
+        return []
+    wide = wide_trace(result)
+    rows = wide[wide["numerical"].notna()]
+    columns = ["step", "quantity", "index", *result.frameworks, "numerical"]
+    return ["## Gradients beside the numerical estimate", "",
+            "Central differences in float64 (`reproductions/numerical.py`) at the start of each "
+            "step shown.", "", md_table(rows[columns]), ""]
+
+
+def markdown(result: ExampleResult) -> str:
+    example, prov = result.example, provenance(result)
+    status = "PASSED" if result.passed else "FAILED"
+    versions = ", ".join(f"{k} {v}" for k, v in prov["frameworks"].items())
+    lines = [
+        f"# {example.id}: {example.title}", "",
+        f"Source: `{example.source.seed}`, {example.source.section}.", "",
+        example.summary.strip(), "",
+        f"**{status}**: parity {'holds' if result.parity_passed else 'FAILS'}, "
+        f"claims {'all accounted for' if result.claims_passed else 'FAIL'}.", "",
+        f"Provenance: {versions}; dtype {prov['dtype']}; {result.steps} steps; init seed "
+        f"{prov['seeds']['init']}; Python {prov['python']} on {prov['platform']}; "
+        f"commit {prov['git_commit']}; {prov['date']}.", "",
+    ]
+    if example.notes:
+        lines += ["## Notes", "", *[f"- {note}" for note in example.notes], ""]
+    lines += ["## Parity at every step", "", *parity_section(result), ""]
+    lines += ["## Claims", "", *claims_section(result), ""]
+    lines += findings_section(result) + numerical_section(result)
+    lines += ["## Code", "", "The three implementations side by side: "
+              f"[NumPy](../../reproductions/examples/{example.id}/numpy_impl.py), "
+              f"[PyTorch](../../reproductions/examples/{example.id}/torch_impl.py), "
+              f"[TensorFlow](../../reproductions/examples/{example.id}/tensorflow_impl.py).", ""]
+    return "\n".join(lines)
+
+
+def cost_plot(result: ExampleResult) -> bytes | None:
+    costs = {name: t[t["quantity"] == "cost"] for name, t in result.traces.items()}
+    if any(len(c) < 2 for c in costs.values()):
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(7, 4))
+    for (name, cost), style in zip(costs.items(), ["-", "--", ":"]):
+        axis.plot(cost["step"], cost["value"], style, label=name)
+    axis.set_yscale("log")
+    axis.set_xlabel("step")
+    axis.set_ylabel("cost")
+    axis.set_title(f"{result.example.id}: cost per step")
+    axis.legend()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight", metadata={"Software": None})
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def write(result: ExampleResult, out: Path) -> Path:
+    folder = out / result.example.id
+    csv = wide_trace(result).to_csv(index=False, float_format="%.17g").encode()
+    write_atomic(folder / "trace.csv.gz", gzip.compress(csv, mtime=0))
+    write_atomic(folder / "summary.json", json.dumps(summary(result), indent=2, default=str).encode())
+    write_atomic(folder / "report.md", markdown(result).encode())
+    plot = cost_plot(result)
+    if plot is not None:
+        write_atomic(folder / "cost.png", plot)
+    return folder
+
+
+def write_index(out: Path) -> None:
+    """``index.md``: one line per example from every summary under ``out``."""
+    rows = []
+    for path in sorted(out.glob("*/summary.json")):
+        s = json.loads(path.read_text())
+        parity = "; ".join(f"{p['framework']} {p['max_rel_diff']:.1e}" for p in s["parity"]) or "numpy only"
+        counts = ", ".join(f"{n} {v}" for v, n in s["claim_counts"].items()) or "none printed"
+        rows.append({"example": f"[{s['id']}]({s['id']}/report.md)", "source": s["source"]["seed"],
+                     "dtype": s["provenance"]["dtype"], "steps": s["provenance"]["steps"],
+                     "max rel diff": parity, "claims": counts,
+                     "status": "passed" if s["passed"] else "FAILED"})
+    text = "# Results\n\nOne row per example, from each `summary.json`.\n\n"
+    text += md_table(pd.DataFrame(rows)) + "\n" if rows else "No results yet.\n"
+    write_atomic(out / "index.md", text.encode())
