@@ -79,6 +79,14 @@ def selected(catalogue: dict, ids: list[str]) -> list:
     return [catalogue[i] for i in ids] if ids else list(catalogue.values())
 
 
+def examples_in(folder: str | None) -> dict:
+    if folder is None:
+        return spec.catalogue()
+    if not Path(folder).is_dir():
+        raise UsageError(f"examples folder '{folder}' does not exist")
+    return spec.catalogue(Path(folder))
+
+
 def command_list(args, catalogue) -> int:
     table = Table(title="Examples", show_lines=False)
     for column in ("id", "source", "frameworks", "steps", "claims"):
@@ -159,6 +167,8 @@ def command_run(args, catalogue) -> int:
 def parser() -> Parser:
     top = Parser(prog="repro", description="Textbook neural-network examples, reproduced in "
                  "NumPy, PyTorch and TensorFlow and checked against each other and the source.")
+    top.add_argument("--examples-dir", default=None,
+                     help="read the examples from this folder instead of the built-in catalogue")
     commands = top.add_subparsers(dest="command", required=True, parser_class=Parser)
     commands.add_parser("list", help="the examples: id, source, frameworks, steps, claims")
     for name, help_text in (("run", "run examples and write results"),
@@ -181,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command != "list":
             args.steps = None if args.steps is None else step_count(args.steps)
             args.gradient_steps = None if args.gradient_steps is None else step_list(args.gradient_steps)
-        catalogue = spec.catalogue()
+        catalogue = examples_in(args.examples_dir)
         return command_list(args, catalogue) if args.command == "list" else command_run(args, catalogue)
     except (UsageError, spec.DefinitionError) as error:
         print(f"repro: {error}", file=sys.stderr)

@@ -1,0 +1,88 @@
+"""The repro command: exit codes, one-line errors, results on disk."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import frameworks
+from reproductions import cli
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def repro(*args, cwd=REPO):
+    return subprocess.run([sys.executable, "-m", "reproductions.cli", *args], cwd=cwd,
+                          capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "nope"], "unknown example 'nope'"),
+    (["run", "hours_studied", "--frameworks", "caffe"], "unknown framework 'caffe'"),
+    (["run", "hours_studied", "--dtype", "float16"], "invalid choice: 'float16'"),
+    (["run", "hours_studied", "--steps", "-3"], "--steps must be a whole number of 0 or more"),
+    (["run", "hours_studied", "--steps", "many"], "--steps must be a whole number of 0 or more"),
+    (["run", "hours_studied", "--frameworks", ""], "--frameworks needs at least one framework"),
+    (["run"], "the following arguments are required: EXAMPLE"),
+    (["fly"], "invalid choice: 'fly'"),
+    (["--examples-dir", "/no/such/folder", "list"], "examples folder '/no/such/folder' does not exist"),
+])
+def test_bad_input_exits_2_with_one_line(args, message):
+    done = repro(*args)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("repro: ") and message in lines[0]
+
+
+def test_unwritable_output_directory_exits_2(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    done = repro("run", "hours_studied", "--frameworks", "numpy", "--out", str(blocker / "out"))
+    assert done.returncode == 2
+    assert done.stderr.strip().startswith("repro: cannot write to output directory")
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_missing_framework_exits_2(monkeypatch, capsys):
+    adapter = frameworks.adapter("tensorflow")
+    monkeypatch.setattr(adapter, "version", lambda: None)  # as if it were not installed
+    assert cli.main(["run", "hours_studied", "--frameworks", "numpy,tensorflow"]) == 2
+    assert capsys.readouterr().err.strip() == "repro: framework 'tensorflow' is not installed"
+
+
+def test_list_shows_every_example():
+    done = repro("list")
+    assert done.returncode == 0
+    assert "hours_studied" in done.stdout
+
+
+def test_run_writes_trace_summary_report_and_index(tmp_path):
+    done = repro("run", "hours_studied", "--out", str(tmp_path), "--steps", "5")
+    assert done.returncode == 0, done.stdout + done.stderr
+    folder = tmp_path / "hours_studied"
+    assert {p.name for p in folder.iterdir()} >= {"trace.csv.gz", "summary.json", "report.md"}
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["provenance"]["frameworks"].keys() == {"numpy", "torch", "tensorflow"}
+    assert summary["provenance"]["dtype"] == "float64"
+    assert summary["provenance"]["steps"] == 5
+    # the claims about the trained weights are beyond step 5: said, not failed
+    assert summary["claim_counts"]["not reached"] == 2
+    assert "hours_studied" in (tmp_path / "index.md").read_text()
+    assert not list(tmp_path.rglob(".*.*"))  # no temporary file left behind
+    assert "max rel diff" in done.stdout
+
+
+def test_numpy_only_run_imports_neither_torch_nor_tensorflow(tmp_path):
+    code = (
+        "import sys\n"
+        "from reproductions.cli import main\n"
+        f"code = main(['run', 'hours_studied', '--frameworks', 'numpy', '--out', r'{tmp_path}'])\n"
+        "assert code == 0, code\n"
+        "loaded = [m for m in ('torch', 'tensorflow', 'keras') if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -1,0 +1,40 @@
+"""The harness catches real bugs: a wrong learning rate, a missing transpose.
+
+Each test copies a real example, breaks one line of one mirror, and runs
+`repro check` on the copy: it must exit 1 and name the example, the framework,
+the step and the quantity of the first divergence.
+"""
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "reproductions" / "examples"
+
+
+def broken_copy(tmp_path, example_id, mirror, old, new):
+    folder = tmp_path / "examples" / example_id
+    shutil.copytree(EXAMPLES / example_id, folder)
+    path = folder / f"{mirror}_impl.py"
+    text = path.read_text()
+    assert text.count(old) == 1, f"{old!r} not found once in {path.name}"
+    path.write_text(text.replace(old, new))
+    return folder.parent
+
+
+def check(examples_dir, tmp_path, *args):
+    return subprocess.run(
+        [sys.executable, "-m", "reproductions.cli", "--examples-dir", str(examples_dir), "check",
+         "--out", str(tmp_path / "results"), *args],
+        cwd=REPO, capture_output=True, text=True)
+
+
+def test_a_wrong_learning_rate_is_caught_at_the_first_update(tmp_path):
+    examples = broken_copy(tmp_path, "hours_studied", "torch",
+                           'lr=ctx.hyper["learning_rate"]', 'lr=ctx.hyper["learning_rate"] * 1.001')
+    done = check(examples, tmp_path, "--frameworks", "numpy,torch", "--steps", "3")
+    assert done.returncode == 1
+    assert re.search(r"first divergence\s+hours_studied torch: step 0, weights\[0,0\]", done.stdout)

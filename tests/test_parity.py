@@ -1,0 +1,33 @@
+"""Every example agrees across NumPy, PyTorch and TensorFlow at every step."""
+
+import pytest
+
+from conftest import EXAMPLE_IDS
+from reproductions.parity import POLICY
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("example_id", EXAMPLE_IDS)
+def test_frameworks_agree_with_numpy(run_result, example_id, dtype):
+    result = run_result(example_id, dtype)
+    assert [p.framework for p in result.parities] == ["torch", "tensorflow"]
+    for parity in result.parities:
+        assert not parity.missing, f"{example_id} {parity.framework}: {parity.missing[:3]}"
+        divergence = parity.first_divergence
+        assert divergence is None, f"{example_id}: {divergence.describe(parity.framework)}"
+        assert parity.used <= 1.0
+        assert len(parity.table) > 0  # something was really compared
+
+
+@pytest.mark.parametrize("example_id", EXAMPLE_IDS)
+def test_every_step_is_compared(run_result, example_id):
+    result = run_result(example_id, "float64")
+    steps_recorded = set(result.traces["numpy"]["step"])
+    assert steps_recorded == set(range(max(result.steps, 1)))
+    for name in ("torch", "tensorflow"):
+        assert len(result.traces[name]) == len(result.traces["numpy"])
+
+
+def test_policy_is_strict_in_float64():
+    assert POLICY["float64"].rtol <= 1e-12
+    assert POLICY["float64"].atol <= 1e-12

@@ -1,0 +1,148 @@
+"""The rounded replay and the erratum rules, on a small example made for the test.
+
+The example: a = 1/3 is printed as 0.333; b = 3a is exactly 1, but a hand
+computation from the printed 0.333 gives 0.999. Only the replay reproduces
+0.999; a printed 0.998 must stay an unexplained mismatch.
+"""
+
+import textwrap
+
+import pytest
+
+from reproductions import claims, harness, spec
+
+NUMPY_IMPL = '''
+import numpy as np
+
+def reproduce(ctx):
+    ctx.trace.step(0)
+    a = ctx.trace.value("a", np.array(1.0) / 3.0)
+    ctx.trace.value("b", 3.0 * a)
+'''
+
+TORCH_IMPL = '''
+import torch
+
+def reproduce(ctx):
+    ctx.trace.step(0)
+    a = ctx.trace.value("a", torch.tensor(1.0, dtype=ctx.dtype) / 3.0)
+    ctx.trace.value("b", 3.0 * a)
+'''
+
+ERRATA = '''
+def digits_swapped(example, values):
+    return 1.0 - 1e-3 * 2  # the text swapped 0.999 for 0.998
+'''
+
+
+def make_example(tmp_path, claims_toml: str, errata: str | None = None):
+    folder = tmp_path / "thirds"
+    folder.mkdir()
+    (folder / "example.toml").write_text(textwrap.dedent('''
+        id = "thirds"
+        title = "Thirds"
+        steps = 0
+        [source]
+        seed = "none"
+        section = "test"
+    ''') + textwrap.dedent(claims_toml))
+    (folder / "numpy_impl.py").write_text(NUMPY_IMPL)
+    (folder / "torch_impl.py").write_text(TORCH_IMPL)
+    if errata:
+        (folder / "errata.py").write_text(errata)
+    return spec.load(folder)
+
+
+CLAIM_A = '''
+    [[claims]]
+    where = "line 1"
+    quantity = "a"
+    printed = "0.333"
+'''
+
+
+def verdicts(example):
+    result = harness.run_example(example, ["numpy", "torch"])
+    assert result.parity_passed
+    return {c.claim.printed: c for c in result.claims}
+
+
+def test_only_the_replay_reproduces_a_value_from_rounded_intermediates(tmp_path):
+    example = make_example(tmp_path, CLAIM_A + '''
+    [[claims]]
+    where = "line 2"
+    quantity = "b"
+    printed = "0.999"
+    ''')
+    results = verdicts(example)
+    assert results["0.333"].verdict == claims.CONFIRMED
+    b = results["0.999"]
+    assert b.verdict == claims.ROUNDED
+    assert b.exact == pytest.approx(1.0, abs=1e-15)
+    assert b.replayed == pytest.approx(0.999, abs=1e-15)
+
+
+def test_the_replay_does_not_reproduce_what_rounding_cannot_explain(tmp_path):
+    example = make_example(tmp_path, CLAIM_A + '''
+    [[claims]]
+    where = "line 2"
+    quantity = "b"
+    printed = "0.998"
+    ''')
+    b = verdicts(example)["0.998"]
+    assert b.verdict == claims.FAILED
+    assert "unexplained" in b.explanation
+
+
+def test_an_erratum_explains_only_what_its_demonstration_recomputes(tmp_path):
+    example = make_example(tmp_path, CLAIM_A + '''
+    [[claims]]
+    where = "line 2"
+    quantity = "b"
+    printed = "0.998"
+    erratum = "digits_swapped"
+    [errata.digits_swapped]
+    explanation = "0.999 with its last digit mistyped"
+    ''', ERRATA)
+    b = verdicts(example)["0.998"]
+    assert b.verdict == claims.ERRATUM
+    assert b.demonstrated == pytest.approx(0.998)
+
+
+def test_a_declared_erratum_fails_when_the_printed_value_agrees(tmp_path):
+    example = make_example(tmp_path, '''
+    [[claims]]
+    where = "line 1"
+    quantity = "a"
+    printed = "0.333"
+    erratum = "digits_swapped"
+    [errata.digits_swapped]
+    explanation = "not really wrong"
+    ''', ERRATA)
+    a = verdicts(example)["0.333"]
+    assert a.verdict == claims.FAILED
+    assert "agrees" in a.explanation
+
+
+def test_an_erratum_whose_demonstration_misses_fails(tmp_path):
+    example = make_example(tmp_path, CLAIM_A + '''
+    [[claims]]
+    where = "line 2"
+    quantity = "b"
+    printed = "0.997"
+    erratum = "digits_swapped"
+    [errata.digits_swapped]
+    explanation = "claimed, not shown"
+    ''', ERRATA)
+    b = verdicts(example)["0.997"]
+    assert b.verdict == claims.FAILED
+    assert "recomputes" in b.explanation
+
+
+def test_the_replay_rounds_only_the_reference(tmp_path):
+    example = make_example(tmp_path, CLAIM_A)
+    result = harness.run_example(example, ["numpy", "torch"])
+    torch_a = result.traces["torch"].set_index("quantity").loc["a", "value"]
+    replay_a = result.replay.set_index("quantity").loc["a", "value"]
+    assert replay_a == 0.333
+    assert torch_a == pytest.approx(1 / 3, abs=1e-16)
