@@ -21,9 +21,21 @@ goes on computing with that, as the author's hand arithmetic did.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
+
+def round_by_hand(value, decimals: int):
+    """Round as a person does: the number as a person would read it (12 significant
+    digits, so 0.9 * -0.015 is -0.0135, not -0.013499999999999998), then half away
+    from zero (-0.0135 -> -0.014). ``np.round`` would give -0.013."""
+    array = np.asarray(value, dtype=np.float64)
+    unit = Decimal(1).scaleb(-decimals)
+    rounded = [float(Decimal(f"{x:.12g}").quantize(unit, rounding=ROUND_HALF_UP))
+               if np.isfinite(x) else x for x in array.ravel()]
+    return np.array(rounded).reshape(array.shape) if array.shape else np.float64(rounded[0])
+
 
 KINDS = ("cost", "grad", "param", "value", "finding")
 
@@ -69,7 +81,7 @@ class Trace:
         self._seen.add(key)
         decimals = self.rounding(self.current_step, quantity) if self.rounding else None
         if decimals is not None:
-            value = np.round(value, decimals)
+            value = round_by_hand(value, decimals)
         array = np.array(self.to_numpy(value), dtype=np.float64)
         scale = np.nan if scale is None else float(np.max(np.abs(self.to_numpy(scale))))
         self._records.append((self.current_step, kind, quantity, array, scale))
