@@ -27,12 +27,12 @@ import numpy as np
 import pandas as pd
 
 def round_by_hand(value, decimals: int):
-    """Round as a person does: the number as a person would read it (12 significant
-    digits, so 0.9 * -0.015 is -0.0135, not -0.013499999999999998), then half away
-    from zero (-0.0135 -> -0.014). ``np.round`` would give -0.013."""
+    """Round as a person does: the number read to four more places than it is
+    rounded to (0.9 * -0.015 is -0.0135000, not -0.013499999999999998), then half
+    away from zero (-0.0135 -> -0.014, where ``np.round`` gives -0.013)."""
     array = np.asarray(value, dtype=np.float64)
     unit = Decimal(1).scaleb(-decimals)
-    rounded = [float(Decimal(f"{x:.12g}").quantize(unit, rounding=ROUND_HALF_UP))
+    rounded = [float(Decimal(f"{x:.{decimals + 4}f}").quantize(unit, rounding=ROUND_HALF_UP))
                if np.isfinite(x) else x for x in array.ravel()]
     return np.array(rounded).reshape(array.shape) if array.shape else np.float64(rounded[0])
 

@@ -146,3 +146,12 @@ def test_the_replay_rounds_only_the_reference(tmp_path):
     replay_a = result.replay.set_index("quantity").loc["a", "value"]
     assert replay_a == 0.333
     assert torch_a == pytest.approx(1 / 3, abs=1e-16)
+
+
+def test_rounding_by_hand_takes_decimal_ties_away_from_zero():
+    from reproductions.trace import round_by_hand
+
+    assert round_by_hand(0.9 * -0.015, 3) == -0.014  # float: -0.013499999999999998
+    assert round_by_hand(0.1 * -0.015, 3) == -0.002
+    assert round_by_hand(-612.5336296054267, 13) == -612.5336296054267
+    assert round_by_hand(0.0014, 3) == 0.001
