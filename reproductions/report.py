@@ -7,6 +7,7 @@ an interrupted run never leaves a half-written file.
 
 import datetime
 import gzip
+import html
 import io
 import json
 import os
@@ -155,6 +156,8 @@ def parity_section(result: ExampleResult) -> list[str]:
         used=frame["used"].map("{:.0%}".format),
         ok=frame["passed"].map({True: "yes", False: "NO"}),
     ).sort_values(["order", "framework"], kind="stable")
+    for column in ("max_abs", "max_rel", "max_rel_scale"):
+        frame[column] = frame[column].map("{:.2e}".format)
     frame = frame[["quantity", "kind", "elements", "framework", "max_abs", "max_rel",
                    "max_rel_scale", "used", "ok"]]
     lines.append(md_table(frame))
@@ -218,11 +221,31 @@ def markdown(result: ExampleResult) -> str:
     lines += ["## Parity at every step", "", *parity_section(result), ""]
     lines += ["## Claims", "", *claims_section(result), ""]
     lines += findings_section(result) + numerical_section(result)
-    lines += ["## Code", "", "The three implementations side by side: "
+    lines += ["## Code", "", "The three implementations side by side: [code.html](code.html); "
+              "each on its own: "
               f"[NumPy](../../reproductions/examples/{example.id}/numpy_impl.py), "
               f"[PyTorch](../../reproductions/examples/{example.id}/torch_impl.py), "
               f"[TensorFlow](../../reproductions/examples/{example.id}/tensorflow_impl.py).", ""]
     return "\n".join(lines)
+
+
+def side_by_side(result: ExampleResult) -> bytes:
+    """The implementations in columns, for reading them line against line."""
+    columns = []
+    for name in result.frameworks:
+        path = result.example.folder / f"{name}_impl.py"
+        columns.append((name, html.escape(path.read_text()) if path.is_file() else ""))
+    head = "".join(f"<th>{name}_impl.py</th>" for name, _ in columns)
+    cells = "".join(f"<td><pre>{code}</pre></td>" for _, code in columns)
+    page = (f"<!doctype html><meta charset='utf-8'><title>{result.example.id}: code</title>"
+            "<style>body{font-family:sans-serif}table{border-collapse:collapse}"
+            "td{vertical-align:top;border:1px solid #ccc;padding:4px}"
+            "pre{font-size:12px;margin:0}</style>"
+            f"<h1>{html.escape(result.example.title)}</h1>"
+            f"<p>Source: {html.escape(result.example.source.seed)}, "
+            f"{html.escape(result.example.source.section)}</p>"
+            f"<table><tr>{head}</tr><tr>{cells}</tr></table>")
+    return page.encode()
 
 
 def cost_plot(result: ExampleResult) -> bytes | None:
@@ -254,6 +277,7 @@ def write(result: ExampleResult, out: Path) -> Path:
     write_atomic(folder / "trace.csv.gz", gzip.compress(csv, mtime=0))
     write_atomic(folder / "summary.json", json.dumps(summary(result), indent=2, default=str).encode())
     write_atomic(folder / "report.md", markdown(result).encode())
+    write_atomic(folder / "code.html", side_by_side(result))
     plot = cost_plot(result)
     if plot is not None:
         write_atomic(folder / "cost.png", plot)
