@@ -160,7 +160,8 @@ def command_run(args, catalogue) -> int:
     if failed:
         console.print(f"[red]{len(failed)} of {len(examples)} examples failed:[/] {', '.join(failed)}")
         return 1
-    console.print(f"[green]all {len(examples)} examples passed[/]")
+    count = f"{len(examples)} example{'s' if len(examples) != 1 else ''}"
+    console.print(f"[green]{count} passed: every step agrees and every claim is accounted for[/]")
     return 0
 
 

@@ -50,29 +50,17 @@ def cost_of(model, X, y):
     return MSE_Cost().forward(model.outputs, y)
 
 
-def slope_of_weights(model, X, y, EPS):
+def numerical_slope(parameter, cost, EPS):
     """The chapter's numerical derivative: nudge up, nudge down, restore each time."""
-    model.weights += EPS
-    x2 = model.weights[0, 0]
-    cost2 = cost_of(model, X, y)
-    model.weights -= EPS
-    model.weights -= EPS
-    x1 = model.weights[0, 0]
-    cost1 = cost_of(model, X, y)
-    model.weights += EPS
-    return (cost2 - cost1) / (x2 - x1)
-
-
-def slope_of_biases(model, X, y, EPS):
-    model.biases += EPS
-    x2 = model.biases[0, 0]
-    cost2 = cost_of(model, X, y)
-    model.biases -= EPS
-    model.biases -= EPS
-    x1 = model.biases[0, 0]
-    cost1 = cost_of(model, X, y)
-    model.biases += EPS
-    return (cost2 - cost1) / (x2 - x1)
+    parameter += EPS
+    x2 = parameter.copy()
+    cost2 = cost()
+    parameter -= EPS
+    parameter -= EPS
+    x1 = parameter.copy()
+    cost1 = cost()
+    parameter += EPS
+    return ((cost2 - cost1) / (x2 - x1))[0, 0]
 
 
 def numerical_derivative_section(ctx, X, y):
@@ -82,7 +70,7 @@ def numerical_derivative_section(ctx, X, y):
     # First code block: slope of w, then nudge w against it.
     model = new_model(ctx)
     og_cost = cost_of(model, X, y)
-    slope_w = slope_of_weights(model, X, y, EPS)
+    slope_w = numerical_slope(model.weights, lambda: cost_of(model, X, y), EPS)
     trace.value("slope_w", slope_w, scale=og_cost / (2 * EPS))  # costs cancel over 2 eps
     model.weights += EPS if slope_w < 0 else -EPS
     new_cost = trace.value("cost_after_w_nudge", cost_of(model, X, y))
@@ -92,9 +80,9 @@ def numerical_derivative_section(ctx, X, y):
     # Second code block: slope of w, nudge w, then slope of b (at the nudged w), nudge b.
     model = new_model(ctx)
     og_cost = cost_of(model, X, y)
-    slope_w = slope_of_weights(model, X, y, EPS)
+    slope_w = numerical_slope(model.weights, lambda: cost_of(model, X, y), EPS)
     model.weights += EPS if slope_w < 0 else -EPS
-    slope_b = slope_of_biases(model, X, y, EPS)
+    slope_b = numerical_slope(model.biases, lambda: cost_of(model, X, y), EPS)
     trace.value("slope_b", slope_b, scale=og_cost / (2 * EPS))  # costs cancel over 2 eps
     model.biases += EPS if slope_b < 0 else -EPS
     new_cost = trace.value("cost_after_wb_nudge", cost_of(model, X, y))
