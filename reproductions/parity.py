@@ -3,20 +3,23 @@ step, for every recorded quantity, under one tolerance policy per dtype.
 
 The policy (the only place tolerances are set):
 
-- float64: ``|other - numpy| <= 1e-12 * max(|numpy|, scale) + 1e-12``. The examples are short
-  chains of float64 operations (unit roundoff 1.1e-16) on data of magnitude at
-  most about 1e4; reduction order differs between frameworks, so a few ulps of
-  disagreement per operation are expected and 1e-12 relative leaves room for
-  thousands of chained ulps while still catching any real bug, which shows up at
-  1e-8 or worse (a wrong learning rate, a missing transpose, a float32 constant).
-  Values near zero come from cancellation (a residual y_hat - y of a data point
-  of 100, a gradient at convergence); their absolute error is set by the size of
-  the operands, not by the result, so a floor of 1e-12 (a few ulps of 1e4) is
-  added. It is 100 000 times stricter than ``torch.testing.assert_close``'s
+- float64: ``|other - numpy| <= 1e-12 * max(|numpy|, scale) + 1e-12``. The examples
+  are short chains of float64 operations (unit roundoff 1.1e-16) on data of
+  magnitude at most about 1e4; reduction order differs between frameworks, so a
+  few ulps of disagreement per operation are expected, and 1e-12 relative leaves
+  room for thousands of chained ulps while still catching any real bug, which
+  shows up at 1e-8 or worse (a wrong learning rate, a missing transpose, a float32
+  constant). It is 100 000 times stricter than ``torch.testing.assert_close``'s
   float64 default of 1e-7.
-- float32: ``|other - numpy| <= 1e-4 * max(|numpy|, scale) + 1e-5``: unit
-  roundoff 6e-8, the same chains, and the 1e-5 absolute floor of
-  ``assert_close``'s float32 default for the cancelled values.
+- float32: ``|other - numpy| <= 1e-4 * max(|numpy|, scale) + 1e-3``: the same
+  room, about 840 units of float32 roundoff (6e-8).
+
+The absolute floor is the same rule in both dtypes: about one ulp of 1e4, the
+largest operand magnitude in the examples (1.8e-12 in float64, 9.8e-4 in float32).
+Values near zero come from cancellation (a residual y_hat - y of a data point of
+100, a gradient at convergence); their error is set by the size of the operands,
+not by the result. In float32, a gradient of 0.03 at convergence of the hours
+studied line is a sum of residuals of 100 and differs by 5e-5 between frameworks.
 
 ``scale`` is the same idea as the floor, made exact for the values the sources
 compute on purpose by cancellation: the change in a cost of 4255 after a nudge of
@@ -49,7 +52,7 @@ class Tolerance:
 
 POLICY = {
     "float64": Tolerance(rtol=1e-12, atol=1e-12),
-    "float32": Tolerance(rtol=1e-4, atol=1e-5),
+    "float32": Tolerance(rtol=1e-4, atol=1e-3),
 }
 
 
