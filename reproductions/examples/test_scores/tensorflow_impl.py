@@ -1,0 +1,138 @@
+"""Test scores in TensorFlow: two bias-free ``keras.layers.Dense`` layers with the
+Keras sigmoid, ``0.5 * keras.losses.MeanSquaredError(reduction="sum")``,
+``tf.GradientTape`` and ``keras.optimizers.SGD``.
+
+Layout: a Dense kernel is (in, out), as the series' W1 (2, 3) and W2 (3, 1) are, so
+nothing is transposed; ``weights`` names the one place that pairs them.
+"""
+
+import keras
+import tensorflow as tf
+
+
+class Neural_Network:
+    def __init__(self, dtype):
+        self.hidden = keras.layers.Dense(3, use_bias=False, dtype=dtype)  # W1
+        self.output = keras.layers.Dense(1, use_bias=False, dtype=dtype)  # W2
+        self.hidden.build((None, 2))
+        self.output.build((None, 3))
+
+    def weights(self):
+        """The series' (W1, W2): the kernels, already (in, out)."""
+        return [self.hidden.kernel, self.output.kernel]
+
+    def forward(self, X):
+        self.z2 = self.hidden(X)
+        self.z3 = self.output(keras.activations.sigmoid(self.z2))
+        return keras.activations.sigmoid(self.z3)
+
+
+def new_network(ctx):
+    net = Neural_Network(ctx.dtype)
+    set_weights(net, ctx.tensor(ctx.init["W1"]), ctx.tensor(ctx.init["W2"]))
+    return net
+
+
+def set_weights(net, W1, W2):
+    net.hidden.kernel.assign(W1)
+    net.output.kernel.assign(W2)
+
+
+def make_cost(dtype):
+    # J = 1/2 sum (y - yHat)^2: the series' cost has no mean, so reduction="sum"
+    squared_error = keras.losses.MeanSquaredError(reduction="sum", dtype=dtype)
+    return lambda yHat, y: 0.5 * squared_error(y, yHat)
+
+
+def get_params(net):
+    """The series' parameter vector: W1 row by row, then W2."""
+    return tf.concat([tf.reshape(w, [-1]) for w in net.weights()], axis=0)
+
+
+def set_params(net, params):
+    set_weights(net, tf.reshape(params[:6], [2, 3]), tf.reshape(params[6:], [3, 1]))
+
+
+def numerical_gradient(net, cost_function, X, y, e):
+    start = tf.identity(get_params(net))
+    n = start.shape[0]
+    numgrad = []
+    for p in range(n):
+        nudge = tf.one_hot(p, n, on_value=tf.constant(e, start.dtype), dtype=start.dtype)
+        set_params(net, start + nudge)
+        cost_up = cost_function(net.forward(X), y)
+        set_params(net, start - nudge)
+        cost_down = cost_function(net.forward(X), y)
+        numgrad.append((cost_up - cost_down) / (2 * e))
+    set_params(net, start)
+    return tf.stack(numgrad)
+
+
+def step_zero(ctx, X, y):
+    trace, e = ctx.trace, ctx.hyper["eps"]
+    cost_function = make_cost(ctx.dtype)
+    net = new_network(ctx)
+
+    with tf.GradientTape() as tape:
+        yHat = net.forward(X)
+        cost = cost_function(yHat, y)
+    dJdW1, dJdW2, delta3, delta2 = tape.gradient(cost, net.weights() + [net.z3, net.z2])
+    trace.value("yHat", yHat)
+    residual = trace.value("y_minus_yHat", y - yHat)
+    trace.value("shape.y_minus_yHat", tf.constant(residual.shape.as_list(), ctx.dtype))
+    trace.value("delta3", delta3)  # dJ/dz3
+    trace.value("shape.delta3", tf.constant(delta3.shape.as_list(), ctx.dtype))
+    trace.value("delta2", delta2)  # dJ/dz2
+    n_weights = tf.add_n([tf.size(w) for w in net.weights()])
+    trace.value("n_weights", tf.cast(n_weights, ctx.dtype))
+
+    # Where the sigmoid's slope is largest, by the tape on a grid of step 0.01.
+    z = tf.range(-500, 501, dtype=ctx.dtype) / 100
+    with tf.GradientTape() as slope_tape:
+        slope_tape.watch(z)
+        sigmoid = keras.activations.sigmoid(z)
+    slopes = slope_tape.gradient(sigmoid, z)
+    steepest = tf.argmax(slopes)
+    trace.value("sigmoidPrime_argmax", z[steepest])
+    trace.value("sigmoidPrime_max", slopes[steepest])
+
+    grad = tf.concat([tf.reshape(dJdW1, [-1]), tf.reshape(dJdW2, [-1])], axis=0)
+    numgrad = numerical_gradient(net, cost_function, X, y, e)
+    # costs of size J cancel over 2e (see numpy_impl.py)
+    trace.value("numgrad", numgrad, scale=cost / (2 * e))
+    # numgrad's rounding, at J / (2e), carried over norm(grad + numgrad) (see numpy_impl.py)
+    norm_of_sum = tf.norm(grad + numgrad)
+    trace.value("gradient_check", tf.norm(grad - numgrad) / norm_of_sum,
+                scale=cost / (2 * e) / norm_of_sum)
+
+    scalar = ctx.hyper["probe_step"]
+    W1, W2 = [tf.identity(w) for w in net.weights()]
+    set_weights(net, W1 + scalar * dJdW1, W2 + scalar * dJdW2)
+    trace.value("cost_plus_gradient", cost_function(net.forward(X), y))
+    set_weights(net, W1 - scalar * dJdW1, W2 - scalar * dJdW2)
+    trace.value("cost_minus_gradient", cost_function(net.forward(X), y))
+
+
+def reproduce(ctx):
+    trace = ctx.trace
+
+    trace.step(0)
+    X_raw, y_raw = ctx.data("X"), ctx.data("y")
+    X = trace.value("X_scaled", X_raw / tf.reduce_max(X_raw, axis=0))  # columns over maxima
+    y = trace.value("y_scaled", y_raw / 100)  # scores over 100
+    step_zero(ctx, X, y)
+
+    net = new_network(ctx)
+    cost_function = make_cost(ctx.dtype)
+    optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper["learning_rate"])
+    for step in range(ctx.steps):
+        trace.step(step)
+        with tf.GradientTape() as tape:
+            cost = cost_function(net.forward(X), y)
+        dJdW1, dJdW2 = tape.gradient(cost, net.weights())
+        trace.cost(cost)
+        trace.grad("W1", dJdW1)
+        trace.grad("W2", dJdW2)
+        optimizer.apply_gradients(zip([dJdW1, dJdW2], net.weights()))
+        trace.param("W1", net.hidden.kernel)
+        trace.param("W2", net.output.kernel)
