@@ -123,7 +123,7 @@ def show(result: harness.ExampleResult, folder: Path) -> None:
             console.print(f"  [red]first divergence[/] {result.example.id} {p.framework}: "
                           f"{p.first_divergence.describe(p.framework)}")
         for line in p.missing[:5]:
-            console.print(f"  [red]recorded by one side only[/] {result.example.id}: {line}")
+            console.print(f"  [red]recorded by one side only[/] {result.example.id} {p.framework}: {line}")
     counts = ", ".join(f"{n} {v}" for v, n in report.claim_counts(result).items())
     console.print(f"  claims: {counts or 'none printed by the source'}")
     for c in result.claims:

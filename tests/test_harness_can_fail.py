@@ -38,3 +38,14 @@ def test_a_wrong_learning_rate_is_caught_at_the_first_update(tmp_path):
     done = check(examples, tmp_path, "--frameworks", "numpy,torch", "--steps", "3")
     assert done.returncode == 1
     assert re.search(r"first divergence\s+hours_studied torch: step 0, weights\[0,0\]", done.stdout)
+
+
+def test_a_missing_transpose_is_caught_and_named(tmp_path):
+    # nn.Linear keeps W1 as (out, in) = (3, 2); the series keeps it as (2, 3).
+    examples = broken_copy(tmp_path, "test_scores", "torch",
+                           'trace.grad("W1", to_series(net.hidden.weight.grad))',
+                           'trace.grad("W1", net.hidden.weight.grad)')
+    done = check(examples, tmp_path, "--frameworks", "numpy,torch", "--steps", "2")
+    assert done.returncode == 1
+    assert "test_scores FAILED" in done.stdout
+    assert re.search(r"test_scores torch: step 0 grad\.W1 \(only numpy\)", done.stdout)
