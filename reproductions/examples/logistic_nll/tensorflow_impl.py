@@ -1,0 +1,53 @@
+"""The logistic neuron in TensorFlow: ``keras.layers.Dense(1, activation="sigmoid")``,
+``keras.losses.BinaryCrossentropy``, ``tf.GradientTape`` and ``keras.optimizers.SGD``,
+one data point per step.
+
+On a sigmoid Dense layer's output Keras 3 finds the cached logits (``_keras_logits``)
+and computes the loss with ``tf.nn.sigmoid_cross_entropy_with_logits``, so its
+probability clip at [1e-7, 1 - 1e-7] is not applied here; it would not change any value
+of this run either (a stays in [0.00773, 0.97624], see the notes in example.toml).
+
+Layout: a Dense kernel is (in, out) = (d, 1), the notes' column w; its bias is (1,)
+where the notes' w_0 is (1, 1), and it takes points as rows where the notes' X holds
+them as columns. ``to_keras`` and ``to_notes`` are the only places that translate
+parameters, and ``points = X^T`` the only place that translates data.
+"""
+
+import keras
+import tensorflow as tf
+
+
+def to_keras(dense, w, w0):
+    dense.kernel.assign(w)
+    dense.bias.assign(tf.reshape(w0, [-1]))
+
+
+def to_notes(tensor, like):
+    """A kernel is already the (d, 1) column w; a bias goes back to (1, 1)."""
+    return tensor if like == "w" else tf.reshape(tensor, [1, 1])
+
+
+def reproduce(ctx):
+    trace = ctx.trace
+    points = tf.transpose(ctx.data("X"))   # (n, d): one data point per row
+    labels = tf.transpose(ctx.data("y"))   # (n, 1)
+    order = ctx.example.data["order"]
+
+    neuron = keras.layers.Dense(1, activation="sigmoid", dtype=ctx.dtype)
+    neuron.build((None, points.shape[1]))
+    to_keras(neuron, ctx.tensor(ctx.init["w"]), ctx.tensor(ctx.init["w0"]))
+    nll = keras.losses.BinaryCrossentropy(dtype=ctx.dtype)
+    optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper["learning_rate"])
+
+    for step in range(ctx.steps):
+        trace.step(step)
+        i = int(order[step % len(order)])
+        with tf.GradientTape() as tape:
+            cost = nll(labels[i:i + 1], neuron(points[i:i + 1]))
+        dw, dw0 = tape.gradient(cost, [neuron.kernel, neuron.bias])
+        trace.cost(cost)
+        trace.grad("w", to_notes(dw, "w"))
+        trace.grad("w0", to_notes(dw0, "w0"))
+        optimizer.apply_gradients([(dw, neuron.kernel), (dw0, neuron.bias)])
+        trace.param("w", to_notes(neuron.kernel, "w"))
+        trace.param("w0", to_notes(neuron.bias, "w0"))
