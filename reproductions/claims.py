@@ -4,6 +4,12 @@ A claim is compared at the precision it was printed at: ``-612.5336296`` agrees
 with any value within half a unit of its last digit. Verdicts:
 
 - ``confirmed``: the exact (float64 NumPy) value agrees;
+- ``within float64 noise``: a value the source computes on purpose by cancellation
+  (recorded with a ``scale``, such as a finite-difference relative error) printed
+  with more digits than float64 arithmetic determines. It agrees within the bound
+  the parity policy allows two correct float64 implementations (``parity.py``),
+  though not at every printed digit: those digits depend on the author's order of
+  roundings, and the frameworks here differ from one another in them too;
 - ``rounded``: only the rounded replay agrees, in which every intermediate the
   source prints is rounded to its printed precision before it is used;
 - ``erratum``: neither agrees, and the example's ``errata.py`` recomputes the
@@ -21,9 +27,11 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from .parity import POLICY
 from .spec import Claim, Example
 
 CONFIRMED = "confirmed"
+NOISE = "within float64 noise"
 ROUNDED = "reproduced with rounded intermediates"
 ERRATUM = "erratum"
 NOT_REACHED = "not reached"
@@ -71,6 +79,10 @@ class Values:
             (s, q, i): v for s, q, i, v in
             zip(table["step"], table["quantity"], table["index"], table["value"])
         }
+        self._scale = {} if table is None else {
+            (s, q, i): c for s, q, i, c in
+            zip(table["step"], table["quantity"], table["index"], table["scale"]) if np.isfinite(c)
+        }
         self.last_step = -1 if table is None or table.empty else int(table["step"].max())
 
     def get(self, quantity: str, step: int = 0, index=()) -> float | None:
@@ -78,6 +90,10 @@ class Values:
             array = self.init.get(quantity.removeprefix("init."))
             return None if array is None else float(np.asarray(array)[tuple(index)])
         return self._by_key.get((step, quantity, ",".join(map(str, index))))
+
+    def scale(self, quantity: str, step: int = 0, index=()) -> float | None:
+        """The size of the operands a cancelled value was computed from, if recorded."""
+        return self._scale.get((step, quantity, ",".join(map(str, index))))
 
     def array(self, quantity: str, step: int = 0) -> np.ndarray:
         """A whole recorded quantity as a flat array, in record order."""
@@ -96,6 +112,20 @@ class ClaimResult:
     @property
     def passed(self) -> bool:
         return self.verdict != FAILED
+
+
+def _float64_noise(claim: Claim, exact: float, scale: float | None) -> str | None:
+    """Why a cancelled value agrees only within float64 noise, or None if it does not."""
+    if scale is None or claim.significant_digits is not None or claim.within is not None:
+        return None
+    tolerance = POLICY["float64"]
+    bound = tolerance.rtol * max(abs(exact), scale) + tolerance.atol
+    printed = float(Decimal(claim.printed))
+    if abs(exact - printed) > bound:
+        return None
+    return (f"computed by cancellation of operands of size {scale:.3g}: float64 determines it "
+            f"only to +-{bound:.2g}, fewer digits than printed; it differs by "
+            f"{abs(exact - printed):.2g}")
 
 
 def _errata_module(example: Example):
@@ -130,6 +160,12 @@ def _judge_one(example, claim, exact, replayed, errata) -> ClaimResult:
             return result(FAILED, f"declared erratum '{claim.erratum}', but the printed value "
                                   "agrees with the exact one")
         return result(CONFIRMED)
+    noise = _float64_noise(claim, exact_value, exact.scale(claim.quantity, claim.step, claim.index))
+    if noise is not None:
+        if erratum:
+            return result(FAILED, f"declared erratum '{claim.erratum}', but the printed value is "
+                                  "within float64 noise of the exact one")
+        return result(NOISE, noise)
     if agrees(claim, replay_value):
         if erratum:
             return result(FAILED, f"declared erratum '{claim.erratum}', but the rounded replay "

@@ -19,11 +19,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .claims import CONFIRMED, ERRATUM, FAILED, NOT_REACHED, ROUNDED
+from .claims import CONFIRMED, ERRATUM, FAILED, NOISE, NOT_REACHED, ROUNDED
 from .harness import ExampleResult
 from .parity import POLICY
 
-VERDICTS = (CONFIRMED, ROUNDED, ERRATUM, NOT_REACHED, FAILED)
+VERDICTS = (CONFIRMED, NOISE, ROUNDED, ERRATUM, NOT_REACHED, FAILED)
 REPO = Path(__file__).resolve().parents[1]
 
 

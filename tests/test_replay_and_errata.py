@@ -155,3 +155,40 @@ def test_rounding_by_hand_takes_decimal_ties_away_from_zero():
     assert round_by_hand(0.1 * -0.015, 3) == -0.002
     assert round_by_hand(-612.5336296054267, 13) == -612.5336296054267
     assert round_by_hand(0.0014, 3) == 0.001
+
+
+CANCELLING_IMPL = '''
+import numpy as np
+
+def reproduce(ctx):
+    ctx.trace.step(0)
+    big = np.array(4255.854199207604)
+    ctx.trace.value("change", (big + 1e-4 * 612.5) - big, scale=big)
+    ctx.trace.value("plain", (big + 1e-4 * 612.5) - big)
+'''
+
+
+def test_printed_noise_digits_agree_only_for_declared_cancellation(tmp_path):
+    folder = tmp_path / "noise"
+    folder.mkdir()
+    (folder / "example.toml").write_text(textwrap.dedent('''
+        id = "noise"
+        title = "Noise"
+        steps = 0
+        [source]
+        seed = "none"
+        section = "test"
+        [[claims]]
+        where = "a"
+        quantity = "change"
+        printed = "0.061250000001"
+        [[claims]]
+        where = "b"
+        quantity = "plain"
+        printed = "0.061250000001"
+    '''))
+    (folder / "numpy_impl.py").write_text(CANCELLING_IMPL)
+    result = harness.run_example(spec.load(folder), ["numpy"])
+    declared, plain = result.claims
+    assert declared.verdict == claims.NOISE  # off in the 11th digit, within 1e-12 * 4255
+    assert plain.verdict == claims.FAILED  # the same number, with no scale declared
