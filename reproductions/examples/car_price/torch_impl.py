@@ -1,0 +1,140 @@
+"""Car prices with biases (chapters 4-7) in PyTorch: ``nn.Parameter`` weights, autograd,
+``nn.MSELoss(reduction="sum")`` and ``torch.optim.SGD``.
+
+The weights keep the chapters' bias trick and layout: W^1 (4x3), W^2 (4x2) and W^3 (3x1)
+are (inputs + 1, neurons) with the biases as their last row, and a column of ones is
+appended to X and to each hidden activation, so nothing is translated. (In a
+``torch.nn.Linear(n_in, n_out)`` the same layer is ``weight = W[:-1].T`` and
+``bias = W[-1]``.) The chapters' deltas are autograd's gradients with respect to
+Z^(4), [a^(3), 1] and [a^(2), 1], the last two multiplied by 1 - tanh([Z, 1])^2 as the
+chapter displays them. The update W - alpha (1/n) dJ/dW is SGD with lr = alpha / n on
+the summed cost.
+"""
+
+import torch
+
+NAMES = ("W1", "W2", "W3")
+
+
+def add_ones(a):
+    return torch.cat([a, torch.ones((a.shape[0], 1), dtype=a.dtype)], dim=1)
+
+
+def tanh_prime(z):
+    return 1 - torch.tanh(z) ** 2
+
+
+def forward(X, W):
+    f = {"Z2": X @ W["W1"]}
+    f["a2"] = torch.tanh(f["Z2"])
+    f["a2_bias"] = add_ones(f["a2"])
+    f["Z3"] = f["a2_bias"] @ W["W2"]
+    f["a3"] = torch.tanh(f["Z3"])
+    f["a3_bias"] = add_ones(f["a3"])
+    f["Z4"] = f["a3_bias"] @ W["W3"]
+    f["a4"] = torch.tanh(f["Z4"])
+    return f
+
+
+def cost(a4, y):
+    """J = sum over the cars of 1/2 (y - yhat)^2."""
+    return 0.5 * torch.nn.MSELoss(reduction="sum")(a4, y)
+
+
+def unrolled(W):
+    return torch.cat([W[name].detach().reshape(-1) for name in NAMES]).reshape(-1, 1)
+
+
+def rolled(w):
+    return {"W1": w[0:12].reshape(4, 3), "W2": w[12:20].reshape(4, 2), "W3": w[20:23].reshape(3, 1)}
+
+
+def check_gradients(trace, X, y, W, h):
+    """V1 by autograd, V2 by centred differences one weight at a time, as chapter 7."""
+    weights = unrolled(W)
+    at = {name: value.clone().requires_grad_(True) for name, value in rolled(weights).items()}
+    J = cost(forward(X, at)["a4"], y)
+    V1 = torch.cat([g.reshape(-1) for g in torch.autograd.grad(J, list(at.values()))]).reshape(-1, 1)
+    V1 = trace.value("V1", V1)
+    trace.value("n_parameters", torch.tensor(float(V1.numel()), dtype=V1.dtype))
+    with torch.no_grad():
+        V2 = torch.zeros_like(weights)
+        perturbation = torch.zeros_like(weights)
+        for p in range(len(weights)):
+            perturbation[p] = h
+            f = forward(X, rolled(weights + perturbation))
+            loss2 = cost(f["a4"], y)
+            if p == 0:
+                trace.value("a4_plus_h", f["a4"])
+                trace.value("loss2", loss2)
+            f = forward(X, rolled(weights - perturbation))
+            loss1 = cost(f["a4"], y)
+            if p == 0:
+                trace.value("a4_minus_h", f["a4"])
+                trace.value("loss1", loss1)
+            V2[p] = (loss2 - loss1) / (2 * h)
+            perturbation[p] = 0
+        trace.value("numerical_grad", V2, scale=J / (2 * h))  # costs cancel over 2h
+        norm_of_sum = torch.linalg.norm(V1 + V2)
+        trace.value("relative_difference", torch.linalg.norm(V1 - V2) / norm_of_sum,
+                    scale=J / (2 * h) / norm_of_sum)
+
+
+def illustrations(ctx, X, W1):
+    trace, hyper = ctx.trace, ctx.hyper
+    with torch.no_grad():
+        trace.value("Z2_bias_shift", X @ W1 - X[:, :-1] @ W1[:-1])
+        km1, z1, km2, z2, km = (torch.tensor(hyper[k], dtype=ctx.dtype) for k in
+                                ("km_low", "normalised_low", "km_high", "normalised_high", "km_threshold"))
+        sigma = (km2 - km1) / (z2 - z1)
+        mean = km1 - z1 * sigma
+        trace.value("normalised_50k", (km - mean) / sigma)
+
+
+def record_step0(trace, f, y):
+    """The matrices chapters 4 and 6 print, from the forward pass and autograd."""
+    with torch.no_grad():
+        for name in ("Z2", "a2", "a2_bias", "Z3", "a3", "a3_bias", "Z4", "a4"):
+            trace.value(name, f[name])
+        trace.value("cost_per_car", 0.5 * torch.nn.MSELoss(reduction="none")(f["a4"], y))
+        trace.value("dtanh_Z4", tanh_prime(f["Z4"]))
+        trace.value("residual", y - f["a4"])
+        trace.value("delta4", f["Z4"].grad)                       # dJ/dZ4
+        dtanh3 = trace.value("dtanh_Z3_bias", tanh_prime(add_ones(f["Z3"])))
+        trace.value("delta4_W3T", f["a3_bias"].grad)              # dJ/d[a3, 1]
+        trace.value("delta3", f["a3_bias"].grad * dtanh3)
+        dtanh2 = trace.value("dtanh_Z2_bias", tanh_prime(add_ones(f["Z2"])))
+        trace.value("delta3_W2T", f["a2_bias"].grad)              # dJ/d[a2, 1]
+        trace.value("delta2", f["a2_bias"].grad * dtanh2)
+
+
+def reproduce(ctx):
+    trace, hyper = ctx.trace, ctx.hyper
+    X, y = ctx.data("X"), ctx.data("y")
+    alpha, n, h = hyper["learning_rate"], y.shape[0], hyper["h"]
+    W = {name: torch.nn.Parameter(ctx.tensor(ctx.init[name])) for name in NAMES}
+    optimizer = torch.optim.SGD(W.values(), lr=alpha / n)  # W - alpha (1/n) dJ/dW
+
+    for step in range(ctx.steps):
+        trace.step(step)
+        if step == 0:
+            illustrations(ctx, X, W["W1"].detach())
+        optimizer.zero_grad()
+        f = forward(X, W)
+        for name in ("Z4", "a3_bias", "a2_bias"):
+            f[name].retain_grad()
+        J = cost(f["a4"], y)
+        J.backward()
+        trace.cost(J)
+        if step == 0:
+            record_step0(trace, f, y)
+        for name in NAMES:
+            trace.grad(name, W[name].grad)
+        if step <= 1:
+            check_gradients(trace, X, y, W, h)
+        optimizer.step()
+        for name in NAMES:
+            trace.param(name, W[name])
+    if ctx.steps == 1:
+        trace.step(1)
+        check_gradients(trace, X, y, W, h)

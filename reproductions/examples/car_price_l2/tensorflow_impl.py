@@ -1,0 +1,68 @@
+"""Car prices with L2 regularisation (chapter 8) in TensorFlow.
+
+The weights keep the chapters' bias trick and (inputs + 1, neurons) layout, as in the
+car_price example (the last row of each W is the bias of a keras Dense layer). The
+penalty is Keras's own ``keras.regularizers.L2(lambda / 2)``, i.e.
+1/2 lambda sum W^2 with the bias rows included, added to the summed data cost
+under the tape; ``keras.optimizers.SGD(learning_rate=alpha / n)`` takes the step.
+The text's printed version subtracts the same penalty.
+"""
+
+import keras
+import tensorflow as tf
+
+NAMES = ("W1", "W2", "W3")
+
+
+def add_ones(a):
+    return tf.concat([a, tf.ones((a.shape[0], 1), dtype=a.dtype)], axis=1)
+
+
+def forward(X, W):
+    a2 = add_ones(tf.tanh(X @ W["W1"]))
+    a3 = add_ones(tf.tanh(a2 @ W["W2"]))
+    return tf.tanh(a3 @ W["W3"])
+
+
+def data_cost(a4, y):
+    return 0.5 * keras.losses.MeanSquaredError(reduction="sum", dtype=y.dtype)(y, a4)
+
+
+def reproduce(ctx):
+    trace = ctx.trace
+    X, y = ctx.data("X"), ctx.data("y")
+    alpha, n, Lambda = ctx.hyper["learning_rate"], y.shape[0], ctx.hyper["Lambda"]
+    penalty = keras.regularizers.L2(Lambda / 2)  # 1/2 lambda sum W^2
+    W = {name: tf.Variable(ctx.tensor(ctx.init[name]), name=name) for name in NAMES}
+    P = {name: tf.Variable(ctx.tensor(ctx.init[name]), name=name + "_printed") for name in NAMES}
+    optimizer = keras.optimizers.SGD(learning_rate=alpha / n)
+    printed_optimizer = keras.optimizers.SGD(learning_rate=alpha / n)
+
+    for step in range(ctx.steps):
+        trace.step(step)
+        if step == 0:
+            n_parameters = trace.value("n_parameters", tf.constant(
+                float(sum(int(tf.size(W[name])) for name in NAMES)), dtype=ctx.dtype))
+            trace.value("cars_needed", 10 * n_parameters)
+
+        with tf.GradientTape() as tape:
+            J_data = data_cost(forward(X, W), y)
+            J = J_data + sum(penalty(W[name]) for name in NAMES)
+        grads = tape.gradient(J, [W[name] for name in NAMES])
+        trace.value("data_cost", J_data)
+        trace.value("sum_of_squares", sum(tf.reduce_sum(tf.square(W[name])) for name in NAMES))
+        trace.cost(J)
+        for name, grad in zip(NAMES, grads):
+            trace.grad(name, grad)
+        optimizer.apply_gradients(zip(grads, [W[name] for name in NAMES]))
+        for name in NAMES:
+            trace.param(name, W[name])
+
+        with tf.GradientTape() as tape:
+            J_printed = data_cost(forward(X, P), y) - sum(penalty(P[name]) for name in NAMES)  # L1030
+        grads = tape.gradient(J_printed, [P[name] for name in NAMES])
+        trace.value("sum_of_squares_as_printed", sum(tf.reduce_sum(tf.square(P[name])) for name in NAMES))
+        trace.value("cost_as_printed", J_printed)
+        printed_optimizer.apply_gradients(zip(grads, [P[name] for name in NAMES]))
+        for name in NAMES:
+            trace.value(f"{name}_as_printed", P[name])

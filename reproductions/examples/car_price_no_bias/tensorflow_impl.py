@@ -1,0 +1,33 @@
+"""Car prices without biases (chapter 3) in TensorFlow.
+
+Three bias-free ``keras.layers.Dense`` layers with tanh activations. A Dense kernel
+is (in, out), the chapter's own layout for W^l, so nothing is transposed.
+"""
+
+import keras
+import tensorflow as tf
+
+
+def new_layer(ctx, name):
+    n_in, n_out = ctx.init[name].shape
+    dense = keras.layers.Dense(n_out, use_bias=False, dtype=ctx.dtype)
+    dense.build((None, n_in))
+    dense.kernel.assign(ctx.tensor(ctx.init[name]))
+    return dense
+
+
+def reproduce(ctx):
+    trace = ctx.trace
+    X = ctx.data("X")
+    layer1, layer2, layer3 = (new_layer(ctx, name) for name in ("W1", "W2", "W3"))
+
+    trace.step(0)
+    Z2_car1 = trace.value("Z2_car1", layer1(X[:1]))
+    trace.value("a2_car1", tf.tanh(Z2_car1))
+
+    Z2 = trace.value("Z2", layer1(X))
+    a2 = trace.value("a2", tf.tanh(Z2))
+    Z3 = trace.value("Z3", layer2(a2))
+    a3 = trace.value("a3", tf.tanh(Z3))
+    Z4 = trace.value("Z4", layer3(a3))
+    trace.value("a4", tf.tanh(Z4))
