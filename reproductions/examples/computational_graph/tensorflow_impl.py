@@ -1,0 +1,39 @@
+"""The computational graph of Figs 51-53 in TensorFlow: ``tf.GradientTape`` does the
+backward pass.
+
+The gradient along each path to b is the tape's too: holding the other branch constant
+(``tf.stop_gradient``) leaves only that path. Scalars throughout, as in the blog.
+"""
+
+import tensorflow as tf
+
+
+def reproduce(ctx):
+    trace = ctx.trace
+    a = tf.Variable(ctx.tensor(ctx.init["a"]))
+    b = tf.Variable(ctx.tensor(ctx.init["b"]))
+    d_offset = tf.constant(ctx.hyper["d_offset"], dtype=ctx.dtype)
+
+    trace.step(0)
+    with tf.GradientTape(persistent=True) as tape:
+        c = a * b
+        d = b + d_offset
+        e = c * d
+        e_via_d = tf.stop_gradient(c) * d  # only the path through d
+        e_via_c = c * tf.stop_gradient(d)  # only the path through c
+    trace.value("c", c)
+    trace.value("d", d)
+    trace.value("e", e)
+
+    de_dc, de_dd = tape.gradient(e, [c, d])
+    trace.value("de_dc", de_dc)
+    trace.value("de_dd", de_dd)
+    trace.value("dc_db", tape.gradient(c, b))
+    trace.value("dd_db", tape.gradient(d, b))
+    trace.value("b_via_d", tape.gradient(e_via_d, b))
+    trace.value("b_via_c", tape.gradient(e_via_c, b))
+
+    de_da, de_db = tape.gradient(e, [a, b])  # both paths: the tape sums them at b
+    del tape
+    trace.grad("a", de_da)
+    trace.grad("b", de_db)

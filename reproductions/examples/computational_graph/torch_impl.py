@@ -1,0 +1,39 @@
+"""The computational graph of Figs 51-53 in PyTorch: autograd does the backward pass.
+
+The gradient along each path to b is autograd's too: holding the other branch constant
+(``detach``) leaves only that path. Scalars throughout, as in the blog.
+"""
+
+import torch
+
+
+def reproduce(ctx):
+    trace = ctx.trace
+    a = ctx.tensor(ctx.init["a"]).requires_grad_()
+    b = ctx.tensor(ctx.init["b"]).requires_grad_()
+    d_offset = torch.tensor(ctx.hyper["d_offset"], dtype=ctx.dtype)
+
+    trace.step(0)
+    c = a * b
+    d = b + d_offset
+    e = c * d
+    trace.value("c", c)
+    trace.value("d", d)
+    trace.value("e", e)
+
+    de_dc, de_dd = torch.autograd.grad(e, [c, d], retain_graph=True)
+    (dc_db,) = torch.autograd.grad(c, b, retain_graph=True)
+    (dd_db,) = torch.autograd.grad(d, b, retain_graph=True)
+    trace.value("de_dc", de_dc)
+    trace.value("de_dd", de_dd)
+    trace.value("dc_db", dc_db)
+    trace.value("dd_db", dd_db)
+
+    (via_d,) = torch.autograd.grad(c.detach() * d, b, retain_graph=True)  # only the path through d
+    (via_c,) = torch.autograd.grad(c * d.detach(), b, retain_graph=True)  # only the path through c
+    trace.value("b_via_d", via_d)
+    trace.value("b_via_c", via_c)
+
+    e.backward()  # both paths: autograd sums them at b
+    trace.grad("a", a.grad)
+    trace.grad("b", b.grad)

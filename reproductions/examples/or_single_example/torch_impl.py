@@ -1,0 +1,81 @@
+"""The OR gate's first example in PyTorch: ``nn.Linear(2, 1)`` (with ``bias=False`` for
+Figs 10-17), ``torch.sigmoid``, half of ``nn.MSELoss`` as the loss, autograd and
+``torch.optim.SGD`` with step size 1.
+
+Layout: PyTorch keeps examples as rows (x is 1 x 2); the blog keeps them as columns
+(2 x 1). ``nn.Linear``'s weight (1, 2) is already the blog's W; its bias (1,) is the
+blog's b (1, 1). ``from_blog`` and ``to_blog`` are the only places that translate.
+"""
+
+import torch
+
+
+def from_blog(columns):
+    return columns.T
+
+
+def to_blog(tensor, like="examples"):
+    if like == "bias":
+        return tensor.reshape(1, 1)
+    if like == "weight":
+        return tensor
+    return tensor.T
+
+
+def new_linear(ctx, bias):
+    linear = torch.nn.Linear(2, 1, bias=bias, dtype=ctx.dtype)
+    with torch.no_grad():
+        linear.weight.copy_(ctx.tensor(ctx.init["W"]))
+        if bias:
+            linear.bias.copy_(ctx.tensor(ctx.init["b"]).reshape(-1))
+    return linear
+
+
+def forward_backward(linear, X, Y, show):
+    """Loss and backward pass; the intermediates the text prints go to ``show``."""
+    z = linear(X)
+    y_hat = torch.sigmoid(z)
+    loss = 0.5 * torch.nn.MSELoss()(y_hat, Y)  # 1/2 (y - y_hat)^2
+    if show:
+        # the sigmoid's local gradient by autograd (before retain_grad, which would
+        # otherwise add this call's ones to y_hat.grad)
+        (local,) = torch.autograd.grad(y_hat, z, torch.ones_like(y_hat), retain_graph=True)
+        z.retain_grad()
+        y_hat.retain_grad()
+    loss.backward()
+    if show:
+        with torch.no_grad():
+            show("z", to_blog(z))
+            show("minus_z", to_blog(-z))
+            show("y_hat", to_blog(y_hat))
+            show("residual", to_blog(Y - y_hat))
+            show("dL_dy_hat", to_blog(y_hat.grad))
+            show("dy_hat_dz", to_blog(local))
+            show("dL_dz", to_blog(z.grad))
+    return loss
+
+
+def reproduce(ctx):
+    X, Y = from_blog(ctx.data("X")), from_blog(ctx.data("Y"))
+    trace = ctx.trace
+
+    # Figs 10-17: no bias
+    trace.step(0)
+    nobias = new_linear(ctx, bias=False)
+    show = lambda name, value: trace.value("nobias_" + name, value)
+    show("loss", forward_backward(nobias, X, Y, show))
+    show("dW", to_blog(nobias.weight.grad, "weight"))
+
+    # Figs 21-26: with the bias b = 0, one step of size 1
+    linear = new_linear(ctx, bias=True)
+    optimizer = torch.optim.SGD(linear.parameters(), lr=ctx.hyper["learning_rate"])
+    for step in range(ctx.steps):
+        trace.step(step)
+        show = trace.value if step < ctx.hyper["hand_worked_steps"] else None
+        optimizer.zero_grad()
+        trace.cost(forward_backward(linear, X, Y, show))
+        trace.grad("W", to_blog(linear.weight.grad, "weight"))
+        trace.grad("b", to_blog(linear.bias.grad, "bias"))
+        optimizer.step()
+        trace.param("W", to_blog(linear.weight, "weight"))
+        trace.param("b", to_blog(linear.bias, "bias"))

@@ -1,0 +1,91 @@
+"""XOR with the feature cross in TensorFlow: one ``keras.layers.Dense(1)`` with the
+Keras sigmoid, the cost ``0.5 * keras.losses.MeanSquaredError``, ``tf.GradientTape``
+and ``keras.optimizers.SGD``.
+
+Layout: Keras holds the examples as rows, the blog as columns; a Dense kernel is
+(in, out), the transpose of the blog's W (out, in), and its bias is (out,) where the
+blog's b is (out, 1). ``to_keras`` and ``to_blog`` are the only places that translate.
+"""
+
+import keras
+import tensorflow as tf
+
+
+def to_keras(tensor, kind):
+    """The blog's layout to Keras's: data and W are transposed, b (out, 1) -> (out,)."""
+    return tf.reshape(tensor, [-1]) if kind == "bias" else tf.transpose(tensor)
+
+
+def to_blog(tensor, kind):
+    """Keras's layout back to the blog's: data and kernels are transposed, bias -> (out, 1)."""
+    return tf.reshape(tensor, [-1, 1]) if kind == "bias" else tf.transpose(tensor)
+
+
+class FeatureCrossNet:
+    def __init__(self, ctx):
+        self.dense = keras.layers.Dense(1, dtype=ctx.dtype)  # inputs x1, x2, x3 = x1 * x2
+        self.dense.build((None, 3))
+        self.dense.kernel.assign(to_keras(ctx.tensor(ctx.init["W"]), "kernel"))
+        self.dense.bias.assign(to_keras(ctx.tensor(ctx.init["b"]), "bias"))
+        self.variables = {"W": (self.dense.kernel, "kernel"), "b": (self.dense.bias, "bias")}
+
+    def forward(self, X):
+        self.Z = self.dense(X)
+        self.A = keras.activations.sigmoid(self.Z)
+        return self.A
+
+
+def make_cost(dtype):
+    # (1/2m) sum (Y - Y_hat)^2 = 1/2 * mean over the m examples
+    mean_squared_error = keras.losses.MeanSquaredError(dtype=dtype)
+
+    def compute_cost(Y, Y_hat):
+        return 0.5 * mean_squared_error(Y, Y_hat)
+
+    return compute_cost
+
+
+def first_iteration(trace, net, compute_cost, X, Y):
+    """Fig 71-72: the forward pass, dCost/dA and dCost/dZ, by the tape."""
+    with tf.GradientTape() as tape:
+        cost = compute_cost(Y, net.forward(X))
+    dA, dZ = tape.gradient(cost, [net.A, net.Z])
+    trace.value("Z", to_blog(net.Z, "data"))
+    trace.value("A", to_blog(net.A, "data"))
+    trace.value("dA", to_blog(dA, "data"))
+    trace.value("dZ", to_blog(dZ, "data"))
+
+
+def reproduce(ctx):
+    trace = ctx.trace
+    X = to_keras(ctx.data("X_train"), "data")
+    Y = to_keras(ctx.data("Y_train"), "data")
+    net = FeatureCrossNet(ctx)
+    compute_cost = make_cost(ctx.dtype)
+    optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper["learning_rate"])
+    names = list(net.variables)
+    variables = [variable for variable, _ in net.variables.values()]
+
+    @tf.function
+    def training_step():
+        with tf.GradientTape() as tape:
+            cost = compute_cost(Y, net.forward(X))
+        grads = tape.gradient(cost, variables)
+        optimizer.apply_gradients(zip(grads, variables))
+        return cost, grads
+
+    for epoch in range(ctx.steps):
+        trace.step(epoch)
+        if epoch == 0:
+            first_iteration(trace, net, compute_cost, X, Y)
+        cost, grads = training_step()
+        trace.cost(cost)
+        for name, grad in zip(names, grads):
+            trace.grad(name, to_blog(grad, net.variables[name][1]))
+        for name, (variable, kind) in net.variables.items():
+            trace.param(name, to_blog(variable, kind))
+
+    if ctx.steps:
+        Y_hat = net.forward(X)
+        trace.value("cost_after_training", compute_cost(Y, Y_hat))
+        trace.value("Y_hat_after_training", to_blog(Y_hat, "data"))

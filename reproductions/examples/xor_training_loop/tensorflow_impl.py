@@ -1,0 +1,97 @@
+"""The blog's XOR training loop (Fig 91-93) in TensorFlow: two ``keras.layers.Dense``
+layers with the Keras sigmoid, the cost ``0.5 * keras.losses.MeanSquaredError``,
+``tf.GradientTape`` and ``keras.optimizers.SGD``.
+
+Layout: Keras holds the examples as rows, the blog as columns; a Dense kernel is
+(in, out), the transpose of the blog's W (out, in), and its bias is (out,) where the
+blog's b is (out, 1). ``to_keras`` and ``to_blog`` are the only places that translate.
+"""
+
+import keras
+import tensorflow as tf
+
+
+def to_keras(tensor, kind):
+    """The blog's layout to Keras's: data and W are transposed, b (out, 1) -> (out,)."""
+    return tf.reshape(tensor, [-1]) if kind == "bias" else tf.transpose(tensor)
+
+
+def to_blog(tensor, kind):
+    """Keras's layout back to the blog's: data and kernels are transposed, bias -> (out, 1)."""
+    return tf.reshape(tensor, [-1, 1]) if kind == "bias" else tf.transpose(tensor)
+
+
+KIND = {"W": "kernel", "b": "bias"}
+
+
+class TwoLayerNet:
+    def __init__(self, ctx):
+        self.layer1 = keras.layers.Dense(3, activation="sigmoid", dtype=ctx.dtype)  # W1, b1
+        self.layer2 = keras.layers.Dense(1, activation="sigmoid", dtype=ctx.dtype)  # W2, b2
+        self.layer1.build((None, 2))
+        self.layer2.build((None, 3))
+        for layer, k in ((self.layer1, "1"), (self.layer2, "2")):
+            layer.kernel.assign(to_keras(ctx.tensor(ctx.init[f"W{k}"]), "kernel"))
+            layer.bias.assign(to_keras(ctx.tensor(ctx.init[f"b{k}"]), "bias"))
+        # the blog's names, in the order the blog updates them (layer 2, then layer 1)
+        self.variables = {"W2": self.layer2.kernel, "b2": self.layer2.bias,
+                          "W1": self.layer1.kernel, "b1": self.layer1.bias}
+
+    def __call__(self, X):
+        return self.layer2(self.layer1(X))
+
+
+def make_cost(dtype):
+    # (1/2m) sum (Y - Y_hat)^2 = 1/2 * mean over the m examples
+    mean_squared_error = keras.losses.MeanSquaredError(dtype=dtype)
+
+    def compute_cost(Y, Y_hat):
+        return 0.5 * mean_squared_error(Y, Y_hat)
+
+    return compute_cost
+
+
+def predict(net, X, Y, thresh=0.5):
+    """Output above ``thresh`` -> 1, else 0 (this suite's reading), and the accuracy in %."""
+    predictions = tf.cast(net(X) > thresh, X.dtype)
+    accuracy = tf.reduce_mean(tf.cast(tf.equal(predictions, Y), X.dtype)) * 100
+    return predictions, accuracy
+
+
+def reproduce(ctx):
+    trace = ctx.trace
+    X = to_keras(ctx.data("X_train"), "data")
+    Y = to_keras(ctx.data("Y_train"), "data")
+    net = TwoLayerNet(ctx)
+    compute_cost = make_cost(ctx.dtype)
+    optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper["learning_rate"])
+    names, variables = list(net.variables), list(net.variables.values())
+
+    @tf.function
+    def training_step():
+        with tf.GradientTape() as tape:
+            cost = compute_cost(Y, net(X))
+        grads = tape.gradient(cost, variables)
+        optimizer.apply_gradients(zip(grads, variables))
+        return cost, grads
+
+    costs = []  # the costs the loop prints and keeps, every 100 epochs
+    for epoch in range(ctx.steps):
+        trace.step(epoch)
+        cost, grads = training_step()
+        trace.cost(cost)
+        if epoch % 100 == 0:
+            costs.append(cost)
+        for name, grad in zip(names, grads):
+            trace.grad(name, to_blog(grad, KIND[name[0]]))
+        for name, variable in zip(names, variables):
+            trace.param(name, to_blog(variable, KIND[name[0]]))
+
+    if ctx.steps:
+        trace.value("costs", tf.stack(costs))
+        predictions, accuracy = predict(net, X, Y)
+        Y_hat = net(X)
+        trace.value("Y_hat_after_training", to_blog(Y_hat, "data"))
+        trace.value("cost_after_training", compute_cost(Y, Y_hat))
+        trace.value("predicted_outputs", to_blog(predictions, "data"))
+        trace.value("accuracy", accuracy)
