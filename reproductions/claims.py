@@ -59,14 +59,21 @@ def decimals(claim: Claim) -> int | None:
     return max(0, -Decimal(claim.printed).as_tuple().exponent)
 
 
-def printed_precision(example: Example) -> Callable[[int, str], int | None]:
-    """For the rounded replay: decimals of each (step, quantity) the source prints."""
-    places: dict[tuple[int, str], int] = {}
+def printed_precision(example: Example) -> Callable[[int, str], dict | None]:
+    """For the rounded replay: the decimals each printed element is shown with.
+
+    Returns, for a (step, quantity) the source prints, a dict from element index to
+    decimals; the key ``None`` holds the finest precision of the quantity, for its
+    elements the source never prints.
+    """
+    places: dict[tuple[int, str], dict] = {}
     for claim in example.claims:
         d = decimals(claim)
-        if d is not None and not claim.quantity.startswith("init."):
-            key = (claim.step, claim.quantity)
-            places[key] = max(places.get(key, 0), d)
+        if d is None or claim.quantity.startswith("init."):
+            continue
+        element = places.setdefault((claim.step, claim.quantity), {None: 0})
+        element[tuple(claim.index)] = max(element.get(tuple(claim.index), 0), d)
+        element[None] = max(element[None], d)
     return lambda step, quantity: places.get((step, quantity))
 
 

@@ -26,15 +26,22 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pandas as pd
 
-def round_by_hand(value, decimals: int):
+def round_by_hand(value, decimals):
     """Round as a person does: the number read to four more places than it is
     rounded to (0.9 * -0.015 is -0.0135000, not -0.013499999999999998), then half
-    away from zero (-0.0135 -> -0.014, where ``np.round`` gives -0.013)."""
+    away from zero (-0.0135 -> -0.014, where ``np.round`` gives -0.013).
+
+    ``decimals`` is a number of places, or a dict from element index to places
+    with the key ``None`` for the elements it does not name."""
     array = np.asarray(value, dtype=np.float64)
-    unit = Decimal(1).scaleb(-decimals)
-    rounded = [float(Decimal(f"{x:.{decimals + 4}f}").quantize(unit, rounding=ROUND_HALF_UP))
-               if np.isfinite(x) else x for x in array.ravel()]
-    return np.array(rounded).reshape(array.shape) if array.shape else np.float64(rounded[0])
+    places = decimals if isinstance(decimals, dict) else {None: decimals}
+    rounded = np.empty(array.shape)
+    for i in np.ndindex(array.shape):
+        x, d = array[i], places.get(i, places[None])
+        rounded[i] = (float(Decimal(f"{x:.{d + 4}f}").quantize(Decimal(1).scaleb(-d),
+                                                                rounding=ROUND_HALF_UP))
+                      if np.isfinite(x) else x)
+    return rounded if array.shape else np.float64(rounded[()])
 
 
 KINDS = ("cost", "grad", "param", "value", "finding")
@@ -47,7 +54,7 @@ def quantity_name(kind: str, name: str) -> str:
 @dataclass
 class Trace:
     to_numpy: Callable = np.asarray
-    rounding: Callable[[int, str], int | None] | None = None
+    rounding: Callable[[int, str], int | dict | None] | None = None
     on_step: Callable[[int], None] | None = None
     current_step: int = 0
     _records: list = field(default_factory=list)

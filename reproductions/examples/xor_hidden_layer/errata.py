@@ -25,16 +25,6 @@ def given_weight_typo(example, values):
     return values.get("init.W1", index=(1, 1))
 
 
-def A1_carried_as_0_6(example, values):
-    # Z2[0,1] = W2 . A1[:, 1] from A1 as printed: 3 decimals, except A1[1,1] carried as 0.6.
-    A1_printed = [by_hand(values.get("A1", 0, (0, 1))),
-                  by_hand(values.get("A1", 0, (1, 1)), decimals=1),
-                  by_hand(values.get("A1", 0, (2, 1)))]
-    W2 = [values.get("init.W2", index=(0, k)) for k in range(3)]
-    b2 = values.get("init.b2", index=(0, 0))
-    return sum(w * a for w, a in zip(W2, A1_printed)) + b2
-
-
 def digit_swap_1_minus_A1(example, values):
     one_minus = 1 - by_hand(values.get("A1", 0, (2, 3)))  # 1 - 0.731 = 0.269
     return swap_last_two_digits(by_hand(one_minus))
