@@ -115,7 +115,7 @@ def show(result: harness.ExampleResult, folder: Path) -> None:
             table.add_column(column)
         for p in result.parities:
             table.add_row(p.framework, f"{p.max_abs:.2e}", f"{p.max_rel:.2e}", f"{p.max_rel_scale:.2e}",
-                          f"{p.used:.0%}", "agrees" if p.passed else "[red]DIVERGES[/]")
+                          f"{p.used * 100:.2g}%", "agrees" if p.passed else "[red]DIVERGES[/]")
         console.print(table)
         console.print(f"  policy: {result.parities[0].tolerance}")
     for p in result.parities:

@@ -144,7 +144,7 @@ def parity_section(result: ExampleResult) -> list[str]:
     for p in result.parities:
         verdict = "agrees" if p.passed else "DIVERGES"
         lines.append(f"**{p.framework}** {verdict}: max abs {p.max_abs:.3g}, max rel {p.max_rel:.3g},"
-                     f" max rel/scale {p.max_rel_scale:.3g}, tolerance used {p.used:.0%}.")
+                     f" max rel/scale {p.max_rel_scale:.3g}, tolerance used {p.used * 100:.2g}%.")
         if p.first_divergence:
             lines.append(f"First divergence: {p.first_divergence.describe(p.framework)}.")
         if p.missing:
@@ -153,7 +153,7 @@ def parity_section(result: ExampleResult) -> list[str]:
     frame = pd.concat([p.table.assign(framework=p.framework) for p in result.parities])
     frame = frame.assign(
         order=frame.groupby("framework").cumcount(),
-        used=frame["used"].map("{:.0%}".format),
+        used=frame["used"].map(lambda used: f"{used * 100:.2g}%"),
         ok=frame["passed"].map({True: "yes", False: "NO"}),
     ).sort_values(["order", "framework"], kind="stable")
     for column in ("max_abs", "max_rel", "max_rel_scale"):
@@ -289,12 +289,16 @@ def write_index(out: Path) -> None:
     rows = []
     for path in sorted(out.glob("*/summary.json")):
         s = json.loads(path.read_text())
-        parity = "; ".join(f"{p['framework']} {p['max_rel_diff']:.1e}" for p in s["parity"]) or "numpy only"
+        parity = "; ".join(f"{p['framework']} {p['max_abs_diff']:.1e} ({p['tolerance_used'] * 100:.2g}%)"
+                           for p in s["parity"]) or "numpy only"
         counts = ", ".join(f"{n} {v}" for v, n in s["claim_counts"].items()) or "none printed"
         rows.append({"example": f"[{s['id']}]({s['id']}/report.md)", "source": s["source"]["seed"],
                      "dtype": s["provenance"]["dtype"], "steps": s["provenance"]["steps"],
-                     "max rel diff": parity, "claims": counts,
+                     "max abs diff (tolerance used)": parity, "claims": counts,
                      "status": "passed" if s["passed"] else "FAILED"})
-    text = "# Results\n\nOne row per example, from each `summary.json`.\n\n"
+    text = ("# Results\n\nOne row per example, from each `summary.json`. Parity: the largest "
+            "absolute difference from NumPy over every step and quantity, and the largest share "
+            "of the tolerance any element used (policy in `reproductions/parity.py`; each "
+            "report has the relative differences).\n\n")
     text += md_table(pd.DataFrame(rows)) + "\n" if rows else "No results yet.\n"
     write_atomic(out / "index.md", text.encode())
