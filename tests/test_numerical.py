@@ -1,0 +1,34 @@
+"""The numerical-gradient column: central differences agree with the gradients."""
+
+import numpy as np
+import pytest
+
+from conftest import CATALOGUE, EXAMPLE_IDS
+from reproductions import harness
+
+WITH_COST = [i for i in EXAMPLE_IDS if hasattr(harness.implementation(CATALOGUE[i], "numpy"), "cost_at")]
+
+
+def test_several_examples_offer_the_column():
+    assert {"hours_studied", "test_scores", "logistic_nll", "sgd_neural_net"} <= set(WITH_COST)
+
+
+@pytest.mark.parametrize("example_id", WITH_COST)
+def test_numerical_estimate_matches_every_framework(run_result, example_id):
+    result = run_result(example_id, "float64")
+    numerical = result.numerical
+    assert numerical is not None and not numerical.empty
+    assert set(numerical["step"]) == {0, max(result.steps - 1, 0)}
+    for name in result.frameworks:
+        trace = result.traces[name]
+        merged = numerical.merge(trace, on=["step", "quantity", "index"])
+        assert len(merged) == len(numerical)  # every estimate sits beside a recorded gradient
+        scale = max(1.0, np.abs(merged["value"]).max())
+        # central differences: O(h^2) truncation and cost-roundoff / h, far below 1e-6
+        np.testing.assert_allclose(merged["numerical"], merged["value"], rtol=1e-6, atol=1e-7 * scale)
+
+
+def test_gradient_steps_can_be_chosen():
+    example = CATALOGUE["hours_studied"]
+    result = harness.run_example(example, ["numpy"], steps=6, gradient_steps=[2, 4, 99])
+    assert sorted(set(result.numerical["step"])) == [2, 4]
