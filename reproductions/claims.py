@@ -102,10 +102,6 @@ class Values:
         """The size of the operands a cancelled value was computed from, if recorded."""
         return self._scale.get((step, quantity, ",".join(map(str, index))))
 
-    def array(self, quantity: str, step: int = 0) -> np.ndarray:
-        """A whole recorded quantity as a flat array, in record order."""
-        return np.array([v for (s, q, _), v in self._by_key.items() if s == step and q == quantity])
-
 
 @dataclass(frozen=True)
 class ClaimResult:

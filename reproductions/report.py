@@ -87,8 +87,7 @@ def summary(result: ExampleResult) -> dict:
         "source": {"seed": example.source.seed, "section": example.source.section},
         "passed": result.passed,
         "provenance": provenance(result),
-        "tolerance": {dtype: {"rtol": t.rtol, "atol": t.atol} for dtype, t in POLICY.items()
-                      if dtype == result.dtype},
+        "tolerance": {"rtol": POLICY[result.dtype].rtol, "atol": POLICY[result.dtype].atol},
         "parity": [
             {
                 "framework": p.framework,

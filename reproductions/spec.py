@@ -14,7 +14,6 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 EXAMPLES_DIR = Path(__file__).parent / "examples"
-SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
 
 class Strict(BaseModel):

@@ -44,9 +44,6 @@ def round_by_hand(value, decimals):
     return rounded if array.shape else np.float64(rounded[()])
 
 
-KINDS = ("cost", "grad", "param", "value", "finding")
-
-
 def quantity_name(kind: str, name: str) -> str:
     return "cost" if kind == "cost" else f"grad.{name}" if kind == "grad" else name
 
