@@ -72,11 +72,16 @@ def writable(folder: Path) -> Path:
     return folder
 
 
-def selected(catalogue: dict, ids: list[str]) -> list:
+def selected(catalogue: dict, ids: list[str], names: list[str]) -> list:
     for example_id in ids:
         if example_id not in catalogue:
             raise UsageError(f"unknown example '{example_id}' (see 'repro list')")
-    return [catalogue[i] for i in ids] if ids else list(catalogue.values())
+    examples = [catalogue[i] for i in dict.fromkeys(ids)] if ids else list(catalogue.values())
+    for example in examples:
+        for name in ["numpy", *names]:
+            if not (example.folder / f"{name}_impl.py").is_file():
+                raise UsageError(f"example '{example.id}' has no {name} implementation ({name}_impl.py)")
+    return examples
 
 
 def examples_in(folder: str | None) -> dict:
@@ -133,8 +138,8 @@ def show(result: harness.ExampleResult, folder: Path) -> None:
 
 
 def command_run(args, catalogue) -> int:
-    examples = selected(catalogue, args.examples)
     names = framework_list(args.frameworks)
+    examples = selected(catalogue, args.examples, names)
     out = writable(Path(args.out))
     failed = []
     with progress_bars() as bars:

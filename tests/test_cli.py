@@ -1,6 +1,7 @@
 """The repro command: exit codes, one-line errors, results on disk."""
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -51,6 +52,17 @@ def test_missing_framework_exits_2(monkeypatch, capsys):
     monkeypatch.setattr(adapter, "version", lambda: None)  # as if it were not installed
     assert cli.main(["run", "hours_studied", "--frameworks", "numpy,tensorflow"]) == 2
     assert capsys.readouterr().err.strip() == "repro: framework 'tensorflow' is not installed"
+
+
+def test_an_example_without_a_requested_mirror_exits_2(tmp_path):
+    folder = tmp_path / "examples" / "hours_studied"
+    shutil.copytree(REPO / "reproductions" / "examples" / "hours_studied", folder)
+    (folder / "tensorflow_impl.py").unlink()
+    done = repro("--examples-dir", str(folder.parent), "run", "hours_studied", "--out", str(tmp_path / "out"))
+    assert done.returncode == 2
+    assert done.stderr.strip() == ("repro: example 'hours_studied' has no tensorflow implementation "
+                                   "(tensorflow_impl.py)")
+    assert not (tmp_path / "out" / "hours_studied").exists()
 
 
 def test_list_shows_every_example():
