@@ -34,7 +34,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def framework_list(text: str) -> list[str]:
-    names = [name.strip() for name in text.split(",") if name.strip()]
+    names = list(dict.fromkeys(name.strip() for name in text.split(",") if name.strip()))
     if not names:
         raise UsageError("--frameworks needs at least one framework")
     for name in names:
@@ -89,7 +89,10 @@ def examples_in(folder: str | None) -> dict:
         return spec.catalogue()
     if not Path(folder).is_dir():
         raise UsageError(f"examples folder '{folder}' does not exist")
-    return spec.catalogue(Path(folder))
+    catalogue = spec.catalogue(Path(folder))
+    if not catalogue:
+        raise UsageError(f"examples folder '{folder}' has no example (no */example.toml)")
+    return catalogue
 
 
 def command_list(args, catalogue) -> int:
@@ -137,6 +140,13 @@ def show(result: harness.ExampleResult, folder: Path) -> None:
                           f"{c.claim.index} printed {c.claim.printed}, exact {c.exact!r}: {c.explanation}")
 
 
+def write_results(writer, *arguments):
+    try:
+        return writer(*arguments)
+    except OSError as error:
+        raise UsageError(f"cannot write results: {error}") from None
+
+
 def command_run(args, catalogue) -> int:
     names = framework_list(args.frameworks)
     examples = selected(catalogue, args.examples, names)
@@ -154,14 +164,17 @@ def command_run(args, catalogue) -> int:
             except Exception as error:  # an implementation's own bug, not bad input
                 if os.environ.get("REPRO_DEBUG"):
                     raise
-                console.print(f"[red]{example.id}: {type(error).__name__}: {error}[/]")
+                message = f"{type(error).__name__}: {error}"
+                console.print(f"[red]{example.id}: {message}[/]")
+                write_results(report.write_crash, example, out, names, args.dtype,
+                              example.steps if args.steps is None else args.steps, message)
                 failed.append(example.id)
                 continue
-            folder = report.write(result, out)
+            folder = write_results(report.write, result, out)
             show(result, folder)
             if not result.passed:
                 failed.append(example.id)
-    report.write_index(out)
+    write_results(report.write_index, out)
     if failed:
         console.print(f"[red]{len(failed)} of {len(examples)} examples failed:[/] {', '.join(failed)}")
         return 1

@@ -107,7 +107,7 @@ def run_example(example: Example, framework_names: list[str], dtype: str = "floa
                 gradient_steps: list[int] | None = None) -> ExampleResult:
     """Run, compare with NumPy at every step, and judge the claims in float64."""
     steps = example.steps if steps is None else steps
-    names = ["numpy"] + [name for name in framework_names if name != "numpy"]
+    names = list(dict.fromkeys(["numpy", *framework_names]))
     traces = {}
     for name in names:
         on_step = progress(example.id, name, steps) if progress else None
@@ -121,7 +121,8 @@ def run_example(example: Example, framework_names: list[str], dtype: str = "floa
                                rounding=claims_.printed_precision(example))
     init = example.initial_parameters()
     verdicts = claims_.judge(example, claims_.Values(exact, init),
-                             claims_.Values(replay, init) if replay is not None else None)
+                             claims_.Values(replay, init) if replay is not None else None,
+                             steps)
     numerical = None
     cost_at = getattr(implementation(example, "numpy"), "cost_at", None)
     if cost_at is not None:

@@ -19,11 +19,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .claims import CONFIRMED, ERRATUM, FAILED, NOISE, NOT_REACHED, ROUNDED
+import frameworks
+
+from .claims import CONFIRMED, ERRATUM, FAILED, NOISE, NOT_REACHED, ROUNDED, TYPO
 from .harness import ExampleResult
 from .parity import POLICY
+from .spec import Example
 
-VERDICTS = (CONFIRMED, NOISE, ROUNDED, ERRATUM, NOT_REACHED, FAILED)
+VERDICTS = (CONFIRMED, NOISE, ROUNDED, ERRATUM, TYPO, NOT_REACHED, FAILED)
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -52,16 +55,20 @@ def git_commit() -> str:
 
 
 def provenance(result: ExampleResult) -> dict:
+    return run_provenance(result.example, result.versions, result.dtype, result.steps)
+
+
+def run_provenance(example: Example, versions: dict[str, str], dtype: str, steps: int) -> dict:
     return {
-        "frameworks": result.versions,
-        "dtype": result.dtype,
+        "frameworks": versions,
+        "dtype": dtype,
         "python": platform.python_version(),
         "platform": platform.platform(),
         "machine": platform.machine(),
         "git_commit": git_commit(),
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "seeds": {"init": result.example.init.seed},
-        "steps": result.steps,
+        "seeds": {"init": example.init.seed},
+        "steps": steps,
     }
 
 
@@ -280,6 +287,27 @@ def write(result: ExampleResult, out: Path) -> Path:
     plot = cost_plot(result)
     if plot is not None:
         write_atomic(folder / "cost.png", plot)
+    else:
+        (folder / "cost.png").unlink(missing_ok=True)
+    return folder
+
+
+def write_crash(example: Example, out: Path, names: list[str], dtype: str, steps: int,
+                error: str) -> Path:
+    """An implementation raised: replace the example's results with the error, so that
+    no earlier run's report or index line says it passed."""
+    folder = out / example.id
+    for stale in ("trace.csv.gz", "code.html", "cost.png"):
+        (folder / stale).unlink(missing_ok=True)
+    versions = {name: frameworks.adapter(name).version() for name in names}
+    record = {"id": example.id, "title": example.title,
+              "source": {"seed": example.source.seed, "section": example.source.section},
+              "passed": False, "error": error,
+              "provenance": run_provenance(example, versions, dtype, steps),
+              "parity": [], "claims": [], "claim_counts": {}}
+    write_atomic(folder / "summary.json", json.dumps(record, indent=2).encode())
+    write_atomic(folder / "report.md", f"# {example.id}: {example.title}\n\n**FAILED**: the run "
+                 f"stopped with an error before any comparison: `{error}`\n".encode())
     return folder
 
 
@@ -294,7 +322,8 @@ def write_index(out: Path) -> None:
         rows.append({"example": f"[{s['id']}]({s['id']}/report.md)", "source": s["source"]["seed"],
                      "dtype": s["provenance"]["dtype"], "steps": s["provenance"]["steps"],
                      "max abs diff (tolerance used)": parity, "claims": counts,
-                     "status": "passed" if s["passed"] else "FAILED"})
+                     "status": "passed" if s["passed"] else
+                               "FAILED (error)" if s.get("error") else "FAILED"})
     text = ("# Results\n\nOne row per example, from each `summary.json`. Parity: the largest "
             "absolute difference from NumPy over every step and quantity, and the largest share "
             "of the tolerance any element used (policy in `reproductions/parity.py`; each "

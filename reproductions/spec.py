@@ -7,6 +7,7 @@ printed numbers that disagree (errata).
 """
 
 import tomllib
+from typing import Literal
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -25,6 +26,14 @@ class Source(Strict):
     section: str = Field(description="section, figure or code block")
 
 
+def rectangular(value, what: str) -> np.ndarray:
+    """A nested list as a float64 array, or a clear error if it is ragged or not numeric."""
+    try:
+        return np.array(value, dtype=np.float64)
+    except (ValueError, TypeError):
+        raise ValueError(f"{what} is not a rectangular array of numbers") from None
+
+
 class InitialParameter(Strict):
     """A literal array, or a draw of ``scale * np.random.randn(*randn)``."""
 
@@ -37,7 +46,15 @@ class InitialParameter(Strict):
     def one_of_value_or_draw(self):
         if (self.value is None) == (self.randn is None):
             raise ValueError(f"parameter '{self.name}' needs exactly one of value or randn")
+        if self.randn is not None and any(n < 1 for n in self.randn):
+            raise ValueError(f"parameter '{self.name}': randn sizes must be 1 or more")
+        if self.value is not None:
+            rectangular(self.value, f"parameter '{self.name}'")
         return self
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.randn) if self.randn is not None else np.shape(self.value)
 
 
 class Initialisation(Strict):
@@ -65,16 +82,27 @@ class Claim(Strict):
     @classmethod
     def is_a_number(cls, printed: str) -> str:
         try:
-            Decimal(printed)
+            finite = Decimal(printed).is_finite()
         except InvalidOperation:
-            raise ValueError(f"printed value '{printed}' is not a number") from None
+            finite = False
+        if not finite:
+            raise ValueError(f"printed value '{printed}' is not a finite number")
         return printed
 
 
 class Erratum(Strict):
-    """Why a printed number differs; ``errata.py`` recomputes it from the cause."""
+    """Why a printed number differs; ``errata.py`` recomputes it from the cause.
+
+    ``kind`` says how strong that recomputation is. A ``cause`` (a different state
+    than the text says, a rounded operand, a linear extrapolation) is a mechanism:
+    the recomputation derives the printed value from it. A ``typo`` (digits
+    swapped, dropped or appended) is a slip of the pen: the recomputation shows
+    the printed digits are that slip of the right value, which makes it likely,
+    never certain. Reports say which.
+    """
 
     explanation: str
+    kind: Literal["cause", "typo"] = "cause"
 
 
 class Example(Strict):
@@ -90,6 +118,27 @@ class Example(Strict):
     claims: list[Claim] = []
     errata: dict[str, Erratum] = {}
     folder: Path
+
+    @field_validator("data")
+    @classmethod
+    def data_are_arrays(cls, data: dict) -> dict:
+        for name, value in data.items():
+            rectangular(value, f"data '{name}'")
+        return data
+
+    @model_validator(mode="after")
+    def init_claims_name_elements(self):
+        shapes = {param.name: param.shape for param in self.init.params}
+        for claim in self.claims:
+            if not claim.quantity.startswith("init."):
+                continue
+            name = claim.quantity.removeprefix("init.")
+            if name not in shapes:
+                raise ValueError(f"claim on unknown start value '{claim.quantity}'")
+            shape = shapes[name]
+            if len(claim.index) != len(shape) or any(not 0 <= i < n for i, n in zip(claim.index, shape)):
+                raise ValueError(f"claim index {claim.index} is outside '{name}' of shape {shape}")
+        return self
 
     @model_validator(mode="after")
     def errata_are_used_and_known(self):
@@ -126,8 +175,10 @@ class DefinitionError(ValueError):
 def load(folder: Path) -> Example:
     path = folder / "example.toml"
     try:
-        raw = tomllib.loads(path.read_text())
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
         return Example(**raw, folder=folder)
+    except UnicodeDecodeError:
+        raise DefinitionError(f"{path}: not UTF-8 text") from None
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise DefinitionError(f"{path}: {error}") from None
     except ValidationError as error:

@@ -16,7 +16,7 @@ def test_every_claim_is_confirmed_or_explained(run_result, example_id):
     assert not failed
     for c in result.claims:
         assert c.verdict != claims.NOT_REACHED  # the default run reaches every claim
-        if c.verdict == claims.ERRATUM:
+        if c.verdict in (claims.ERRATUM, claims.TYPO):
             assert c.demonstrated is not None and claims.agrees(c.claim, c.demonstrated)
             assert not claims.agrees(c.claim, c.exact)
         if c.verdict == claims.ROUNDED:

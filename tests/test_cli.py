@@ -29,6 +29,7 @@ def repro(*args, cwd=REPO):
     (["run"], "the following arguments are required: EXAMPLE"),
     (["fly"], "invalid choice: 'fly'"),
     (["--examples-dir", "/no/such/folder", "list"], "examples folder '/no/such/folder' does not exist"),
+    (["--examples-dir", "tests", "check"], "examples folder 'tests' has no example"),
 ])
 def test_bad_input_exits_2_with_one_line(args, message):
     done = repro(*args)
@@ -98,3 +99,73 @@ def test_numpy_only_run_imports_neither_torch_nor_tensorflow(tmp_path):
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+
+def copy_of_example(tmp_path, example_id="hours_studied"):
+    folder = tmp_path / "examples" / example_id
+    shutil.copytree(REPO / "reproductions" / "examples" / example_id, folder)
+    return folder
+
+
+def first_printed_as(text, printed):
+    start = text.index('printed = "') + len('printed = "')
+    return text[:start] + printed + text[text.index('"', start):]
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda t: first_printed_as(t, "Infinity"), "printed value 'Infinity' is not a finite number"),
+    (lambda t: first_printed_as(t, "NaN"), "printed value 'NaN' is not a finite number"),
+    (lambda t: t.replace("[data]", "[data]\nragged = [[1, 2], [3]]"),
+     "data 'ragged' is not a rectangular array of numbers"),
+    (lambda t: t.replace("randn = [1, 1]", "randn = [1, -1]"), "randn sizes must be 1 or more"),
+    (lambda t: t + '\n[[claims]]\nwhere = "x"\nquantity = "init.weights"\nindex = [3, 0]\nprinted = "1"\n',
+     "claim index [3, 0] is outside 'weights' of shape (1, 1)"),
+])
+def test_a_broken_definition_exits_2_with_one_line(tmp_path, edit, message):
+    toml = copy_of_example(tmp_path) / "example.toml"
+    toml.write_text(edit(toml.read_text()))
+    done = repro("--examples-dir", str(toml.parent.parent), "list")
+    assert done.returncode == 2, done.stdout
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], lines
+
+
+def test_a_definition_that_is_not_utf8_exits_2(tmp_path):
+    toml = copy_of_example(tmp_path) / "example.toml"
+    toml.write_bytes(toml.read_text().replace("[source]", "# caf\u00e9\n[source]").encode("latin-1"))
+    done = repro("--examples-dir", str(toml.parent.parent), "list")
+    assert done.returncode == 2
+    assert done.stderr.strip().endswith("example.toml: not UTF-8 text")
+
+
+def test_a_repeated_framework_runs_once(tmp_path):
+    done = repro("run", "jacobian_square", "--frameworks", "torch,numpy,torch", "--out", str(tmp_path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    summary = json.loads((tmp_path / "jacobian_square" / "summary.json").read_text())
+    assert [p["framework"] for p in summary["parity"]] == ["torch"]
+
+
+def test_steps_0_leaves_the_step_0_claims_not_reached_not_failed(tmp_path):
+    done = repro("run", "xor_hidden_layer", "--frameworks", "numpy", "--steps", "0", "--out", str(tmp_path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    counts = json.loads((tmp_path / "xor_hidden_layer" / "summary.json").read_text())["claim_counts"]
+    assert "FAILED" not in counts and counts["not reached"] > 0
+
+
+def test_an_implementation_that_raises_replaces_the_earlier_results(tmp_path):
+    folder = copy_of_example(tmp_path)
+    out = tmp_path / "out"
+    args = ("--examples-dir", str(folder.parent), "run", "hours_studied", "--frameworks", "numpy",
+            "--steps", "3", "--out", str(out))
+    assert repro(*args).returncode == 0
+    assert "| passed |" in (out / "index.md").read_text()
+    impl = folder / "numpy_impl.py"
+    impl.write_text(impl.read_text() + "\n\ndef reproduce(ctx):\n    raise RuntimeError('broken')\n")
+    done = repro(*args)
+    assert done.returncode == 1
+    assert "hours_studied: RuntimeError: broken" in done.stdout
+    summary = json.loads((out / "hours_studied" / "summary.json").read_text())
+    assert summary["passed"] is False and summary["error"] == "RuntimeError: broken"
+    assert not (out / "hours_studied" / "trace.csv.gz").exists()
+    assert "| FAILED (error) |" in (out / "index.md").read_text()

@@ -1,9 +1,11 @@
 """Every example agrees across NumPy, PyTorch and TensorFlow at every step."""
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from conftest import EXAMPLE_IDS
-from reproductions.parity import POLICY
+from reproductions.parity import POLICY, compare
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -36,3 +38,21 @@ def test_every_step_is_compared(run_result, example_id):
 def test_policy_is_strict_in_float64():
     assert POLICY["float64"].rtol <= 1e-12
     assert POLICY["float64"].atol <= 1e-12
+
+
+@pytest.mark.parametrize("reference, other, agrees", [
+    (np.inf, np.inf, True),
+    (np.nan, np.nan, True),
+    (np.inf, 1.0, False),
+    (1.0, np.inf, False),
+    (np.inf, -np.inf, False),
+    (np.nan, 1.0, False),
+    (1.0, np.nan, False),
+])
+def test_non_finite_values_agree_only_with_themselves(reference, other, agrees):
+    def trace(value):
+        return pd.DataFrame({"step": [0], "kind": ["value"], "quantity": ["x"], "index": [""],
+                             "value": [value], "scale": [np.nan]})
+
+    for dtype in POLICY:
+        assert (compare(trace(reference), trace(other), "other", dtype).first_divergence is None) == agrees
