@@ -40,4 +40,6 @@ def test_absolute_loss_kink_is_reported_per_framework(run_result):
     result = run_result("loss_derivatives", "float64")
     findings = {name: value(result, name, "d_abs_at_kink") for name in FRAMEWORKS}
     assert all(len(v) for v in findings.values())
+    # the notes' derivative sign(a - y) takes +1 at a = y; both frameworks' autodiff take 0
+    assert findings["numpy"][0] == 1
     assert findings["torch"][0] == 0 and findings["tensorflow"][0] == 0
