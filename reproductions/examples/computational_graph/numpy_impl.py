@@ -16,7 +16,7 @@ def forward(a, b, d_offset):
 
 def reproduce(ctx):
     trace = ctx.trace
-    a, b = ctx.init["a"], ctx.init["b"]
+    a, b = ctx.tensor(ctx.init["a"]), ctx.tensor(ctx.init["b"])
 
     trace.step(0)
     c, d, e = forward(a, b, ctx.hyper["d_offset"])

@@ -1,18 +1,26 @@
-"""Recompute the printed numbers of Fig 26 that disagree, from their stated causes."""
+"""Recompute Fig 26's printed numbers that disagree, from their stated causes."""
 
 from decimal import ROUND_DOWN, Decimal
 
 
-def text_loss(values):
-    """The loss as the text works it: 1/2 (0 - 0.469)^2, from y_hat rounded as printed."""
-    y_hat = Decimal(f"{values.get('y_hat', step=1, index=(0, 0)):.3f}")  # 0.469
-    return (Decimal(0) - y_hat) ** 2 / 2  # 0.1099805, exactly
+def loss_as_the_text_works_it(example, values):
+    """1/2 (y - y_hat)^2 with y_hat of step 1 taken at the 3 decimals Fig 25 prints,
+    in decimal arithmetic as on paper."""
+    y_hat = Decimal(f"{values.get('y_hat', step=1, index=(0, 0)):.3f}")
+    y = Decimal(f"{example.array('Y')[0, 0]:.0f}")
+    return (y - y_hat) ** 2 / 2
+
+
+def insert_digit(number, digit, places_from_end):
+    """The slip: ``digit`` written into ``number`` before its last ``places_from_end`` digits."""
+    text = str(number)
+    return Decimal(text[:-places_from_end] + digit + text[-places_from_end:])
 
 
 def loss_of_the_rounded_y_hat_with_a_stray_zero(example, values):
-    digits = str(text_loss(values))  # '0.1099805'
-    return float(digits[:-1] + "0" + digits[-1])  # '0.10998005'
+    return float(insert_digit(loss_as_the_text_works_it(example, values), "0", 1))
 
 
 def loss_cut_to_three_decimals(example, values):
-    return float(text_loss(values).quantize(Decimal("0.001"), rounding=ROUND_DOWN))
+    loss = loss_as_the_text_works_it(example, values)
+    return float(loss.quantize(Decimal("0.001"), rounding=ROUND_DOWN))

@@ -1,110 +1,114 @@
-"""The OR gate's first example, one sigmoid neuron, in NumPy in the blog's own style.
+"""The OR gate's first example, one sigmoid neuron, in NumPy in the blog's style.
 
-Column-major as in the blog: the one example is the column x = (0, 0), Z = W . x (+ b),
-y_hat = sigmoid(z), and the loss of one example is L = 1/2 (y - y_hat)^2, the blog's
-compute_cost with m = 1. The layers are the blog's LinearLayer and SigmoidLayer (written
-here afresh; the LinearLayer can be built without its bias for Figs 10-17).
+The blog keeps one example per column: here the single column x = (0, 0), so
+z = W @ x (+ b) is 1 x 1 and y_hat = sigmoid(z). Its building blocks are a
+``LinearLayer`` and a ``SigmoidLayer`` with forward, backward and update methods and a
+``compute_cost`` helper, (1/2m) sum (y - y_hat)^2, which for m = 1 is Fig 12's loss
+L = 1/2 (y - y_hat)^2. They are written for this suite; the linear layer can leave out
+its bias, as Figs 10-17 do.
 
-Step 0 holds two passes from W = (0.1, 0.6): first without a bias (Figs 10-17, values
-named nobias_*), then with the bias b = 0 (Figs 21-24: cost, gradients and the update
-with step size 1). Step 1 starts from the updated parameters: its forward pass and loss
-are those of Figs 25-26 (its own update goes beyond the text).
+Step 0 holds two passes from W = (0.1, 0.6): one without a bias (Figs 10-17, values
+named nobias_*), then one with b = 0 (Figs 21-24), whose gradients give the update of
+step size 1. Step 1 is the state after that update (Figs 25-26): its forward pass and
+loss, nothing more.
 """
 
 import numpy as np
 
 
-def keep(name, value):
+def as_is(name, value):
+    """The recorder for values nobody asked to see."""
     return value
 
 
 class LinearLayer:
-    """z = W . A_prev (+ b), examples as columns."""
+    """Weighted sum of the inputs, one column per example: Z = W @ A_in (+ b)."""
 
-    def __init__(self, input_shape, n_out, W, b=None):
-        self.m = input_shape[1]
-        self.params = {"W": W.copy()}
-        if b is not None:
-            self.params["b"] = b.copy()
-        self.Z = np.zeros((n_out, input_shape[1]))
+    def __init__(self, W, b=None):
+        self.W = W.copy()
+        self.b = None if b is None else b.copy()
 
-    def forward(self, A_prev):
-        self.A_prev = A_prev
-        self.Z = np.dot(self.params["W"], self.A_prev)
-        if "b" in self.params:
-            self.Z = self.Z + self.params["b"]
+    def forward(self, A_in):
+        self.A_in = A_in  # the local gradient of each weight is the input it scales
+        weighted = self.W @ A_in
+        return weighted if self.b is None else weighted + self.b
 
-    def backward(self, upstream_grad):
-        self.dW = np.dot(upstream_grad, self.A_prev.T)  # local gradients dz/dw = x
-        if "b" in self.params:
-            self.db = np.sum(upstream_grad, axis=1, keepdims=True)  # local gradient dz/db = 1
-        self.dA_prev = np.dot(self.params["W"].T, upstream_grad)
+    def backward(self, dZ):
+        self.dW = dZ @ self.A_in.T
+        if self.b is not None:
+            self.db = np.sum(dZ, axis=1, keepdims=True)  # dz/db = 1 for every example
+        return self.W.T @ dZ
 
-    def update_params(self, learning_rate):
-        self.params["W"] = self.params["W"] - learning_rate * self.dW
-        self.params["b"] = self.params["b"] - learning_rate * self.db
+    def update(self, step_size):
+        self.W = self.W - step_size * self.dW
+        if self.b is not None:
+            self.b = self.b - step_size * self.db
 
 
 class SigmoidLayer:
-    def __init__(self, shape):
-        self.A = np.zeros(shape)
+    """Squashes z into (0, 1); its local gradient is y_hat (1 - y_hat) (Fig 18)."""
 
-    def forward(self, Z, show=keep):
-        self.A = show("y_hat", 1 / (1 + np.exp(show("minus_z", -Z))))
+    def forward(self, Z, note=as_is):
+        self.out = note("y_hat", 1.0 / (1.0 + np.exp(note("minus_z", -Z))))
+        return self.out
 
-    def backward(self, upstream_grad, show=keep):
-        local = show("dy_hat_dz", self.A * (1 - self.A))  # Fig 18
-        self.dZ = show("dL_dz", upstream_grad * local)
+    def backward(self, d_out, note=as_is):
+        slope = note("dy_hat_dz", self.out * (1.0 - self.out))
+        return note("dL_dz", d_out * slope)
 
 
-def compute_cost(Y, Y_hat, show=keep):
-    """(1/2m) sum (Y - Y_hat)^2 and its derivative; with m = 1 the loss of Fig 12."""
+def compute_cost(Y, Y_hat, note=as_is):
+    """Half the mean of the squared errors over the m columns, and its slope in Y_hat."""
     m = Y.shape[1]
-    residual = show("residual", Y - Y_hat)
-    cost = np.squeeze((1 / (2 * m)) * np.sum(np.square(residual)))
-    dY_hat = -1 / m * residual
-    return cost, dY_hat
+    gap = note("residual", Y - Y_hat)
+    cost = np.squeeze(np.sum(gap * gap) / (2 * m))
+    return cost, -gap / m
 
 
-def forward_backward(linear, sigmoid, X, Y, show):
-    linear.forward(X)
-    linear.Z = show("z", linear.Z)
-    sigmoid.forward(linear.Z, show)
-    cost, dA = compute_cost(Y, sigmoid.A, show)
-    sigmoid.backward(show("dL_dy_hat", dA), show)
-    linear.backward(sigmoid.dZ)
-    return cost
+def forward_pass(unit, squash, X, note):
+    z = note("z", unit.forward(X))
+    return squash.forward(z, note)
+
+
+def backward_pass(unit, squash, d_y_hat, note):
+    unit.backward(squash.backward(note("dL_dy_hat", d_y_hat), note))
 
 
 def reproduce(ctx):
-    X, Y = ctx.data("X"), ctx.data("Y")
     trace = ctx.trace
-    learning_rate = ctx.hyper["learning_rate"]
+    X, Y = ctx.data("X"), ctx.data("Y")
+    W_start, b_start = ctx.tensor(ctx.init["W"]), ctx.tensor(ctx.init["b"])
 
-    # Figs 10-17: no bias. The weight gradients come out zero, since dz/dw = x = 0.
+    # Figs 10-17, no bias: the weight gradients are zero because dz/dw = x = 0.
     trace.step(0)
-    nobias = LinearLayer(X.shape, 1, ctx.init["W"])
-    sigmoid = SigmoidLayer(nobias.Z.shape)
-    show = lambda name, value: trace.value("nobias_" + name, value)
-    show("loss", forward_backward(nobias, sigmoid, X, Y, show))
-    show("dW", nobias.dW)
+    note = lambda name, value: trace.value("nobias_" + name, value)
+    unit, squash = LinearLayer(W_start), SigmoidLayer()
+    loss, d_y_hat = compute_cost(Y, forward_pass(unit, squash, X, note), note)
+    note("loss", loss)
+    backward_pass(unit, squash, d_y_hat, note)
+    note("dW", unit.dW)
 
-    # Figs 21-26: the same example with the bias b = 0, one step of size 1.
-    linear = LinearLayer(X.shape, 1, ctx.init["W"], ctx.init["b"])
-    sigmoid = SigmoidLayer(linear.Z.shape)
+    # Figs 21-24: the same example with b = 0, then a step of size 1.
+    unit, squash = LinearLayer(W_start, b_start), SigmoidLayer()
     for step in range(ctx.steps):
         trace.step(step)
-        show = trace.value if step < ctx.hyper["hand_worked_steps"] else keep
-        trace.cost(forward_backward(linear, sigmoid, X, Y, show))
-        linear.dW = trace.grad("W", linear.dW)
-        linear.db = trace.grad("b", linear.db)
-        linear.update_params(learning_rate)
-        linear.params["W"] = trace.param("W", linear.params["W"])
-        linear.params["b"] = trace.param("b", linear.params["b"])
+        loss, d_y_hat = compute_cost(Y, forward_pass(unit, squash, X, trace.value), trace.value)
+        trace.cost(loss)
+        backward_pass(unit, squash, d_y_hat, trace.value)
+        unit.dW = trace.grad("W", unit.dW)
+        unit.db = trace.grad("b", unit.db)
+        unit.update(ctx.hyper["learning_rate"])
+        unit.W = trace.param("W", unit.W)
+        unit.b = trace.param("b", unit.b)
+
+    # Figs 25-26: the forward pass and loss after the step.
+    if ctx.steps:
+        trace.step(ctx.steps)
+        trace.cost(compute_cost(Y, forward_pass(unit, squash, X, trace.value), trace.value)[0])
 
 
 def cost_at(example, step, params):
-    """The loss of Fig 12 at any W, b (for the numerical-gradient column)."""
+    """Fig 12's loss at any W, b, in float64 (for the numerical-gradient column)."""
     X, Y = example.array("X"), example.array("Y")
-    Z = np.dot(params["W"], X) + params["b"]
-    return compute_cost(Y, 1 / (1 + np.exp(-Z)))[0]
+    y_hat = SigmoidLayer().forward(LinearLayer(params["W"], params["b"]).forward(X))
+    return compute_cost(Y, y_hat)[0]

@@ -32,22 +32,27 @@ def new_dense(ctx, bias):
     return dense
 
 
+def forward(dense, X, Y, show, dtype):
+    """The forward pass and the loss; the values the text prints go to ``show``."""
+    z = dense(X)
+    y_hat = tf.sigmoid(z)
+    loss = 0.5 * keras.losses.MeanSquaredError(dtype=dtype)(Y, y_hat)  # 1/2 (y - y_hat)^2
+    show("z", to_blog(z))
+    show("minus_z", to_blog(-z))
+    show("y_hat", to_blog(y_hat))
+    show("residual", to_blog(Y - y_hat))
+    return z, y_hat, loss
+
+
 def forward_backward(dense, X, Y, show, dtype):
     """Loss and gradients of the layer's weights; the printed intermediates go to ``show``."""
     with tf.GradientTape(persistent=True) as tape:
-        z = dense(X)
-        y_hat = tf.sigmoid(z)
-        loss = 0.5 * keras.losses.MeanSquaredError(dtype=dtype)(Y, y_hat)  # 1/2 (y - y_hat)^2
+        z, y_hat, loss = forward(dense, X, Y, show, dtype)
     grads = tape.gradient(loss, dense.trainable_weights)
-    if show:
-        dy_hat, dz = tape.gradient(loss, [y_hat, z])
-        show("z", to_blog(z))
-        show("minus_z", to_blog(-z))
-        show("y_hat", to_blog(y_hat))
-        show("residual", to_blog(Y - y_hat))
-        show("dL_dy_hat", to_blog(dy_hat))
-        show("dy_hat_dz", to_blog(tape.gradient(y_hat, z)))  # the sigmoid's local gradient
-        show("dL_dz", to_blog(dz))
+    dy_hat, dz = tape.gradient(loss, [y_hat, z])
+    show("dL_dy_hat", to_blog(dy_hat))
+    show("dy_hat_dz", to_blog(tape.gradient(y_hat, z)))  # the sigmoid's local gradient
+    show("dL_dz", to_blog(dz))
     del tape
     return loss, grads
 
@@ -64,16 +69,20 @@ def reproduce(ctx):
     show("loss", loss)
     show("dW", to_blog(dkernel, "kernel"))
 
-    # Figs 21-26: with the bias b = 0, one step of size 1
+    # Figs 21-24: with the bias b = 0, one step of size 1
     dense = new_dense(ctx, bias=True)
     optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper["learning_rate"])
     for step in range(ctx.steps):
         trace.step(step)
-        show = trace.value if step < ctx.hyper["hand_worked_steps"] else None
-        loss, (dkernel, dbias) = forward_backward(dense, X, Y, show, ctx.dtype)
+        loss, (dkernel, dbias) = forward_backward(dense, X, Y, trace.value, ctx.dtype)
         trace.cost(loss)
         trace.grad("W", to_blog(dkernel, "kernel"))
         trace.grad("b", to_blog(dbias, "bias"))
         optimizer.apply_gradients([(dkernel, dense.kernel), (dbias, dense.bias)])
         trace.param("W", to_blog(dense.kernel, "kernel"))
         trace.param("b", to_blog(dense.bias, "bias"))
+
+    # Figs 25-26: the state after the step
+    if ctx.steps:
+        trace.step(ctx.steps)
+        trace.cost(forward(dense, X, Y, trace.value, ctx.dtype)[2])

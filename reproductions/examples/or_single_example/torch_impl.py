@@ -31,27 +31,32 @@ def new_linear(ctx, bias):
     return linear
 
 
-def forward_backward(linear, X, Y, show):
-    """Loss and backward pass; the intermediates the text prints go to ``show``."""
+def forward(linear, X, Y, show):
+    """The forward pass and the loss; the values the text prints go to ``show``."""
     z = linear(X)
     y_hat = torch.sigmoid(z)
     loss = 0.5 * torch.nn.MSELoss()(y_hat, Y)  # 1/2 (y - y_hat)^2
-    if show:
-        # the sigmoid's local gradient by autograd (before retain_grad, which would
-        # otherwise add this call's ones to y_hat.grad)
-        (local,) = torch.autograd.grad(y_hat, z, torch.ones_like(y_hat), retain_graph=True)
-        z.retain_grad()
-        y_hat.retain_grad()
+    with torch.no_grad():
+        show("z", to_blog(z))
+        show("minus_z", to_blog(-z))
+        show("y_hat", to_blog(y_hat))
+        show("residual", to_blog(Y - y_hat))
+    return z, y_hat, loss
+
+
+def forward_backward(linear, X, Y, show):
+    """Loss and backward pass; the intermediates the text prints go to ``show``."""
+    z, y_hat, loss = forward(linear, X, Y, show)
+    # the sigmoid's local gradient by autograd (before retain_grad, which would
+    # otherwise add this call's ones to y_hat.grad)
+    (local,) = torch.autograd.grad(y_hat, z, torch.ones_like(y_hat), retain_graph=True)
+    z.retain_grad()
+    y_hat.retain_grad()
     loss.backward()
-    if show:
-        with torch.no_grad():
-            show("z", to_blog(z))
-            show("minus_z", to_blog(-z))
-            show("y_hat", to_blog(y_hat))
-            show("residual", to_blog(Y - y_hat))
-            show("dL_dy_hat", to_blog(y_hat.grad))
-            show("dy_hat_dz", to_blog(local))
-            show("dL_dz", to_blog(z.grad))
+    with torch.no_grad():
+        show("dL_dy_hat", to_blog(y_hat.grad))
+        show("dy_hat_dz", to_blog(local))
+        show("dL_dz", to_blog(z.grad))
     return loss
 
 
@@ -66,16 +71,21 @@ def reproduce(ctx):
     show("loss", forward_backward(nobias, X, Y, show))
     show("dW", to_blog(nobias.weight.grad, "weight"))
 
-    # Figs 21-26: with the bias b = 0, one step of size 1
+    # Figs 21-24: with the bias b = 0, one step of size 1
     linear = new_linear(ctx, bias=True)
     optimizer = torch.optim.SGD(linear.parameters(), lr=ctx.hyper["learning_rate"])
     for step in range(ctx.steps):
         trace.step(step)
-        show = trace.value if step < ctx.hyper["hand_worked_steps"] else None
         optimizer.zero_grad()
-        trace.cost(forward_backward(linear, X, Y, show))
+        trace.cost(forward_backward(linear, X, Y, trace.value))
         trace.grad("W", to_blog(linear.weight.grad, "weight"))
         trace.grad("b", to_blog(linear.bias.grad, "bias"))
         optimizer.step()
         trace.param("W", to_blog(linear.weight, "weight"))
         trace.param("b", to_blog(linear.bias, "bias"))
+
+    # Figs 25-26: the state after the step
+    if ctx.steps:
+        trace.step(ctx.steps)
+        with torch.no_grad():
+            trace.cost(forward(linear, X, Y, trace.value)[2])

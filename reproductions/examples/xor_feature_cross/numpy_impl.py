@@ -1,119 +1,97 @@
 """XOR with the feature cross x3 = x1 * x2, in NumPy, in the blog's style.
 
-The OR network of Part I with a third input: one ``LinearLayer`` (Z = W . X + b,
-W of shape (1, 3)) and one ``SigmoidLayer``, the cost of ``compute_cost``
-((1/2m) sum (Y - Y_hat)^2), column-major (features are rows, examples columns),
-trained by the blog's loop: forward, cost, backward, update.
+The OR network of Part I with a third input: a ``LinearLayer`` (Z = W @ X + b, W of
+shape (1, 3)) feeding a ``SigmoidLayer``, the squared-error cost of ``compute_cost``,
+(1/2m) sum (Y - Y_hat)^2, one example per column, and gradient descent with the
+backward pass written out by hand. The classes follow the blog's design (forward,
+backward and update methods) and are written for this suite.
 
 Fig 71 and 72 show the first forward and backward pass as images only, so the
-intermediates of step 0 are recorded for comparison but no claim rests on them.
+intermediates of step 0 are recorded for the comparison of the frameworks, with no
+claim on them. After the last update, step ``steps`` records the final cost and outputs.
 """
 
 import numpy as np
 
 
-def unchanged(name, value):
-    """The ``show`` of the steps whose intermediates are not recorded."""
+def as_is(name, value):
+    """The recorder of the epochs whose intermediates are not kept."""
     return value
 
 
 class LinearLayer:
-    """Z = W . A_prev + b, with W of shape (n_out, n_in) and b of shape (n_out, 1)."""
+    """Weights W (n_out, n_in) and bias b (n_out, 1); the input's columns are examples."""
 
-    def __init__(self, input_shape, n_out, W, b):
-        self.m = input_shape[1]  # number of examples
-        self.params = {"W": W.copy(), "b": b.copy()}  # the Fig 73 start values
-        self.Z = np.zeros((n_out, input_shape[1]))
+    def __init__(self, W, b):
+        self.W, self.b = W.copy(), b.copy()
 
-    def forward(self, A_prev):
-        self.A_prev = A_prev
-        self.Z = np.dot(self.params["W"], self.A_prev) + self.params["b"]
+    def forward(self, A_in):
+        self.A_in = A_in  # needed again for dW
+        return self.W @ A_in + self.b
 
-    def backward(self, upstream_grad):
-        self.dW = np.dot(upstream_grad, self.A_prev.T)
-        self.db = np.sum(upstream_grad, axis=1, keepdims=True)
-        self.dA_prev = np.dot(self.params["W"].T, upstream_grad)
+    def backward(self, dZ):
+        """dZ = dCost/dZ already holds the 1/m; returns dCost/dA_in."""
+        self.dW = dZ @ self.A_in.T
+        self.db = np.sum(dZ, axis=1, keepdims=True)
+        return self.W.T @ dZ
 
-    def update_params(self, learning_rate=0.1):
-        self.params["W"] = self.params["W"] - learning_rate * self.dW
-        self.params["b"] = self.params["b"] - learning_rate * self.db
+    def update(self, rate):
+        self.W, self.b = self.W - rate * self.dW, self.b - rate * self.db
 
 
 class SigmoidLayer:
-    """A = sigmoid(Z); backwards dZ = upstream * A(1 - A)."""
+    """Element-wise logistic function; its local gradient is A (1 - A)."""
 
-    def __init__(self, shape):
-        self.A = np.zeros(shape)
+    def forward(self, Z, note=as_is):
+        self.A = note("A", 1.0 / (1.0 + np.exp(-Z)))
+        return self.A
 
-    def forward(self, Z):
-        self.A = 1 / (1 + np.exp(-Z))
-
-    def backward(self, upstream_grad):
-        self.dZ = upstream_grad * self.A * (1 - self.A)
+    def backward(self, dA, note=as_is):
+        return note("dZ", dA * (self.A * (1.0 - self.A)))
 
 
 def compute_cost(Y, Y_hat):
-    """Cost = (1/2m) sum (Y - Y_hat)^2 and its derivative dY_hat = -(1/m)(Y - Y_hat)."""
+    """Half the mean squared error over the m columns, and its gradient in Y_hat."""
     m = Y.shape[1]
-    cost = (1 / (2 * m)) * np.sum(np.square(Y - Y_hat))
-    cost = np.squeeze(cost)
-    dY_hat = -1 / m * (Y - Y_hat)
-    return cost, dY_hat
+    error = Y - Y_hat
+    return np.squeeze(np.sum(error ** 2) / (2 * m)), -error / m
 
 
-RECORDED_STEPS = {0}  # the first iteration, shown in Fig 71-73
-
-
-def new_network(init, X_train):
-    Z1 = LinearLayer(X_train.shape, 1, init["W"], init["b"])
-    A1 = SigmoidLayer(Z1.Z.shape)
-    return Z1, A1
+SHOWN_EPOCHS = {0}  # the first iteration, Fig 71-73
 
 
 def cost_at(example, step, params):
-    """The cost the loop minimises, at the given parameters (numerical-gradient column)."""
-    X_train, Y_train = example.array("X_train"), example.array("Y_train")
-    Z1, A1 = new_network(params, X_train)
-    Z1.forward(X_train)
-    A1.forward(Z1.Z)
-    return float(compute_cost(Y_train, A1.A)[0])
+    """The cost the loop minimises, in float64 (for the numerical-gradient column)."""
+    X, Y = example.array("X_train"), example.array("Y_train")
+    Y_hat = SigmoidLayer().forward(LinearLayer(params["W"], params["b"]).forward(X))
+    return float(compute_cost(Y, Y_hat)[0])
 
 
 def reproduce(ctx):
     trace = ctx.trace
-    X_train, Y_train = ctx.data("X_train"), ctx.data("Y_train")
-    learning_rate = ctx.hyper["learning_rate"]
-    Z1, A1 = new_network(ctx.init, X_train)
+    X, Y = ctx.data("X_train"), ctx.data("Y_train")
+    neuron = LinearLayer(ctx.tensor(ctx.init["W"]), ctx.tensor(ctx.init["b"]))
+    squash = SigmoidLayer()
 
     for epoch in range(ctx.steps):
         trace.step(epoch)
-        show = trace.value if epoch in RECORDED_STEPS else unchanged
+        note = trace.value if epoch in SHOWN_EPOCHS else as_is
 
-        # ----- forward-prop (Fig 71) -----
-        Z1.forward(X_train)
-        Z1.Z = show("Z", Z1.Z)
-        A1.forward(Z1.Z)
-        A1.A = show("A", A1.A)
-
-        # ----- cost -----
-        cost, dA = compute_cost(Y_train, A1.A)
+        # forward pass (Fig 71) and cost
+        Y_hat = squash.forward(note("Z", neuron.forward(X)), note)
+        cost, dA = compute_cost(Y, Y_hat)
         trace.cost(cost)
-        dA = show("dA", dA)
 
-        # ----- back-prop (Fig 72) -----
-        A1.backward(dA)
-        A1.dZ = show("dZ", A1.dZ)
-        Z1.backward(A1.dZ)
-        Z1.dW = trace.grad("W", Z1.dW)
-        Z1.db = trace.grad("b", Z1.db)
+        # backward pass (Fig 72)
+        neuron.backward(squash.backward(note("dA", dA), note))
+        neuron.dW = trace.grad("W", neuron.dW)
+        neuron.db = trace.grad("b", neuron.db)
 
-        # ----- update weights and bias (Fig 73) -----
-        Z1.update_params(learning_rate=learning_rate)
-        Z1.params["W"] = trace.param("W", Z1.params["W"])
-        Z1.params["b"] = trace.param("b", Z1.params["b"])
+        # gradient descent (Fig 73)
+        neuron.update(ctx.hyper["learning_rate"])
+        neuron.W = trace.param("W", neuron.W)
+        neuron.b = trace.param("b", neuron.b)
 
-    if ctx.steps:
-        Z1.forward(X_train)
-        A1.forward(Z1.Z)
-        trace.value("cost_after_training", compute_cost(Y_train, A1.A)[0])
-        trace.value("Y_hat_after_training", A1.A)
+    if ctx.steps:  # the trained network: its cost and outputs
+        trace.step(ctx.steps)
+        trace.cost(compute_cost(Y, squash.forward(neuron.forward(X), trace.value))[0])

@@ -85,7 +85,8 @@ def reproduce(ctx):
         for name, (variable, kind) in net.variables.items():
             trace.param(name, to_blog(variable, kind))
 
-    if ctx.steps:
-        Y_hat = net.forward(X)
-        trace.value("cost_after_training", compute_cost(Y, Y_hat))
-        trace.value("Y_hat_after_training", to_blog(Y_hat, "data"))
+    if ctx.steps:  # the trained network: its cost and outputs
+        trace.step(ctx.steps)
+        cost = compute_cost(Y, net.forward(X))
+        trace.value("A", to_blog(net.A, "data"))
+        trace.cost(cost)

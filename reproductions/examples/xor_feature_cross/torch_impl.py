@@ -71,8 +71,9 @@ def reproduce(ctx):
         for name, (parameter, kind) in params.items():
             trace.param(name, to_blog(parameter, kind))
 
-    if ctx.steps:
+    if ctx.steps:  # the trained network: its cost and outputs
+        trace.step(ctx.steps)
         with torch.no_grad():
-            Y_hat = net(X)
-            trace.value("cost_after_training", compute_cost(Y, Y_hat))
-            trace.value("Y_hat_after_training", to_blog(Y_hat, "data"))
+            cost = compute_cost(Y, net(X))
+            trace.value("A", to_blog(net.A, "data"))
+            trace.cost(cost)

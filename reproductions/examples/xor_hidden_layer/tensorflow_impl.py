@@ -111,5 +111,8 @@ def reproduce(ctx):
         for name, variable in zip(names, variables):
             trace.param(name, to_blog(variable, KIND[name[0]]))
 
-    if ctx.steps:
-        trace.value("cost_after_training", compute_cost(Y, net.forward(X)))
+    if ctx.steps:  # after the last update: the cost and the outputs
+        trace.step(ctx.steps)
+        cost = compute_cost(Y, net.forward(X))
+        trace.value("A2", to_blog(net.A2, "data"))
+        trace.cost(cost)

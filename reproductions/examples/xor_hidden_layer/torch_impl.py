@@ -103,6 +103,9 @@ def reproduce(ctx):
         for name, parameter in params.items():
             trace.param(name, to_blog(parameter, KIND[name[0]]))
 
-    if ctx.steps:
+    if ctx.steps:  # after the last update: the cost and the outputs
+        trace.step(ctx.steps)
         with torch.no_grad():
-            trace.value("cost_after_training", compute_cost(Y, net(X)))
+            cost = compute_cost(Y, net(X))
+            trace.value("A2", to_blog(net.A2, "data"))
+            trace.cost(cost)

@@ -1,144 +1,121 @@
-"""The blog's training loop for XOR (Fig 91-93), in NumPy, in the blog's style.
+"""The blog's XOR training loop (Fig 91-93), in NumPy, in the blog's style.
 
-The classes are the blog's Part II code, written out here: ``LinearLayer``
-(Z = W . A_prev + b; backwards dW = dZ . A_prev^T, db = sum(dZ, axis=1),
-dA_prev = W^T . dZ; update W -= lr dW, b -= lr db), ``SigmoidLayer``
-(A = 1 / (1 + exp(-Z)); dZ = upstream * A * (1 - A)) and ``compute_cost``
-((1/2m) sum (Y - Y_hat)^2 and -(1/m)(Y - Y_hat)). Column-major: features are rows,
-the four examples columns. The loop is Fig 92's: forward, cost (printed and kept
-every 100 epochs), backward, update layer 2 then layer 1.
+Part II of the blog builds the network from a ``LinearLayer`` class, a ``SigmoidLayer``
+class (each with forward, backward and update methods) and a ``compute_cost`` helper;
+this file follows that design with code of its own. One example per column:
+Z = W @ A_in + b; backwards dW = dZ @ A_in^T, db = the row sums of dZ,
+dA_in = W^T @ dZ; the sigmoid's local gradient is A(1 - A); the cost is
+(1/2m) sum (Y - Y_hat)^2 with gradient -(1/m)(Y - Y_hat). Each epoch, as in Fig 92:
+forward through both layers, the cost (kept every 100 epochs), backward, then the
+update of the output layer and of the hidden layer. After the last update, step
+``steps`` records the final cost, outputs, thresholded predictions and accuracy.
 
-The start values: np.random.seed(48), then the hidden layer's weights, then the
-output layer's (Fig 91 creates them in that order), randn(n_out, n_in) / sqrt(n_in)
-with zero biases. The text does not show ``initialize_parameters``: this
-initialiser is inferred (see example.toml); the harness draws it.
+The start values are drawn by the harness from [init]: np.random.seed(48), the hidden
+layer's weights, then the output layer's, zero biases. The text does not show the
+initialiser; the one in example.toml is inferred (see its notes).
 """
 
 import numpy as np
 
 
 class LinearLayer:
-    """Z = W . A_prev + b, with W of shape (n_out, n_in) and b of shape (n_out, 1)."""
+    """Weights W (n_out, n_in), bias b (n_out, 1); columns of the input are examples."""
 
-    def __init__(self, input_shape, n_out, W, b):
-        self.m = input_shape[1]  # number of examples
-        self.params = {"W": W.copy(), "b": b.copy()}  # drawn by the harness, see above
-        self.Z = np.zeros((n_out, input_shape[1]))
+    def __init__(self, W, b):
+        self.W, self.b = W.copy(), b.copy()
 
-    def forward(self, A_prev):
-        self.A_prev = A_prev
-        self.Z = np.dot(self.params["W"], self.A_prev) + self.params["b"]
+    def forward(self, A_in):
+        self.A_in = A_in  # the local gradient of W, kept for the backward pass
+        return self.W @ A_in + self.b
 
-    def backward(self, upstream_grad):
-        self.dW = np.dot(upstream_grad, self.A_prev.T)
-        self.db = np.sum(upstream_grad, axis=1, keepdims=True)
-        self.dA_prev = np.dot(self.params["W"].T, upstream_grad)
+    def backward(self, dZ):
+        """dZ = dCost/dZ, the 1/m already in it; returns dCost/dA_in."""
+        self.dW = dZ @ self.A_in.T
+        self.db = np.sum(dZ, axis=1, keepdims=True)
+        return self.W.T @ dZ
 
-    def update_params(self, learning_rate=0.1):
-        self.params["W"] = self.params["W"] - learning_rate * self.dW
-        self.params["b"] = self.params["b"] - learning_rate * self.db
+    def update(self, rate):
+        self.W, self.b = self.W - rate * self.dW, self.b - rate * self.db
 
 
 class SigmoidLayer:
-    """A = sigmoid(Z); backwards dZ = upstream * A * (1 - A)."""
-
-    def __init__(self, shape):
-        self.A = np.zeros(shape)
+    """Element-wise logistic function; its local gradient is A(1 - A)."""
 
     def forward(self, Z):
-        self.A = 1 / (1 + np.exp(-Z))
+        self.A = 1.0 / (1.0 + np.exp(-Z))
+        return self.A
 
-    def backward(self, upstream_grad):
-        self.dZ = upstream_grad * self.A * (1 - self.A)
+    def backward(self, dA):
+        return dA * (self.A * (1.0 - self.A))
 
 
 def compute_cost(Y, Y_hat):
-    """Cost = (1/2m) sum (Y - Y_hat)^2 and its derivative dY_hat = -(1/m)(Y - Y_hat)."""
+    """Half the mean squared error over the m columns, and its gradient in Y_hat."""
     m = Y.shape[1]
-    cost = (1 / (2 * m)) * np.sum(np.square(Y - Y_hat))
-    cost = np.squeeze(cost)
-    dY_hat = -1 / m * (Y - Y_hat)
-    return cost, dY_hat
+    error = Y - Y_hat
+    return np.squeeze(np.sum(error ** 2) / (2 * m)), -error / m
 
 
-def predict(X, Y, layers, thresh=0.5):
-    """Forward through the layers, output above ``thresh`` -> 1, else 0; the accuracy in %.
+class Network:
+    """Fig 91's 2-3-1 network: a hidden layer of 3 sigmoids, an output sigmoid."""
 
-    The blog prints the result (Fig 93) but not this helper: thresholding the
-    sigmoid output at 0.5 is this suite's reading."""
-    A = X
-    for linear, sigmoid in layers:
-        linear.forward(A)
-        sigmoid.forward(linear.Z)
-        A = sigmoid.A
-    predictions = (A > thresh).astype(np.float64)
-    accuracy = np.mean(predictions == Y) * 100
-    return predictions, accuracy
+    def __init__(self, W1, b1, W2, b2):
+        self.hidden, self.hidden_act = LinearLayer(W1, b1), SigmoidLayer()
+        self.output, self.output_act = LinearLayer(W2, b2), SigmoidLayer()
+
+    def forward(self, X):
+        A1 = self.hidden_act.forward(self.hidden.forward(X))
+        return self.output_act.forward(self.output.forward(A1))
+
+    def backward(self, dY_hat):
+        dA1 = self.output.backward(self.output_act.backward(dY_hat))
+        self.hidden.backward(self.hidden_act.backward(dA1))
 
 
-def new_network(init, X_train):
-    Z1 = LinearLayer(input_shape=X_train.shape, n_out=3, W=init["W1"], b=init["b1"])
-    A1 = SigmoidLayer(Z1.Z.shape)
-    Z2 = LinearLayer(input_shape=A1.A.shape, n_out=1, W=init["W2"], b=init["b2"])
-    A2 = SigmoidLayer(Z2.Z.shape)
-    return Z1, A1, Z2, A2
+def classify(Y_hat, Y, threshold=0.5):
+    """Outputs above the threshold are class 1, the rest class 0, and the share of
+    examples classified right, in percent. The text prints the result (Fig 93), not
+    the helper: this threshold and this accuracy are the suite's reading."""
+    predicted = (Y_hat > threshold).astype(Y_hat.dtype)
+    return predicted, 100 * np.mean(predicted == Y, dtype=Y_hat.dtype)
 
 
 def cost_at(example, step, params):
-    """The cost the loop minimises, at the given parameters (numerical-gradient column)."""
-    X_train, Y_train = example.array("X_train"), example.array("Y_train")
-    Z1, A1, Z2, A2 = new_network(params, X_train)
-    Z1.forward(X_train)
-    A1.forward(Z1.Z)
-    Z2.forward(A1.A)
-    A2.forward(Z2.Z)
-    return float(compute_cost(Y_train, A2.A)[0])
+    """The cost the loop minimises, in float64 (for the numerical-gradient column)."""
+    X, Y = example.array("X_train"), example.array("Y_train")
+    net = Network(params["W1"], params["b1"], params["W2"], params["b2"])
+    return float(compute_cost(Y, net.forward(X))[0])
 
 
 def reproduce(ctx):
     trace = ctx.trace
-    X_train, Y_train = ctx.data("X_train"), ctx.data("Y_train")
-    learning_rate = ctx.hyper["learning_rate"]
-    Z1, A1, Z2, A2 = new_network(ctx.init, X_train)
+    X, Y = ctx.data("X_train"), ctx.data("Y_train")
+    net = Network(*(ctx.tensor(ctx.init[name]) for name in ("W1", "b1", "W2", "b2")))
+    rate = ctx.hyper["learning_rate"]
 
-    costs = []  # the costs the loop prints and keeps, every 100 epochs
+    kept = []  # the costs Fig 92 prints and stores, every 100 epochs
     for epoch in range(ctx.steps):
         trace.step(epoch)
-
-        # ----- forward-prop -----
-        Z1.forward(X_train)
-        A1.forward(Z1.Z)
-        Z2.forward(A1.A)
-        A2.forward(Z2.Z)
-
-        # ----- compute cost -----
-        cost, dA2 = compute_cost(Y=Y_train, Y_hat=A2.A)
-        trace.cost(cost)
+        cost, dY_hat = compute_cost(Y, net.forward(X))
+        cost = trace.cost(cost)
         if epoch % 100 == 0:
-            costs.append(cost)
+            kept.append(cost)
 
-        # ----- back-prop -----
-        A2.backward(dA2)
-        Z2.backward(A2.dZ)
-        Z2.dW = trace.grad("W2", Z2.dW)
-        Z2.db = trace.grad("b2", Z2.db)
-        A1.backward(Z2.dA_prev)
-        Z1.backward(A1.dZ)
-        Z1.dW = trace.grad("W1", Z1.dW)
-        Z1.db = trace.grad("b1", Z1.db)
+        net.backward(dY_hat)
+        for layer, k in ((net.output, "2"), (net.hidden, "1")):
+            layer.dW = trace.grad("W" + k, layer.dW)
+            layer.db = trace.grad("b" + k, layer.db)
 
-        # ----- update weights and bias -----
-        Z2.update_params(learning_rate=learning_rate)
-        Z2.params["W"] = trace.param("W2", Z2.params["W"])
-        Z2.params["b"] = trace.param("b2", Z2.params["b"])
-        Z1.update_params(learning_rate=learning_rate)
-        Z1.params["W"] = trace.param("W1", Z1.params["W"])
-        Z1.params["b"] = trace.param("b1", Z1.params["b"])
+        for layer, k in ((net.output, "2"), (net.hidden, "1")):  # output layer first
+            layer.update(rate)
+            layer.W = trace.param("W" + k, layer.W)
+            layer.b = trace.param("b" + k, layer.b)
 
-    if ctx.steps:
-        trace.value("costs", np.array(costs))
-        predictions, accuracy = predict(X_train, Y_train, [(Z1, A1), (Z2, A2)])
-        trace.value("Y_hat_after_training", A2.A)
-        trace.value("cost_after_training", compute_cost(Y_train, A2.A)[0])
-        trace.value("predicted_outputs", predictions)
+    if ctx.steps:  # after the last update
+        trace.step(ctx.steps)
+        Y_hat = trace.value("A2", net.forward(X))
+        trace.cost(compute_cost(Y, Y_hat)[0])
+        trace.value("costs", np.array(kept, dtype=Y_hat.dtype))
+        predicted, accuracy = classify(Y_hat, Y)
+        trace.value("predicted_outputs", predicted)
         trace.value("accuracy", accuracy)

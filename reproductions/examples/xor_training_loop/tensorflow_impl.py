@@ -87,11 +87,12 @@ def reproduce(ctx):
         for name, variable in zip(names, variables):
             trace.param(name, to_blog(variable, KIND[name[0]]))
 
-    if ctx.steps:
+    if ctx.steps:  # after the last update
+        trace.step(ctx.steps)
+        Y_hat = net(X)
+        trace.value("A2", to_blog(Y_hat, "data"))
+        trace.cost(compute_cost(Y, Y_hat))
         trace.value("costs", tf.stack(costs))
         predictions, accuracy = predict(net, X, Y)
-        Y_hat = net(X)
-        trace.value("Y_hat_after_training", to_blog(Y_hat, "data"))
-        trace.value("cost_after_training", compute_cost(Y, Y_hat))
         trace.value("predicted_outputs", to_blog(predictions, "data"))
         trace.value("accuracy", accuracy)

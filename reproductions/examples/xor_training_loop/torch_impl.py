@@ -75,12 +75,13 @@ def reproduce(ctx):
         for name, (parameter, kind) in params.items():
             trace.param(name, to_blog(parameter, kind))
 
-    if ctx.steps:
-        trace.value("costs", torch.stack(costs))
-        predictions, accuracy = predict(net, X, Y)
+    if ctx.steps:  # after the last update
+        trace.step(ctx.steps)
         with torch.no_grad():
             Y_hat = net(X)
-            trace.value("Y_hat_after_training", to_blog(Y_hat, "data"))
-            trace.value("cost_after_training", compute_cost(Y, Y_hat))
+            trace.value("A2", to_blog(Y_hat, "data"))
+            trace.cost(compute_cost(Y, Y_hat))
+        trace.value("costs", torch.stack(costs))
+        predictions, accuracy = predict(net, X, Y)
         trace.value("predicted_outputs", to_blog(predictions, "data"))
         trace.value("accuracy", accuracy)
