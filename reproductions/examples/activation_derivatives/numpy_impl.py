@@ -15,11 +15,11 @@ import numpy as np
 # --- Notation 13 and section 7.5.12, one pair per activation -------------------------
 
 def step(z):
-    return np.where(z >= 0, 1.0, 0.0)  # eq 7.32: 1 if z >= 0, 0 if z < 0
+    return np.where(z >= 0, 1.0, 0.0).astype(z.dtype)  # eq 7.32: 1 if z >= 0, 0 if z < 0
 
 
 def d_step(z):
-    return np.where(z >= 0, 0.0, 0.0)  # eq 7.31/7.33: 0 if z >= 0, 0 if z < 0
+    return np.where(z >= 0, 0.0, 0.0).astype(z.dtype)  # eq 7.31/7.33: 0 if z >= 0, 0 if z < 0
 
 
 def ReLU(z):

@@ -33,16 +33,20 @@ def reproduce(ctx):
     trace, hyper = ctx.trace, ctx.hyper
     trace.step(0)
 
-    trace.value("sigmoid_slope", sigmoid_derivative(hyper["sigmoid_x"]))
+    def given(*names):
+        """Inputs from [hyper], in the run's dtype."""
+        return np.array([hyper[name] for name in names], dtype=ctx.dtype)
 
-    point = np.array([hyper["point_x"], hyper["point_y"]])
+    trace.value("sigmoid_slope", sigmoid_derivative(given("sigmoid_x")[0]))
+
+    point = given("point_x", "point_y")
     F = trace.value("gradient", gradient_of_z(point))
     trace.value("full_step", point - F)
     new_point = trace.value("descent_step", point - hyper["learning_rate"] * F)
     trace.value("z_before", z(point))
     trace.value("z_after", z(new_point))
 
-    x = hyper["chain_x"]
+    x = given("chain_x")[0]
     trace.value("g", g(x))
     trace.value("dg_dx", 4 * x)
     trace.value("df_dg", 3 * g(x) ** 2)

@@ -4,6 +4,8 @@ import math
 
 
 def truncated_to_one_decimal(example, values):
+    # the recorded 0.786 with the digits after the first decimal dropped (a fit of the
+    # printed digit, not a demonstrated mechanism: see the explanation)
     return math.floor(values.get("normalised_50k") * 10) / 10
 
 

@@ -27,7 +27,7 @@ def tanh_prime(z):
 
 def add_ones(a):
     """The bias unit: a column of ones after the last neuron."""
-    return np.concatenate((a, np.ones((a.shape[0], 1))), axis=1)
+    return np.concatenate((a, np.ones((a.shape[0], 1), dtype=a.dtype)), axis=1)
 
 
 class NoTrace:
@@ -96,10 +96,10 @@ class NeuralNetwork:
         g = self.backward()
         J = self.cost()
         V1 = trace.value("V1", np.concatenate([g["W1"].ravel(), g["W2"].ravel(), g["W3"].ravel()])[:, None])
-        trace.value("n_parameters", float(V1.size))
+        trace.value("n_parameters", np.asarray(V1.size, dtype=V1.dtype))
         weights = self.unrolled()
-        V2 = np.zeros(weights.shape)
-        perturbation = np.zeros(weights.shape)
+        V2 = np.zeros(weights.shape, dtype=weights.dtype)
+        perturbation = np.zeros(weights.shape, dtype=weights.dtype)
         for p in range(len(weights)):
             perturbation[p] = h
             loss2 = self.cost_at(weights + perturbation)
@@ -132,19 +132,19 @@ def illustrations(ctx):
     """Chapter 4's numbers outside the network."""
     trace = ctx.trace
     # Z^(2) with the bias row minus Z^(2) without it (chapter 3's weights are W^1's first rows)
-    X, W1 = ctx.data("X"), ctx.init["W1"]
+    X, W1 = ctx.data("X"), ctx.tensor(ctx.init["W1"])
     trace.value("Z2_bias_shift", np.dot(X, W1) - np.dot(X[:, :-1], W1[:-1]))
     # 30k km -> 0.5 and 170k km -> 2.5 fix the mean and sigma of x' = (x - mean) / sigma
-    km1, z1 = ctx.hyper["km_low"], ctx.hyper["normalised_low"]
-    km2, z2 = ctx.hyper["km_high"], ctx.hyper["normalised_high"]
+    km1, z1, km2, z2, km = (np.asarray(ctx.hyper[k], dtype=ctx.dtype) for k in
+                            ("km_low", "normalised_low", "km_high", "normalised_high", "km_threshold"))
     sigma = (km2 - km1) / (z2 - z1)
     mean = km1 - z1 * sigma
-    trace.value("normalised_50k", (ctx.hyper["km_threshold"] - mean) / sigma)
+    trace.value("normalised_50k", (km - mean) / sigma)
 
 
 def reproduce(ctx):
     trace = ctx.trace
-    net = NeuralNetwork(ctx.data("X"), ctx.data("y"), *(ctx.init[name].copy() for name in NAMES))
+    net = NeuralNetwork(ctx.data("X"), ctx.data("y"), *(ctx.tensor(ctx.init[name]) for name in NAMES))
     alpha, n, h = ctx.hyper["learning_rate"], net.y.shape[0], ctx.hyper["h"]
 
     def check_at_current_weights():

@@ -23,7 +23,7 @@ def tanh_prime(z):
 
 
 def add_ones(a):
-    return np.concatenate((a, np.ones((a.shape[0], 1))), axis=1)
+    return np.concatenate((a, np.ones((a.shape[0], 1), dtype=a.dtype)), axis=1)
 
 
 class NeuralNetwork:
@@ -74,14 +74,15 @@ def reproduce(ctx):
     trace = ctx.trace
     X, y = ctx.data("X"), ctx.data("y")
     alpha, n, Lambda = ctx.hyper["learning_rate"], y.shape[0], ctx.hyper["Lambda"]
-    net = NeuralNetwork(X, y, {k: ctx.init[k].copy() for k in NAMES}, Lambda)
-    printed = NeuralNetwork(X, y, {k: ctx.init[k].copy() for k in NAMES}, Lambda, sign=-1)
+    net = NeuralNetwork(X, y, {k: ctx.tensor(ctx.init[k]) for k in NAMES}, Lambda)
+    printed = NeuralNetwork(X, y, {k: ctx.tensor(ctx.init[k]) for k in NAMES}, Lambda, sign=-1)
 
     for step in range(ctx.steps):
         trace.step(step)
         if step == 0:
             # L1026: 'Our network has 23 parameters so we need at least 230 cars'
-            n_parameters = trace.value("n_parameters", float(net.W1.size + net.W2.size + net.W3.size))
+            n_parameters = trace.value("n_parameters", np.asarray(net.W1.size + net.W2.size + net.W3.size,
+                                                                  dtype=ctx.dtype))
             trace.value("cars_needed", 10 * n_parameters)
 
         net.forward()

@@ -27,7 +27,7 @@ class NeuralNetwork:
 def reproduce(ctx):
     trace = ctx.trace
     X = ctx.data("X")
-    net = NeuralNetwork(ctx.init["W1"], ctx.init["W2"], ctx.init["W3"])
+    net = NeuralNetwork(*(ctx.tensor(ctx.init[name]) for name in ("W1", "W2", "W3")))
 
     trace.step(0)
     # One car, X = [1.4 -1 0.4]: the first hidden layer only.

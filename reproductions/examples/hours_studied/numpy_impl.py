@@ -1,48 +1,65 @@
 """Hours studied in NumPy, in the chapter's own style.
 
-The classes are the chapter's: ``Dense_Layer`` (row-major ``X @ w + b``, weights of
-shape (inputs, neurons)), ``MSE_Cost`` and ``MAE_Cost``, each with a forward and a
-hand-written backward method.
+The chapter's classes, with its names for the layer, the costs and their attributes
+(``weights``, ``biases``, ``outputs``, ``dweights``, ``dbiases``, ``dinputs``):
+``Dense_Layer`` (row-major ``X @ w + b``, weights of shape (inputs, neurons), biases
+of shape (1, neurons)), ``MSE_Cost`` and ``MAE_Cost``, each with a ``forward`` and a
+hand-written ``backward`` method. The bodies are this suite's own.
 """
 
 import numpy as np
 
 
 class Dense_Layer:
-    def __init__(self, n_inputs, n_neurons):
-        self.weights = 0.01 * np.random.randn(n_inputs, n_neurons)
-        self.biases = np.zeros([1, n_neurons])
+    """A layer of n_neurons, each taking every input feature.
 
-    def forward(self, inputs):
-        self.inputs = inputs
-        self.outputs = np.dot(inputs, self.weights) + self.biases
+    The chapter starts it at 0.01 * randn(n_inputs, n_neurons) and zero biases; those
+    draws are made by [init] (seed 0) and handed in as ``start``."""
 
-    def backward(self, dvalues):
-        self.dweights = np.dot(self.inputs.T, dvalues)
-        self.dbiases = np.sum(dvalues, axis=0, keepdims=True)
+    def __init__(self, n_inputs, n_neurons, start):
+        self.weights = np.array(start["weights"]).reshape(n_inputs, n_neurons)
+        self.biases = np.array(start["biases"]).reshape(1, n_neurons)
+
+    def forward(self, X):
+        # yhat = X w + b; X is kept, since dyhat/dw = X is needed going back
+        self.inputs = X
+        self.outputs = X @ self.weights + self.biases
+
+    def backward(self, dC_dyhat):
+        # dC/dw = X^T . dC/dyhat: for each weight, its slope summed over the examples
+        self.dweights = self.inputs.T @ dC_dyhat
+        # dyhat/db = 1: dC/db sums dC/dyhat down the examples, one row kept
+        self.dbiases = dC_dyhat.sum(axis=0, keepdims=True)
 
 
 class MSE_Cost:
+    """Mean over every example and output feature of the squared error."""
+
     def forward(self, y_pred, y_true):
-        return np.mean(np.square(y_pred - y_true))
+        error = y_pred - y_true
+        return np.mean(error * error)
 
     def backward(self, y_pred, y_true):
-        self.dinputs = (2 / y_pred.size) * (y_pred - y_true)
+        # 2 (yhat - y) for one element; a mean over n * f elements scales each by 1/(n f)
+        n_elements = y_true.size
+        self.dinputs = 2 * (y_pred - y_true) / n_elements
 
 
 class MAE_Cost:
+    """Mean over every example and output feature of the absolute error."""
+
     def forward(self, y_pred, y_true):
-        return np.mean(np.abs(y_pred - y_true))
+        return np.abs(y_pred - y_true).mean()
 
     def backward(self, y_pred, y_true):
-        self.dinputs = np.sign(y_pred - y_true) / y_pred.size
+        # -1 below the answer, +1 above it, 0 on it (np.sign), each over n * f
+        error = y_pred - y_true
+        self.dinputs = np.sign(error) / error.size
 
 
 def new_model(ctx):
-    model = Dense_Layer(1, 1)
-    model.weights = ctx.init["weights"].copy()  # drawn as the chapter draws it
-    model.biases = ctx.init["biases"].copy()
-    return model
+    start = {name: ctx.tensor(ctx.init[name]) for name in ("weights", "biases")}
+    return Dense_Layer(1, 1, start)
 
 
 def cost_of(model, X, y):
@@ -51,21 +68,22 @@ def cost_of(model, X, y):
 
 
 def numerical_slope(parameter, cost, EPS):
-    """The chapter's numerical derivative: nudge up, nudge down, restore each time."""
-    parameter += EPS
-    x2 = parameter.copy()
-    cost2 = cost()
-    parameter -= EPS
-    parameter -= EPS
-    x1 = parameter.copy()
-    cost1 = cost()
-    parameter += EPS
-    return ((cost2 - cost1) / (x2 - x1))[0, 0]
+    """Rise over run between the parameter nudged up and down by EPS, as the chapter
+    takes it: each nudge made and then undone in place, the cost read in between."""
+    nudged, costs = [], []
+    for nudge in (EPS, -EPS):
+        parameter += nudge
+        nudged.append(parameter.copy())
+        costs.append(cost())
+        parameter -= nudge
+    rise = costs[0] - costs[1]
+    run = nudged[0] - nudged[1]
+    return (rise / run)[0, 0]
 
 
 def numerical_derivative_section(ctx, X, y):
     trace, EPS = ctx.trace, ctx.hyper["eps"]
-    trace.value("eps", EPS)
+    trace.value("eps", np.asarray(EPS, dtype=ctx.dtype))
 
     # First code block: slope of w, then nudge w against it.
     model = new_model(ctx)
@@ -89,7 +107,11 @@ def numerical_derivative_section(ctx, X, y):
     trace.value("change_after_wb_nudge", new_cost - og_cost, scale=og_cost)
     trace.value("decrease_after_wb_nudge", og_cost - new_cost, scale=og_cost)
 
-    # The prose: what a whole step of 1 against the slopes does to the cost.
+    # The prose reads each slope as the cost change per unit step, so a step of 1
+    # against it lowers the cost by -slope * 1 ('610' and '120'); then what a step
+    # of 1 really does to the cost, which is quadratic in w and b.
+    trace.value("linear_decrease_w", -slope_w * 1.0, scale=og_cost / (2 * EPS))
+    trace.value("linear_decrease_b", -slope_b * 1.0, scale=og_cost / (2 * EPS))
     model = new_model(ctx)
     model.weights += 1.0
     trace.value("decrease_for_w_plus_1", og_cost - cost_of(model, X, y))
@@ -122,9 +144,10 @@ def reproduce(ctx):
     for step in range(ctx.steps):
         trace.step(step)
         model.forward(X)
-        trace.cost(mse.forward(model.outputs, y))
-        mse.backward(model.outputs, y)
-        model.backward(mse.dinputs)
+        yhat = model.outputs
+        trace.cost(mse.forward(yhat, y))
+        mse.backward(yhat, y)          # dC/dyhat
+        model.backward(mse.dinputs)    # the chain rule: dC/dw and dC/db
         model.dweights = trace.grad("weights", model.dweights)
         model.dbiases = trace.grad("biases", model.dbiases)
         model.weights = trace.param("weights", model.weights - learning_rate * model.dweights)
@@ -133,6 +156,4 @@ def reproduce(ctx):
 
 def cost_at(example, step, params):
     """The MSE of the whole data at given weights and biases (for the numerical column)."""
-    model = Dense_Layer(1, 1)
-    model.weights, model.biases = params["weights"], params["biases"]
-    return cost_of(model, example.array("X"), example.array("y"))
+    return cost_of(Dense_Layer(1, 1, params), example.array("X"), example.array("y"))

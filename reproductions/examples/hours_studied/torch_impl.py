@@ -74,6 +74,10 @@ def numerical_derivative_section(ctx, X, y):
     trace.value("change_after_wb_nudge", new_cost - og_cost, scale=og_cost)
     trace.value("decrease_after_wb_nudge", og_cost - new_cost, scale=og_cost)
 
+    # the text's linear reading of a step of 1: the cost falls by -slope * 1
+    trace.value("linear_decrease_w", -slope_w * 1.0, scale=og_cost / (2 * EPS))
+    trace.value("linear_decrease_b", -slope_b * 1.0, scale=og_cost / (2 * EPS))
+
     linear = new_model(ctx)
     with torch.no_grad():
         linear.weight += 1.0

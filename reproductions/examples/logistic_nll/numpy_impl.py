@@ -36,28 +36,27 @@ def dg_dz(g):
     return g * (1 - g)                   # second factor of eq 7.7 (= eq 7.37)
 
 
-def point(example, step):
+def point(X, y, order, step):
     """The data point of a step: the fixed order, cycled."""
-    order = example.data["order"]
     i = int(order[step % len(order)])
-    X, y = example.array("X"), example.array("y")
     return X[:, [i]], y[0, i]
 
 
 def cost_at(example, step, params):
     """The loss SGD descends at ``step``: the NLL of that step's data point."""
-    x, y = point(example, step)
+    x, y = point(example.array("X"), example.array("y"), example.data["order"], step)
     g = sigma(linear_subunit(params["w"], params["w0"], x))
     return loss_unit(g, y).item()
 
 
 def reproduce(ctx):
     trace, eta = ctx.trace, ctx.hyper["learning_rate"]
-    w, w0 = ctx.init["w"].copy(), ctx.init["w0"].copy()
+    w, w0 = ctx.tensor(ctx.init["w"]), ctx.tensor(ctx.init["w0"])
+    X, Y, order = ctx.data("X"), ctx.data("y"), ctx.example.data["order"]
 
     for step in range(ctx.steps):
         trace.step(step)
-        x, y = point(ctx.example, step)
+        x, y = point(X, Y, order, step)
 
         # Forward pass (7.5.4): z, then a, then the loss.
         z = linear_subunit(w, w0, x)

@@ -21,7 +21,7 @@ def d_L_sq(a, y):
 
 
 def sign(u):
-    return np.where(u >= 0, 1.0, -1.0)  # eq 7.44: 1 if u >= 0, -1 if u < 0
+    return np.where(u >= 0, 1.0, -1.0).astype(u.dtype)  # eq 7.44: 1 if u >= 0, -1 if u < 0
 
 
 def L_lin(a, y):

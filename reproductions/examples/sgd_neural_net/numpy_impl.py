@@ -50,10 +50,10 @@ f_prime = {1: tanh_prime}
 L = 2
 
 
-def data_point(example, t):
+def data_point(X, Y, order, t):
     """'Get random data point i' (line 959): the i drawn for step t, stored in [data]."""
-    i = int(example.data["order"][t])
-    return example.array("X")[:, [i]], example.array("Y")[:, [i]]
+    i = int(order[t])
+    return X[:, [i]], Y[:, [i]]
 
 
 def forward(W, W0, x):
@@ -74,7 +74,7 @@ def params_of(params):
 
 def cost_at(example, step, params):
     """The loss SGD descends at ``step``: the NLLM of that step's data point."""
-    x, y = data_point(example, step)
+    x, y = data_point(example.array("X"), example.array("Y"), example.data["order"], step)
     W, W0 = params_of(params)
     _, A, _ = forward(W, W0, x)
     return NLLM(A[L], y)
@@ -90,11 +90,12 @@ def literal_dL_dW1(W2_updated, x, Z, dL_dZ2):
 def reproduce(ctx):
     trace = ctx.trace
     eta = ctx.hyper["learning_rate"]  # eta(t), constant here
-    W, W0 = params_of({name: value.copy() for name, value in ctx.init.items()})
+    W, W0 = params_of({name: ctx.tensor(value) for name, value in ctx.init.items()})
+    X, Y, order = ctx.data("X"), ctx.data("Y"), ctx.example.data["order"]
 
     for t in range(ctx.steps):                           # line 958, T steps
         trace.step(t)
-        x, y = data_point(ctx.example, t)                # lines 959-962
+        x, y = data_point(X, Y, order, t)                # lines 959-962
 
         Z, A, dZ_dA = forward(W, W0, x)                  # lines 965-971
         trace.cost(NLLM(A[L], y))                        # line 974

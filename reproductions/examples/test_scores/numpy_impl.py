@@ -68,10 +68,14 @@ class Neural_Network(object):
 
 
 def computeNumericalGradient(N, X, y, e):
-    """Central differences of the cost, one weight at a time."""
+    """Central differences of the cost, one weight at a time.
+
+    Also returns the largest cost it took a difference of: every slope is such a
+    difference over 2e, so that cost over 2e is the size of what cancelled."""
     startParams = N.getParams()
     numgrad = np.zeros(startParams.shape, dtype=startParams.dtype)
     nudge = np.zeros(startParams.shape, dtype=startParams.dtype)
+    largestCost = 0.0
     for p in range(len(startParams)):
         nudge[p] = e
         N.setParams(startParams + nudge)
@@ -79,9 +83,10 @@ def computeNumericalGradient(N, X, y, e):
         N.setParams(startParams - nudge)
         costDown = N.costFunction(X, y)
         numgrad[p] = (costUp - costDown) / (2 * e)
+        largestCost = max(largestCost, abs(costUp), abs(costDown))
         nudge[p] = 0
     N.setParams(startParams)
-    return numgrad
+    return numgrad, largestCost
 
 
 def scale_data(X, y):
@@ -120,19 +125,24 @@ def step_zero(ctx, X, y):
 
     # Numerical gradient check (the series' next part).
     grad = NN.computeGradients(X, y)
-    numgrad = computeNumericalGradient(NN, X, y, e)
-    # Each entry is a difference of two costs of size J over 2e: its rounding error is
-    # a few ulps of J / (2e), not of the entry.
-    numgrad = trace.value("numgrad", numgrad, scale=J / (2 * e))
-    # The measure cancels the two gradient vectors, normalised by the norm of their sum.
-    # Its rounding error is not set by those normalised operands (each of size about
-    # 1/2) but by numgrad's own: a few ulps of J / (2e) per entry, carried into the
-    # measure over norm(grad + numgrad). So the size of what cancels, in the measure's
-    # units, is (J / (2e)) / norm(grad + numgrad), about 885 here. (A scale of 1 holds
-    # in float64, where the frameworks differ by 4e-13, but not in float32, where the
-    # measure is rounding noise: 4.8e-4 in NumPy, 6.9e-4 in PyTorch.)
+    numgrad, largestCost = computeNumericalGradient(NN, X, y, e)
+    # Each slope is two costs of about J = 0.052 cancelled and divided by 2e: one
+    # rounding of a cost moves it by eps * J / (2e), so J / (2e) = 260.8 is its scale
+    # (5.8e-14 per rounding in float64, 3.1e-5 in float32; the slopes are 0.001 to 0.1).
+    numgrad = trace.value("numgrad", numgrad, scale=largestCost / (2 * e))
+    # The measure cancels grad against numgrad, each about half of norm(grad + numgrad):
+    # that 0.5, not the measure's own 5.4e-10, is the size of what it cancels.
+    # It also inherits numgrad's rounding: one rounding of one cost moves it by
+    # eps * (J / 2e) / norm(grad + numgrad), 2.0e-13 in float64 and 1.05e-4 in float32.
+    # That scale (885) is deliberately not named: the float64 bound would be 8.9e-10,
+    # above the measure itself, and a measure off by a factor of 2, or 0 from an
+    # analytic numgrad, would pass. The bounds used (1.5e-12 in float64, 1.05e-3 in
+    # float32) hold about 7 and 10 such roundings; the frameworks differ by about 2
+    # (float64: 4.3e-13, TensorFlow; float32: 2.0e-4, PyTorch, where the measure is
+    # all rounding noise, 4e-4 to 7e-4 against the exact 5.4e-10).
     check = np.linalg.norm(grad - numgrad) / np.linalg.norm(grad + numgrad)
-    trace.value("gradient_check", check, scale=J / (2 * e) / np.linalg.norm(grad + numgrad))
+    operands = max(np.linalg.norm(grad), np.linalg.norm(numgrad)) / np.linalg.norm(grad + numgrad)
+    trace.value("gradient_check", check, scale=operands)
 
     # 'adding a scalar times our derivative ... our cost will increase'; subtracting lowers it.
     scalar = ctx.hyper["probe_step"]

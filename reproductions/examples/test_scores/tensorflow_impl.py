@@ -54,9 +54,10 @@ def set_params(net, params):
 
 
 def numerical_gradient(net, cost_function, X, y, e):
+    """Central differences, and the largest cost differenced (see numpy_impl.py)."""
     start = tf.identity(get_params(net))
     n = start.shape[0]
-    numgrad = []
+    numgrad, costs = [], []
     for p in range(n):
         nudge = tf.one_hot(p, n, on_value=tf.constant(e, start.dtype), dtype=start.dtype)
         set_params(net, start + nudge)
@@ -64,8 +65,9 @@ def numerical_gradient(net, cost_function, X, y, e):
         set_params(net, start - nudge)
         cost_down = cost_function(net.forward(X), y)
         numgrad.append((cost_up - cost_down) / (2 * e))
+        costs += [cost_up, cost_down]
     set_params(net, start)
-    return tf.stack(numgrad)
+    return tf.stack(numgrad), tf.reduce_max(tf.abs(tf.stack(costs)))
 
 
 def step_zero(ctx, X, y):
@@ -97,13 +99,14 @@ def step_zero(ctx, X, y):
     trace.value("sigmoidPrime_max", slopes[steepest])
 
     grad = tf.concat([tf.reshape(dJdW1, [-1]), tf.reshape(dJdW2, [-1])], axis=0)
-    numgrad = numerical_gradient(net, cost_function, X, y, e)
-    # costs of size J cancel over 2e (see numpy_impl.py)
-    trace.value("numgrad", numgrad, scale=cost / (2 * e))
-    # numgrad's rounding, at J / (2e), carried over norm(grad + numgrad) (see numpy_impl.py)
+    numgrad, largest_cost = numerical_gradient(net, cost_function, X, y, e)
+    # scales as in numpy_impl.py (only the reference's are used): costs cancelled over
+    # 2e; grad against numgrad, each about half of norm(grad + numgrad)
+    trace.value("numgrad", numgrad, scale=largest_cost / (2 * e))
     norm_of_sum = tf.norm(grad + numgrad)
+    operands = tf.maximum(tf.norm(grad), tf.norm(numgrad))
     trace.value("gradient_check", tf.norm(grad - numgrad) / norm_of_sum,
-                scale=cost / (2 * e) / norm_of_sum)
+                scale=operands / norm_of_sum)
 
     scalar = ctx.hyper["probe_step"]
     W1, W2 = [tf.identity(w) for w in net.weights()]

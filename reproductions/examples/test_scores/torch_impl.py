@@ -60,8 +60,10 @@ def set_params(net, params):
 
 @torch.no_grad()
 def numerical_gradient(net, X, y, e):
+    """Central differences, and the largest cost differenced (see numpy_impl.py)."""
     start = get_params(net).clone()
     numgrad = torch.zeros_like(start)
+    costs = []
     for p in range(start.numel()):
         nudge = torch.zeros_like(start)
         nudge[p] = e
@@ -70,8 +72,9 @@ def numerical_gradient(net, X, y, e):
         set_params(net, start - nudge)
         cost_down = cost_function(net(X), y)
         numgrad[p] = (cost_up - cost_down) / (2 * e)
+        costs += [cost_up, cost_down]
     set_params(net, start)
-    return numgrad
+    return numgrad, torch.stack(costs).abs().max()
 
 
 def step_zero(ctx, X, y):
@@ -101,13 +104,14 @@ def step_zero(ctx, X, y):
 
     dJdW1, dJdW2 = to_series(net.hidden.weight.grad), to_series(net.output.weight.grad)
     grad = torch.cat([dJdW1.reshape(-1), dJdW2.reshape(-1)])
-    numgrad = numerical_gradient(net, X, y, e)
-    # costs of size J cancel over 2e (see numpy_impl.py)
-    trace.value("numgrad", numgrad, scale=cost.detach() / (2 * e))
-    # numgrad's rounding, at J / (2e), carried over norm(grad + numgrad) (see numpy_impl.py)
+    numgrad, largest_cost = numerical_gradient(net, X, y, e)
+    # scales as in numpy_impl.py (only the reference's are used): costs cancelled over
+    # 2e; grad against numgrad, each about half of norm(grad + numgrad)
+    trace.value("numgrad", numgrad, scale=largest_cost / (2 * e))
     norm_of_sum = torch.linalg.vector_norm(grad + numgrad)
+    operands = torch.maximum(torch.linalg.vector_norm(grad), torch.linalg.vector_norm(numgrad))
     trace.value("gradient_check", torch.linalg.vector_norm(grad - numgrad) / norm_of_sum,
-                scale=cost.detach() / (2 * e) / norm_of_sum)
+                scale=operands / norm_of_sum)
 
     scalar = ctx.hyper["probe_step"]
     with torch.no_grad():
