@@ -208,18 +208,27 @@ def numerical_section(result: ExampleResult) -> list[str]:
             "step shown.", "", md_table(rows[columns]), ""]
 
 
+def steps_text(steps: int) -> str:
+    if steps == 0:
+        return "no training (step 0 only)"
+    return f"{steps} training step{'' if steps == 1 else 's'}"
+
+
 def markdown(result: ExampleResult) -> str:
     example, prov = result.example, provenance(result)
     status = "PASSED" if result.passed else "FAILED"
     versions = ", ".join(f"{k} {v}" for k, v in prov["frameworks"].items())
+    seed = prov["seeds"]["init"]
+    seed_text = "initial values from the definition (no seed)" if seed is None else f"init seed {seed}"
     lines = [
         f"# {example.id}: {example.title}", "",
         f"Source: `{example.source.seed}`, {example.source.section}.", "",
         example.summary.strip(), "",
         f"**{status}**: parity {'holds' if result.parity_passed else 'FAILS'}, "
         f"claims {'all accounted for' if result.claims_passed else 'FAIL'}.", "",
-        f"Provenance: {versions}; dtype {prov['dtype']}; {result.steps} steps; init seed "
-        f"{prov['seeds']['init']}; Python {prov['python']} on {prov['platform']}; "
+        f"Provenance: {versions}; dtype {prov['dtype']}; "
+        f"{steps_text(result.steps)}; {seed_text}; "
+        f"Python {prov['python']} on {prov['platform']}; "
         f"commit {prov['git_commit']}; {prov['date']}.", "",
     ]
     if example.notes:
