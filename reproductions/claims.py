@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
-import pandas as pd
 
 from .spec import Claim, Example
+from .trace import Recording
 
 CONFIRMED = "confirmed"
 NOISE = "within float64 noise"
@@ -89,26 +89,33 @@ def printed_precision(example: Example) -> Callable[[int, str], dict | None]:
 class Values:
     """Look up a recorded value: ``values.get("grad.W", step=0, index=(1, 0))``."""
 
-    def __init__(self, table: pd.DataFrame | None, init: dict[str, np.ndarray]):
+    def __init__(self, recording: Recording | None, init: dict[str, np.ndarray]):
         self.init = init
-        self._by_key = {} if table is None else {
-            (s, q, i): v for s, q, i, v in
-            zip(table["step"], table["quantity"], table["index"], table["value"])
-        }
-        self._scale = {} if table is None else {
-            (s, q, i): c for s, q, i, c in
-            zip(table["step"], table["quantity"], table["index"], table["scale"]) if np.isfinite(c)
-        }
+        self.recording = recording
+
+    def _element(self, array: np.ndarray | None, index) -> float | None:
+        index = tuple(index)
+        if array is None or len(index) != array.ndim or any(
+                not 0 <= i < n for i, n in zip(index, array.shape)):
+            return None
+        return float(array[index])
 
     def get(self, quantity: str, step: int = 0, index=()) -> float | None:
         if quantity.startswith("init."):
             array = self.init.get(quantity.removeprefix("init."))
             return None if array is None else float(np.asarray(array)[tuple(index)])
-        return self._by_key.get((step, quantity, ",".join(map(str, index))))
+        if self.recording is None:
+            return None
+        return self._element(self.recording.at(quantity, step), index)
 
     def scale(self, quantity: str, step: int = 0, index=()) -> float | None:
         """The size of the operands a cancelled value was computed from, if recorded."""
-        return self._scale.get((step, quantity, ",".join(map(str, index))))
+        series = self.recording.series.get(quantity) if self.recording is not None else None
+        row = None if series is None else series.row(step)
+        if row is None or self._element(series.values[row], index) is None:
+            return None
+        scale = float(series.scale[row])
+        return scale if np.isfinite(scale) else None
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 import frameworks
 
@@ -19,7 +18,7 @@ from . import claims as claims_
 from .numerical import numerical_column
 from .parity import Parity, compare
 from .spec import Example
-from .trace import Trace
+from .trace import Recording, Trace
 
 
 @dataclass
@@ -48,11 +47,11 @@ class ExampleResult:
     dtype: str
     steps: int
     frameworks: list[str]
-    traces: dict[str, pd.DataFrame]
+    traces: dict[str, Recording]
     parities: list[Parity]
     claims: list[claims_.ClaimResult]
-    replay: pd.DataFrame | None = None
-    numerical: pd.DataFrame | None = None
+    replay: Recording | None = None
+    numerical: Recording | None = None
     versions: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -77,8 +76,8 @@ def implementation(example: Example, framework: str):
 
 
 def run_framework(example: Example, framework: str, dtype: str, steps: int,
-                  rounding=None, on_step=None) -> pd.DataFrame:
-    """One run of one implementation; returns its trace table."""
+                  rounding=None, on_step=None) -> Recording:
+    """One run of one implementation; returns what it recorded."""
     adapter = frameworks.require(framework)
     framework_dtype = adapter.setup(dtype)
     trace = Trace(to_numpy=adapter.to_numpy, rounding=rounding, on_step=on_step)
@@ -92,7 +91,7 @@ def run_framework(example: Example, framework: str, dtype: str, steps: int,
         tensor=lambda array: adapter.from_numpy(array, framework_dtype),
     )
     implementation(example, framework).reproduce(ctx)
-    return trace.table()
+    return trace.recording()
 
 
 def numerical_steps(steps: int, chosen: list[int] | None) -> list[int]:

@@ -8,29 +8,17 @@ roundoff of cost / h.
 """
 
 import numpy as np
-import pandas as pd
+
+from .trace import Recording, Series
 
 H = 1e-6  # relative step: h = H * max(1, |parameter|)
 
 
-def recorded_array(table: pd.DataFrame, step: int, quantity: str) -> np.ndarray | None:
-    """A recorded quantity at a step, back in its shape."""
-    rows = table[(table["step"] == step) & (table["quantity"] == quantity)]
-    if rows.empty:
-        return None
-    if rows["index"].iloc[0] == "":
-        return np.array(rows["value"].iloc[0])
-    index = np.array([list(map(int, i.split(","))) for i in rows["index"]])
-    array = np.empty(tuple(index.max(axis=0) + 1))
-    array[tuple(index.T)] = rows["value"].to_numpy()
-    return array
-
-
-def start_parameters(table: pd.DataFrame, init: dict, step: int) -> dict[str, np.ndarray]:
+def start_parameters(recording: Recording, init: dict, step: int) -> dict[str, np.ndarray | None]:
     """Parameters at the start of ``step``: the start values, or those after step - 1."""
     if step == 0:
         return {name: np.array(value, dtype=np.float64) for name, value in init.items()}
-    return {name: recorded_array(table, step - 1, name) for name in init}
+    return {name: recording.at(name, step - 1) for name in init}
 
 
 def central_differences(cost_at, example, step: int, params: dict) -> dict[str, np.ndarray]:
@@ -49,14 +37,18 @@ def central_differences(cost_at, example, step: int, params: dict) -> dict[str, 
     return estimates
 
 
-def numerical_column(cost_at, example, table: pd.DataFrame, init: dict, steps) -> pd.DataFrame:
-    """Rows (step, quantity, index, numerical) for the gradients recorded at ``steps``."""
-    rows = []
+def numerical_column(cost_at, example, recording: Recording, init: dict, steps) -> Recording:
+    """The estimates, as a recording of ``grad.<name>`` at each of ``steps`` it could reach."""
+    found: dict[str, list] = {}
     for step in steps:
-        params = start_parameters(table, init, step)
+        params = start_parameters(recording, init, step)
         if any(value is None for value in params.values()):
             continue
         for name, estimate in central_differences(cost_at, example, step, params).items():
-            for i in np.ndindex(estimate.shape):
-                rows.append((step, f"grad.{name}", ",".join(map(str, i)), float(estimate[i])))
-    return pd.DataFrame(rows, columns=["step", "quantity", "index", "numerical"])
+            found.setdefault(f"grad.{name}", []).append((step, estimate))
+    return Recording({
+        quantity: Series("grad", np.array([s for s, _ in rows], dtype=np.int64),
+                         np.arange(len(rows), dtype=np.int64),
+                         np.stack([e for _, e in rows]), np.full(len(rows), np.nan))
+        for quantity, rows in found.items()
+    })

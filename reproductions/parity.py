@@ -42,9 +42,8 @@ The observed agreement is reported whatever the policy says.
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
-KEYS = ["step", "quantity", "index"]
+from .trace import Recording, Series, index_label
 
 
 @dataclass(frozen=True)
@@ -79,75 +78,125 @@ class Divergence:
 
 
 @dataclass(frozen=True)
+class QuantityParity:
+    """One quantity over every step both sides recorded: the largest absolute
+    difference, relative to the NumPy value, relative to max(|numpy|, scale), and
+    the largest share of the tolerance any element used (at most 1 passes)."""
+
+    quantity: str
+    kind: str
+    elements: int
+    max_abs: float
+    max_rel: float
+    max_rel_scale: float
+    used: float
+    passed: bool
+
+
+@dataclass(frozen=True)
 class Parity:
     framework: str
     tolerance: Tolerance
-    # per quantity: kind, elements, max_abs, max_rel, max_rel_scale, used (the largest
-    # diff / bound: at most 1 passes), passed
-    table: pd.DataFrame
+    quantities: list[QuantityParity]
     first_divergence: Divergence | None
-    missing: list[str]  # "step N quantity" recorded by one side only
+    missing: list[str]  # "step N quantity (only ...)": recorded by one side only
 
     @property
     def passed(self) -> bool:
         return self.first_divergence is None and not self.missing
 
+    def _largest(self, field: str) -> float:
+        return max((getattr(q, field) for q in self.quantities), default=0.0)
+
     @property
     def max_rel(self) -> float:
-        return float(self.table["max_rel"].max()) if len(self.table) else 0.0
+        return self._largest("max_rel")
 
     @property
     def max_rel_scale(self) -> float:
-        return float(self.table["max_rel_scale"].max()) if len(self.table) else 0.0
+        return self._largest("max_rel_scale")
 
     @property
     def used(self) -> float:
         """The largest fraction of the tolerance any element used (at most 1 passes)."""
-        return float(self.table["used"].max()) if len(self.table) else 0.0
+        return self._largest("used")
 
     @property
     def max_abs(self) -> float:
-        return float(self.table["max_abs"].max()) if len(self.table) else 0.0
+        return self._largest("max_abs")
 
 
-def compare(reference: pd.DataFrame, other: pd.DataFrame, framework: str, dtype: str) -> Parity:
-    tolerance = POLICY[dtype]
-    reference = reference[reference["kind"] != "finding"]
-    other = other[other["kind"] != "finding"]
-    merged = reference.reset_index(names="order").merge(
-        other[KEYS + ["value"]], on=KEYS, how="outer", suffixes=("_ref", "_other"), indicator=True
-    )
-    one_sided = merged[merged["_merge"] != "both"]
-    missing = sorted(
-        {f"step {s} {q} ({'only numpy' if m == 'left_only' else 'only ' + framework})"
-         for s, q, m in zip(one_sided["step"], one_sided["quantity"], one_sided["_merge"])}
-    )
-    both = merged[merged["_merge"] == "both"].sort_values("order")
-    ref = both["value_ref"].to_numpy()
-    oth = both["value_other"].to_numpy()
-    same = (ref == oth) | (np.isnan(ref) & np.isnan(oth))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        diff = np.where(same, 0.0, np.abs(oth - ref))
+def _largest(values: np.ndarray) -> float:
+    """The maximum, ignoring NaN (NaN only when every value is NaN)."""
+    return float(np.fmax.reduce(values, axis=None)) if values.size else 0.0
+
+
+@dataclass(frozen=True)
+class _Compared:
+    summary: QuantityParity
+    first_failure: tuple | None  # (step, record order, flat index, reference, other)
+
+
+def compare_series(quantity: str, ref: Series, oth: Series, rows_ref: np.ndarray,
+                   rows_oth: np.ndarray, tolerance: Tolerance) -> _Compared:
+    """Element by element at the steps both recorded (``rows_*`` pick them)."""
+    a = ref.values[rows_ref].reshape(len(rows_ref), -1)
+    b = oth.values[rows_oth].reshape(len(rows_oth), -1)
+    scale = ref.scale[rows_ref][:, None]
+    same = (a == b) | (np.isnan(a) & np.isnan(b))
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        diff = np.where(same, 0.0, np.abs(b - a))
         diff = np.where(np.isnan(diff), np.inf, diff)
-        rel = np.where(diff == 0, 0.0, diff / np.abs(ref))
-        size = np.fmax(np.abs(ref), both["scale"].to_numpy())
+        rel = np.where(diff == 0, 0.0, diff / np.abs(a))
+        size = np.fmax(np.abs(a), scale)
         rel_scale = np.where(diff == 0, 0.0, diff / size)
         bound = tolerance.rtol * size + tolerance.atol
         # an infinity or a NaN in either agrees only with the very same value in the other
-        finite = np.isfinite(ref) & np.isfinite(oth)
+        finite = np.isfinite(a) & np.isfinite(b)
         used = np.where(same, 0.0, np.where(finite, diff / bound, np.inf))
     ok = same | (finite & (diff <= bound))
-    both = both.assign(diff=diff, rel=rel, rel_scale=rel_scale, used=used, ok=ok)
-    table = (
-        both.groupby("quantity", sort=False)
-        .agg(kind=("kind", "first"), elements=("value_ref", "size"), max_abs=("diff", "max"),
-             max_rel=("rel", "max"), max_rel_scale=("rel_scale", "max"), used=("used", "max"), passed=("ok", "all"))
-        .reset_index()
-    )
-    failures = both[~both["ok"]]
     first = None
-    if len(failures):
-        row = failures.sort_values(["step", "order"]).iloc[0]
-        first = Divergence(int(row["step"]), row["quantity"], row["index"],
-                           float(row["value_ref"]), float(row["value_other"]))
-    return Parity(framework, tolerance, table, first, missing)
+    if not ok.all():
+        row, flat = divmod(int(np.argmin(ok.ravel())), a.shape[1])  # rows are in step order
+        first = (int(ref.steps[rows_ref[row]]), int(ref.order[rows_ref[row]]), flat,
+                 float(a[row, flat]), float(b[row, flat]))
+    summary = QuantityParity(quantity, ref.kind, int(a.size), _largest(diff), _largest(rel),
+                             _largest(rel_scale), _largest(used), bool(ok.all()))
+    return _Compared(summary, first)
+
+
+def compare(reference: Recording, other: Recording, framework: str, dtype: str) -> Parity:
+    """Every quantity NumPy recorded against the other framework's, at every step."""
+    tolerance = POLICY[dtype]
+    quantities, failures, missing = [], [], set()
+
+    def one_sided(quantity, steps, side):
+        missing.update(f"step {s} {quantity} (only {side})" for s in steps)
+
+    for quantity, ref in reference.series.items():
+        if ref.kind == "finding":
+            continue
+        oth = other.series.get(quantity)
+        if oth is None or oth.kind == "finding" or oth.shape != ref.shape:
+            one_sided(quantity, ref.steps, "numpy")
+            if oth is not None and oth.kind != "finding":
+                one_sided(quantity, oth.steps, framework)
+            continue
+        _, rows_ref, rows_oth = np.intersect1d(ref.steps, oth.steps, return_indices=True)
+        one_sided(quantity, np.setdiff1d(ref.steps, oth.steps), "numpy")
+        one_sided(quantity, np.setdiff1d(oth.steps, ref.steps), framework)
+        if len(rows_ref) == 0:
+            continue
+        compared = compare_series(quantity, ref, oth, rows_ref, rows_oth, tolerance)
+        quantities.append(compared.summary)
+        if compared.first_failure is not None:
+            failures.append((compared.first_failure, quantity, ref.shape))
+    for quantity, oth in other.series.items():
+        if quantity not in reference.series and oth.kind != "finding":
+            one_sided(quantity, oth.steps, framework)
+    first = None
+    if failures:
+        (step, _, flat, a, b), quantity, shape = min(failures, key=lambda f: f[0][:3])
+        index = index_label(np.unravel_index(flat, shape)) if shape else ""
+        first = Divergence(step, quantity, index, a, b)
+    return Parity(framework, tolerance, quantities, first, sorted(missing))

@@ -1,15 +1,16 @@
-"""Results a person can read: per example a trace (CSV), a JSON summary with
+"""Results a person can read: per example a trace (Parquet), a JSON summary with
 provenance, a Markdown report and a cost plot; and an index of all examples.
 
 Every file is written to a temporary name beside it and renamed into place, so
 an interrupted run never leaves a half-written file.
 """
 
+import dataclasses
 import datetime
-import gzip
 import html
 import io
 import json
+import math
 import os
 import platform
 import subprocess
@@ -17,7 +18,6 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 import frameworks
 
@@ -25,6 +25,7 @@ from .claims import CONFIRMED, ERRATUM, FAILED, NOISE, NOT_REACHED, ROUNDED, TYP
 from .harness import ExampleResult
 from .parity import POLICY
 from .spec import Example
+from .trace import side_by_side
 
 VERDICTS = (CONFIRMED, NOISE, ROUNDED, ERRATUM, TYPO, NOT_REACHED, FAILED)
 REPO = Path(__file__).resolve().parents[1]
@@ -72,18 +73,31 @@ def run_provenance(example: Example, versions: dict[str, str], dtype: str, steps
     }
 
 
-def wide_trace(result: ExampleResult) -> pd.DataFrame:
-    keys = ["step", "kind", "quantity", "index"]
-    wide = result.traces["numpy"][keys + ["value"]].rename(columns={"value": "numpy"})
-    for name in result.frameworks[1:]:
-        other = result.traces[name][keys + ["value"]].rename(columns={"value": name})
-        wide = wide.merge(other, on=keys, how="outer", sort=False)
+def trace_columns(result: ExampleResult) -> dict[str, np.ndarray]:
+    """The trace as written: ``step, kind, quantity, index``, one column per framework,
+    ``rounded_replay`` and ``numerical`` where the run has them."""
+    aligned = {}
     if result.replay is not None:
-        replay = result.replay[keys + ["value"]].rename(columns={"value": "rounded_replay"})
-        wide = wide.merge(replay, on=keys, how="left", sort=False)
-    if result.numerical is not None and not result.numerical.empty:
-        wide = wide.merge(result.numerical, on=["step", "quantity", "index"], how="left", sort=False)
-    return wide
+        aligned["rounded_replay"] = result.replay
+    if result.numerical is not None and result.numerical.series:
+        aligned["numerical"] = result.numerical
+    return side_by_side(result.traces, aligned)
+
+
+def parquet(columns: dict[str, np.ndarray]) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({name: pa.array(values, type=pa.string() if values.dtype == object else None)
+                      for name, values in columns.items()})
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd")
+    return sink.getvalue().to_pybytes()
+
+
+def finite(value):
+    """A number for JSON: non-finite ones become null, as JSON has no NaN."""
+    return value if not isinstance(value, float) or math.isfinite(value) else None
 
 
 def summary(result: ExampleResult) -> dict:
@@ -99,21 +113,22 @@ def summary(result: ExampleResult) -> dict:
             {
                 "framework": p.framework,
                 "passed": p.passed,
-                "max_abs_diff": p.max_abs,
-                "max_rel_diff": p.max_rel,
-                "max_rel_diff_to_scale": p.max_rel_scale,
-                "tolerance_used": p.used,
+                "max_abs_diff": finite(p.max_abs),
+                "max_rel_diff": finite(p.max_rel),
+                "max_rel_diff_to_scale": finite(p.max_rel_scale),
+                "tolerance_used": finite(p.used),
                 "first_divergence": None if p.first_divergence is None else vars(p.first_divergence),
                 "one_sided": p.missing,
-                "quantities": json.loads(p.table.to_json(orient="records")),
+                "quantities": [{k: finite(v) for k, v in dataclasses.asdict(q).items()}
+                               for q in p.quantities],
             }
             for p in result.parities
         ],
         "claims": [
             {
                 "where": c.claim.where, "quantity": c.claim.quantity, "step": c.claim.step,
-                "index": c.claim.index, "printed": c.claim.printed, "exact": c.exact,
-                "replayed": c.replayed, "demonstrated": c.demonstrated,
+                "index": c.claim.index, "printed": c.claim.printed, "exact": finite(c.exact),
+                "replayed": finite(c.replayed), "demonstrated": finite(c.demonstrated),
                 "verdict": c.verdict, "explanation": c.explanation,
             }
             for c in result.claims
@@ -132,12 +147,10 @@ def fmt(value) -> str:
     return f"{value:.12g}" if isinstance(value, float) else str(value)
 
 
-def md_table(frame: pd.DataFrame) -> str:
-    header = "| " + " | ".join(frame.columns) + " |"
-    rule = "| " + " | ".join("---" for _ in frame.columns) + " |"
-    rows = ["| " + " | ".join(fmt(v).replace("|", "\\|") for v in row) + " |"
-            for row in frame.itertuples(index=False)]
-    return "\n".join([header, rule, *rows])
+def md_table(header: list[str], rows: list[list]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join("---" for _ in header) + " |"]
+    lines += ["| " + " | ".join(fmt(v).replace("|", "\\|") for v in row) + " |" for row in rows]
+    return "\n".join(lines)
 
 
 def parity_section(result: ExampleResult) -> list[str]:
@@ -156,17 +169,14 @@ def parity_section(result: ExampleResult) -> list[str]:
         if p.missing:
             lines.append("Recorded by one side only: " + "; ".join(p.missing[:10]) + ".")
         lines.append("")
-    frame = pd.concat([p.table.assign(framework=p.framework) for p in result.parities])
-    frame = frame.assign(
-        order=frame.groupby("framework").cumcount(),
-        used=frame["used"].map(lambda used: f"{used * 100:.2g}%"),
-        ok=frame["passed"].map({True: "yes", False: "NO"}),
-    ).sort_values(["order", "framework"], kind="stable")
-    for column in ("max_abs", "max_rel", "max_rel_scale"):
-        frame[column] = frame[column].map("{:.2e}".format)
-    frame = frame[["quantity", "kind", "elements", "framework", "max_abs", "max_rel",
-                   "max_rel_scale", "used", "ok"]]
-    lines.append(md_table(frame))
+    header = ["quantity", "kind", "elements", "framework", "max_abs", "max_rel",
+              "max_rel_scale", "used", "ok"]
+    rows = [[q.quantity, q.kind, q.elements, p.framework, f"{q.max_abs:.2e}", f"{q.max_rel:.2e}",
+             f"{q.max_rel_scale:.2e}", f"{q.used * 100:.2g}%", "yes" if q.passed else "NO"]
+            for i in range(max(len(p.quantities) for p in result.parities))
+            for p in sorted(result.parities, key=lambda p: p.framework) if i < len(p.quantities)
+            for q in [p.quantities[i]]]
+    lines.append(md_table(header, rows))
     return lines
 
 
@@ -174,38 +184,39 @@ def claims_section(result: ExampleResult) -> list[str]:
     if not result.claims:
         return ["The source prints no number for this example."]
     counts = ", ".join(f"{n} {v}" for v, n in claim_counts(result).items())
-    frame = pd.DataFrame([
-        {"where": c.claim.where, "quantity": c.claim.quantity, "step": c.claim.step,
-         "index": ",".join(map(str, c.claim.index)), "printed": c.claim.printed,
-         "exact": c.exact, "replayed": c.replayed, "demonstrated": c.demonstrated,
-         "verdict": c.verdict, "explanation": c.explanation}
-        for c in result.claims
-    ])
+    header = ["where", "quantity", "step", "index", "printed", "exact", "replayed",
+              "demonstrated", "verdict", "explanation"]
+    rows = [[c.claim.where, c.claim.quantity, c.claim.step, ",".join(map(str, c.claim.index)),
+             c.claim.printed, c.exact, c.replayed, c.demonstrated, c.verdict, c.explanation]
+            for c in result.claims]
     return [f"{len(result.claims)} claims: {counts}. `exact` is the float64 NumPy value; "
             "`replayed` the rounded replay's; `demonstrated` the erratum's recomputation.", "",
-            md_table(frame)]
+            md_table(header, rows)]
 
 
-def findings_section(result: ExampleResult) -> list[str]:
-    wide = wide_trace(result)
-    findings = wide[wide["kind"] == "finding"]
-    if findings.empty:
+def rows_where(columns: dict[str, np.ndarray], keep: np.ndarray, names: list[str]) -> list[list]:
+    picked = [columns[name][keep] for name in names]
+    return [[v.item() if isinstance(v, np.generic) else v for v in row] for row in zip(*picked)]
+
+
+def findings_section(result: ExampleResult, columns: dict[str, np.ndarray]) -> list[str]:
+    findings = columns["kind"] == "finding"
+    if not findings.any():
         return []
-    columns = ["step", "quantity", "index", *result.frameworks]
+    header = ["step", "quantity", "index", *result.frameworks]
     return ["## Findings", "", "Values where the frameworks or the source's own formulas "
             "legitimately differ (kinks). Reported, not compared.", "",
-            md_table(findings[columns]), ""]
+            md_table(header, rows_where(columns, findings, header)), ""]
 
 
-def numerical_section(result: ExampleResult) -> list[str]:
-    if result.numerical is None or result.numerical.empty:
+def numerical_section(result: ExampleResult, columns: dict[str, np.ndarray]) -> list[str]:
+    if "numerical" not in columns:
         return []
-    wide = wide_trace(result)
-    rows = wide[wide["numerical"].notna()]
-    columns = ["step", "quantity", "index", *result.frameworks, "numerical"]
+    header = ["step", "quantity", "index", *result.frameworks, "numerical"]
+    shown = ~np.isnan(columns["numerical"])
     return ["## Gradients beside the numerical estimate", "",
             "Central differences in float64 (`reproductions/numerical.py`) at the start of each "
-            "step shown.", "", md_table(rows[columns]), ""]
+            "step shown.", "", md_table(header, rows_where(columns, shown, header)), ""]
 
 
 def steps_text(steps: int) -> str:
@@ -214,7 +225,7 @@ def steps_text(steps: int) -> str:
     return f"{steps} training step{'' if steps == 1 else 's'}"
 
 
-def markdown(result: ExampleResult) -> str:
+def markdown(result: ExampleResult, columns: dict[str, np.ndarray]) -> str:
     example, prov = result.example, provenance(result)
     status = "PASSED" if result.passed else "FAILED"
     versions = ", ".join(f"{k} {v}" for k, v in prov["frameworks"].items())
@@ -235,7 +246,7 @@ def markdown(result: ExampleResult) -> str:
         lines += ["## Notes", "", *[f"- {note}" for note in example.notes], ""]
     lines += ["## Parity at every step", "", *parity_section(result), ""]
     lines += ["## Claims", "", *claims_section(result), ""]
-    lines += findings_section(result) + numerical_section(result)
+    lines += findings_section(result, columns) + numerical_section(result, columns)
     lines += ["## Code", "", "The three implementations side by side: [code.html](code.html); "
               "each on its own: "
               f"[NumPy](../../reproductions/examples/{example.id}/numpy_impl.py), "
@@ -244,7 +255,7 @@ def markdown(result: ExampleResult) -> str:
     return "\n".join(lines)
 
 
-def side_by_side(result: ExampleResult) -> bytes:
+def side_by_side_code(result: ExampleResult) -> bytes:
     """The implementations in columns, for reading them line against line."""
     columns = []
     for name in result.frameworks:
@@ -264,8 +275,8 @@ def side_by_side(result: ExampleResult) -> bytes:
 
 
 def cost_plot(result: ExampleResult) -> bytes | None:
-    costs = {name: t[t["quantity"] == "cost"] for name, t in result.traces.items()}
-    if any(len(c) < 2 for c in costs.values()):
+    costs = {name: r.series.get("cost") for name, r in result.traces.items()}
+    if any(c is None or len(c.steps) < 2 for c in costs.values()):
         return None
     import matplotlib
 
@@ -274,7 +285,7 @@ def cost_plot(result: ExampleResult) -> bytes | None:
 
     figure, axis = plt.subplots(figsize=(7, 4))
     for (name, cost), style in zip(costs.items(), ["-", "--", ":"]):
-        axis.plot(cost["step"], cost["value"], style, label=name)
+        axis.plot(cost.steps, cost.values, style, label=name)
     axis.set_yscale("log")
     axis.set_xlabel("step")
     axis.set_ylabel("cost")
@@ -288,11 +299,12 @@ def cost_plot(result: ExampleResult) -> bytes | None:
 
 def write(result: ExampleResult, out: Path) -> Path:
     folder = out / result.example.id
-    csv = wide_trace(result).to_csv(index=False, float_format="%.17g").encode()
-    write_atomic(folder / "trace.csv.gz", gzip.compress(csv, mtime=0))
+    columns = trace_columns(result)
+    write_atomic(folder / "trace.parquet", parquet(columns))
+    (folder / "trace.csv.gz").unlink(missing_ok=True)  # the format before trace.parquet
     write_atomic(folder / "summary.json", json.dumps(summary(result), indent=2, default=str).encode())
-    write_atomic(folder / "report.md", markdown(result).encode())
-    write_atomic(folder / "code.html", side_by_side(result))
+    write_atomic(folder / "report.md", markdown(result, columns).encode())
+    write_atomic(folder / "code.html", side_by_side_code(result))
     plot = cost_plot(result)
     if plot is not None:
         write_atomic(folder / "cost.png", plot)
@@ -306,7 +318,7 @@ def write_crash(example: Example, out: Path, names: list[str], dtype: str, steps
     """An implementation raised: replace the example's results with the error, so that
     no earlier run's report or index line says it passed."""
     folder = out / example.id
-    for stale in ("trace.csv.gz", "code.html", "cost.png"):
+    for stale in ("trace.parquet", "trace.csv.gz", "code.html", "cost.png"):
         (folder / stale).unlink(missing_ok=True)
     versions = {name: frameworks.adapter(name).version() for name in names}
     record = {"id": example.id, "title": example.title,
@@ -337,5 +349,5 @@ def write_index(out: Path) -> None:
             "absolute difference from NumPy over every step and quantity, and the largest share "
             "of the tolerance any element used (policy in `reproductions/parity.py`; each "
             "report has the relative differences).\n\n")
-    text += md_table(pd.DataFrame(rows)) + "\n" if rows else "No results yet.\n"
+    text += md_table(list(rows[0]), [list(r.values()) for r in rows]) + "\n" if rows else "No results yet.\n"
     write_atomic(out / "index.md", text.encode())

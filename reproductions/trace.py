@@ -17,6 +17,12 @@ Every call returns the value it was given, so a NumPy reference can be written
 ``A1 = trace.value("A1", sigmoid(Z1))``. In a rounded replay the trace returns
 the value rounded to the precision the source prints it at, and the reference
 goes on computing with that, as the author's hand arithmetic did.
+
+The record is columnar: each quantity is one :class:`Series`, an array of shape
+``(records, *shape)`` with the step of each record, never one object per element.
+Comparison, claims, the numerical column and the reports all read these arrays;
+the long table of one row per element (:func:`side_by_side`, :func:`long_table`)
+is built only when it is written to disk or a person asks for it.
 """
 
 from collections.abc import Callable
@@ -24,7 +30,9 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
-import pandas as pd
+
+KINDS = ("cost", "grad", "param", "value", "finding")
+
 
 def round_by_hand(value, decimals):
     """Round as a person does: the number read to four more places than it is
@@ -48,14 +56,87 @@ def quantity_name(kind: str, name: str) -> str:
     return "cost" if kind == "cost" else f"grad.{name}" if kind == "grad" else name
 
 
+def index_label(index) -> str:
+    """An element's index as written in tables and messages: ``"1,2"``, ``""`` for a scalar."""
+    return ",".join(map(str, index))
+
+
+@dataclass(frozen=True)
+class Series:
+    """One quantity over a run: ``values[k]`` was recorded at ``steps[k]``, as record
+    number ``order[k]`` of the run (the order the implementation recorded in)."""
+
+    kind: str
+    steps: np.ndarray  # (records,) int64
+    order: np.ndarray  # (records,) int64
+    values: np.ndarray  # (records, *shape) float64
+    scale: np.ndarray  # (records,) float64, NaN where no scale was given
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.values.shape[1:]
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def row(self, step: int) -> int | None:
+        """Which record holds ``step``, or None."""
+        rows = np.flatnonzero(self.steps == step)
+        return int(rows[0]) if len(rows) else None
+
+    def at(self, step: int) -> np.ndarray | None:
+        row = self.row(step)
+        return None if row is None else self.values[row]
+
+
+@dataclass(frozen=True)
+class Recording:
+    """A finished trace: every recorded quantity, in the order first recorded."""
+
+    series: dict[str, Series]
+
+    def __contains__(self, quantity: str) -> bool:
+        return quantity in self.series
+
+    def __getitem__(self, quantity: str) -> Series:
+        return self.series[quantity]
+
+    def at(self, quantity: str, step: int) -> np.ndarray | None:
+        """A quantity's array at a step, or None when it was not recorded there."""
+        series = self.series.get(quantity)
+        return None if series is None else series.at(step)
+
+    def steps(self) -> np.ndarray:
+        if not self.series:
+            return np.zeros(0, dtype=np.int64)
+        return np.unique(np.concatenate([s.steps for s in self.series.values()]))
+
+    @property
+    def elements(self) -> int:
+        """How many numbers were recorded in all."""
+        return sum(len(s.steps) * s.size for s in self.series.values())
+
+
+@dataclass
+class _Pending:
+    kind: str
+    shape: tuple
+    steps: list = field(default_factory=list)
+    order: list = field(default_factory=list)
+    values: list = field(default_factory=list)
+    scale: list = field(default_factory=list)
+
+
 @dataclass
 class Trace:
     to_numpy: Callable = np.asarray
     rounding: Callable[[int, str], int | dict | None] | None = None
     on_step: Callable[[int], None] | None = None
     current_step: int = 0
-    _records: list = field(default_factory=list)
+    _pending: dict = field(default_factory=dict)
     _seen: set = field(default_factory=set)
+    _count: int = 0
 
     def step(self, n: int) -> None:
         self.current_step = n
@@ -83,26 +164,105 @@ class Trace:
         if key in self._seen:
             raise ValueError(f"'{quantity}' recorded twice at step {self.current_step}")
         self._seen.add(key)
-        decimals = self.rounding(self.current_step, quantity) if self.rounding else None
-        if decimals is not None:
-            value = round_by_hand(value, decimals)
-        array = np.array(self.to_numpy(value), dtype=np.float64)
-        scale = np.nan if scale is None else float(np.max(np.abs(self.to_numpy(scale))))
-        self._records.append((self.current_step, kind, quantity, array, scale))
+        if self.rounding is not None:
+            decimals = self.rounding(self.current_step, quantity)
+            if decimals is not None:
+                value = round_by_hand(value, decimals)
+        array = np.array(self.to_numpy(value), dtype=np.float64)  # a copy: the caller may update in place
+        pending = self._pending.get(quantity)
+        if pending is None:
+            pending = self._pending[quantity] = _Pending(kind, array.shape)
+        elif pending.kind != kind or pending.shape != array.shape:
+            raise ValueError(f"'{quantity}' recorded as {kind} {array.shape} at step "
+                             f"{self.current_step}, as {pending.kind} {pending.shape} before")
+        pending.steps.append(self.current_step)
+        pending.order.append(self._count)
+        pending.values.append(array)
+        pending.scale.append(np.nan if scale is None else
+                             float(np.max(np.abs(self.to_numpy(scale)))))
+        self._count += 1
         return value
 
-    def table(self) -> pd.DataFrame:
-        """One row per element: step, kind, quantity, index, value, scale."""
-        columns = {"step": [], "kind": [], "quantity": [], "index": [], "value": [], "scale": []}
-        labels: dict[tuple, list[str]] = {}
-        for step, kind, quantity, array, scale in self._records:
-            if array.shape not in labels:
-                labels[array.shape] = [",".join(map(str, i)) for i in np.ndindex(array.shape)]
-            n = array.size
-            columns["step"] += [step] * n
-            columns["kind"] += [kind] * n
-            columns["quantity"] += [quantity] * n
-            columns["index"] += labels[array.shape]
-            columns["value"] += array.ravel().tolist()
-            columns["scale"] += [scale] * n
-        return pd.DataFrame(columns)
+    def recording(self) -> Recording:
+        """The record so far, as one array per quantity."""
+        return Recording({
+            quantity: Series(p.kind, np.array(p.steps, dtype=np.int64),
+                             np.array(p.order, dtype=np.int64),
+                             np.stack(p.values).reshape(len(p.values), *p.shape),
+                             np.array(p.scale, dtype=np.float64))
+            for quantity, p in self._pending.items()
+        })
+
+
+def labels(shape: tuple) -> np.ndarray:
+    """The index label of every element of an array of ``shape``, in C order."""
+    return np.array([index_label(i) for i in np.ndindex(shape)], dtype=object)
+
+
+def long_table(recording: Recording):
+    """The long format as a pandas DataFrame: ``step, kind, quantity, index, value``,
+    one row per element per step, in the order recorded."""
+    import pandas as pd
+
+    return pd.DataFrame(side_by_side({"value": recording}))
+
+
+def side_by_side(columns: dict[str, Recording], aligned: dict[str, Recording] | None = None,
+                 ) -> dict[str, np.ndarray]:
+    """Several recordings in one long table: ``step, kind, quantity, index``, then one
+    column of values per recording, NaN where that recording has no such element.
+
+    The rows are every element any of ``columns`` recorded, the first recording's in
+    the order it recorded them, then the rest; ``aligned`` recordings only fill in
+    those rows (the rounded replay, the numerical estimates)."""
+    aligned = aligned or {}
+    names = [*columns, *aligned]
+    first = next(iter(columns.values()))
+    blocks = []  # (order keys, element numbers, quantity, kind, shape, steps, values by name)
+    later = 1 << 62
+    for quantity in dict.fromkeys(q for r in columns.values() for q in r.series):
+        present = [r.series[quantity] for r in columns.values() if quantity in r.series]
+        for shape in dict.fromkeys(s.shape for s in present):
+            same = [s for s in present if s.shape == shape]
+            steps = np.unique(np.concatenate([s.steps for s in same]))
+            if steps.size == 0 or int(np.prod(shape, dtype=np.int64)) == 0:
+                continue
+            values = {name: _aligned(r.series.get(quantity), steps, shape)
+                      for name, r in [*columns.items(), *aligned.items()]}
+            reference = first.series.get(quantity)
+            order = np.full(len(steps), later, dtype=np.int64)
+            if reference is not None and reference.shape == shape:
+                where = np.searchsorted(steps, reference.steps)
+                order[where] = reference.order
+            missing = order == later
+            order[missing] = later + len(blocks) * (1 << 32) + np.flatnonzero(missing)
+            blocks.append((order, quantity, same[0].kind, shape, steps, values))
+    table = {name: [] for name in ("step", "kind", "quantity", "index", *names)}
+    keys = []
+    for order, quantity, kind, shape, steps, values in blocks:
+        n, size = len(steps), int(np.prod(shape, dtype=np.int64))
+        keys.append(np.repeat(order, size))
+        table["step"].append(np.repeat(steps, size))
+        table["kind"].append(np.full(n * size, kind, dtype=object))
+        table["quantity"].append(np.full(n * size, quantity, dtype=object))
+        table["index"].append(np.tile(labels(shape), n))
+        for name in names:
+            table[name].append(values[name].reshape(n * size))
+    if not blocks:
+        return {name: np.zeros(0, dtype=object if name in ("kind", "quantity", "index") else float)
+                for name in table}
+    elements = np.concatenate([np.tile(np.arange(int(np.prod(b[3], dtype=np.int64))), len(b[4]))
+                               for b in blocks])
+    order = np.lexsort((elements, np.concatenate(keys)))
+    return {name: np.concatenate(parts)[order] for name, parts in table.items()}
+
+
+def _aligned(series: Series | None, steps: np.ndarray, shape: tuple) -> np.ndarray:
+    """``series`` at ``steps`` (sorted), NaN where it has no record or another shape."""
+    out = np.full((len(steps), *shape), np.nan)
+    if series is None or series.shape != shape:
+        return out
+    where = np.searchsorted(steps, series.steps)
+    inside = (where < len(steps)) & (steps[np.minimum(where, len(steps) - 1)] == series.steps)
+    out[where[inside]] = series.values[inside]
+    return out

@@ -76,7 +76,7 @@ def test_run_writes_trace_summary_report_and_index(tmp_path):
     done = repro("run", "hours_studied", "--out", str(tmp_path), "--steps", "5")
     assert done.returncode == 0, done.stdout + done.stderr
     folder = tmp_path / "hours_studied"
-    assert {p.name for p in folder.iterdir()} >= {"trace.csv.gz", "summary.json", "report.md"}
+    assert {p.name for p in folder.iterdir()} >= {"trace.parquet", "summary.json", "report.md"}
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["provenance"]["frameworks"].keys() == {"numpy", "torch", "tensorflow"}
     assert summary["provenance"]["dtype"] == "float64"
@@ -167,5 +167,22 @@ def test_an_implementation_that_raises_replaces_the_earlier_results(tmp_path):
     assert "hours_studied: RuntimeError: broken" in done.stdout
     summary = json.loads((out / "hours_studied" / "summary.json").read_text())
     assert summary["passed"] is False and summary["error"] == "RuntimeError: broken"
-    assert not (out / "hours_studied" / "trace.csv.gz").exists()
+    assert not (out / "hours_studied" / "trace.parquet").exists()
     assert "| FAILED (error) |" in (out / "index.md").read_text()
+
+
+def test_the_trace_on_disk_is_one_row_per_element_with_a_column_per_framework(tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    from reproductions import harness, spec
+
+    assert repro("run", "or_single_example", "--out", str(tmp_path)).returncode == 0
+    table = pd.read_parquet(tmp_path / "or_single_example" / "trace.parquet")
+    assert list(table.columns[:4]) == ["step", "kind", "quantity", "index"]
+    assert {"numpy", "torch", "tensorflow", "rounded_replay"} <= set(table.columns)
+    recording = harness.run_framework(spec.catalogue()["or_single_example"], "numpy", "float64", 1)
+    assert len(table) == recording.elements
+    for row in table.itertuples():
+        index = tuple(int(i) for i in row.index.split(",")) if row.index else ()
+        assert recording.at(row.quantity, row.step)[index] == row.numpy

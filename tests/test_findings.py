@@ -6,18 +6,17 @@ FRAMEWORKS = ("numpy", "torch", "tensorflow")
 
 
 def value(result, framework, quantity, step=0):
-    trace = result.traces[framework]
-    rows = trace[(trace["quantity"] == quantity) & (trace["step"] == step)]
-    assert len(rows), f"{framework} recorded no {quantity} at step {step}"
-    return rows["value"].to_numpy()
+    array = result.traces[framework].at(quantity, step)
+    assert array is not None, f"{framework} recorded no {quantity} at step {step}"
+    return array.ravel()
 
 
 def test_test_scores_cost_falls_at_every_step_in_every_framework(run_result):
     result = run_result("test_scores", "float64")
     for name in FRAMEWORKS:
-        trace = result.traces[name]
-        cost = trace[trace["quantity"] == "cost"].sort_values("step")["value"].to_numpy()
-        assert len(cost) == result.steps
+        series = result.traces[name]["cost"]
+        assert series.steps.tolist() == list(range(result.steps))
+        cost = series.values
         assert np.all(np.diff(cost) < 0), name
 
 

@@ -17,21 +17,21 @@ def test_several_examples_offer_the_column():
 def test_numerical_estimate_matches_every_framework(run_result, example_id):
     result = run_result(example_id, "float64")
     numerical = result.numerical
-    assert numerical is not None and not numerical.empty
-    assert set(numerical["step"]) == {0, max(result.steps - 1, 0)}
-    for name in result.frameworks:
-        trace = result.traces[name]
-        merged = numerical.merge(trace, on=["step", "quantity", "index"])
-        assert len(merged) == len(numerical)  # every estimate sits beside a recorded gradient
-        scale = max(1.0, np.abs(merged["value"]).max())
-        # central differences with h = 1e-6 |p|: O(h^2) truncation, and a cost's roundoff
-        # over 2h, eps |J| / 2h, which is largest at hours_studied's start (J = 4255, an
-        # error of 3e-7 beside gradients of 612, 2.7e-9 of them). 1e-8 of the largest
-        # gradient covers it and still catches a gradient wrong in its eighth digit.
-        np.testing.assert_allclose(merged["numerical"], merged["value"], rtol=0, atol=1e-8 * scale)
+    assert numerical is not None and numerical.series
+    for quantity, estimates in numerical.series.items():
+        assert set(estimates.steps.tolist()) == {0, max(result.steps - 1, 0)}
+        for name in result.frameworks:
+            # every estimate sits beside a recorded gradient
+            recorded = np.stack([result.traces[name].at(quantity, s) for s in estimates.steps])
+            scale = max(1.0, np.abs(recorded).max())
+            # central differences with h = 1e-6 |p|: O(h^2) truncation, and a cost's roundoff
+            # over 2h, eps |J| / 2h, which is largest at hours_studied's start (J = 4255, an
+            # error of 3e-7 beside gradients of 612, 2.7e-9 of them). 1e-8 of the largest
+            # gradient covers it and still catches a gradient wrong in its eighth digit.
+            np.testing.assert_allclose(estimates.values, recorded, rtol=0, atol=1e-8 * scale)
 
 
 def test_gradient_steps_can_be_chosen():
     example = CATALOGUE["hours_studied"]
     result = harness.run_example(example, ["numpy"], steps=6, gradient_steps=[2, 4, 99])
-    assert sorted(set(result.numerical["step"])) == [2, 4]
+    assert all(s.steps.tolist() == [2, 4] for s in result.numerical.series.values())

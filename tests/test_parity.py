@@ -1,11 +1,11 @@
 """Every example agrees across NumPy, PyTorch and TensorFlow at every step."""
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from conftest import EXAMPLE_IDS
 from reproductions.parity import POLICY, compare
+from reproductions.trace import Trace
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -18,21 +18,21 @@ def test_frameworks_agree_with_numpy(run_result, example_id, dtype):
         divergence = parity.first_divergence
         assert divergence is None, f"{example_id}: {divergence.describe(parity.framework)}"
         assert parity.used <= 1.0
-        assert len(parity.table) > 0  # something was really compared
+        assert parity.quantities and all(q.elements for q in parity.quantities)  # really compared
 
 
 @pytest.mark.parametrize("example_id", EXAMPLE_IDS)
 def test_every_step_is_compared(run_result, example_id):
     result = run_result(example_id, "float64")
-    trace = result.traces["numpy"]
-    steps_recorded = set(trace["step"])
+    recording = result.traces["numpy"]
+    steps_recorded = set(recording.steps().tolist())
     assert set(range(max(result.steps, 1))) <= steps_recorded <= set(range(result.steps + 1))
     # a record at step == steps is the state after the last update: nothing is updated there
-    final = trace[trace["step"] == result.steps]
-    if result.steps and len(final):
-        assert set(final["kind"]) <= {"cost", "value", "finding"}
+    final = {s.kind for s in recording.series.values() if result.steps in s.steps}
+    if result.steps:
+        assert final <= {"cost", "value", "finding"}
     for name in ("torch", "tensorflow"):
-        assert len(result.traces[name]) == len(result.traces["numpy"])
+        assert result.traces[name].elements == recording.elements
 
 
 def test_policy_is_strict_in_float64():
@@ -51,8 +51,9 @@ def test_policy_is_strict_in_float64():
 ])
 def test_non_finite_values_agree_only_with_themselves(reference, other, agrees):
     def trace(value):
-        return pd.DataFrame({"step": [0], "kind": ["value"], "quantity": ["x"], "index": [""],
-                             "value": [value], "scale": [np.nan]})
+        recorder = Trace()
+        recorder.value("x", value)
+        return recorder.recording()
 
     for dtype in POLICY:
         assert (compare(trace(reference), trace(other), "other", dtype).first_divergence is None) == agrees
