@@ -187,13 +187,20 @@ def load(folder: Path) -> Example:
         raise DefinitionError(f"{path}: {where}: {first['msg']}") from None
 
 
+def folders(examples_dir: Path = EXAMPLES_DIR) -> dict[str, Path]:
+    """Every example folder, by id (its name), without reading the definitions."""
+    return {folder.name: folder for folder in sorted(examples_dir.iterdir())
+            if (folder / "example.toml").is_file()}
+
+
+def load_example(folder: Path) -> Example:
+    """A catalogue entry: its definition, whose id must be its folder's name."""
+    example = load(folder)
+    if example.id != folder.name:
+        raise DefinitionError(f"{folder}: id '{example.id}' differs from its folder name")
+    return example
+
+
 def catalogue(examples_dir: Path = EXAMPLES_DIR) -> dict[str, Example]:
-    """Every example folder, by id."""
-    examples = {}
-    for folder in sorted(examples_dir.iterdir()):
-        if (folder / "example.toml").is_file():
-            example = load(folder)
-            if example.id != folder.name:
-                raise DefinitionError(f"{folder}: id '{example.id}' differs from its folder name")
-            examples[example.id] = example
-    return examples
+    """Every example folder's definition, by id."""
+    return {example_id: load_example(folder) for example_id, folder in folders(examples_dir).items()}

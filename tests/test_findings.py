@@ -1,6 +1,7 @@
 """What the issues ask the examples to show, checked on the real runs."""
 
 import numpy as np
+import pytest
 
 FRAMEWORKS = ("numpy", "torch", "tensorflow")
 
@@ -11,6 +12,7 @@ def value(result, framework, quantity, step=0):
     return array.ravel()
 
 
+@pytest.mark.xdist_group("test_scores")
 def test_test_scores_cost_falls_at_every_step_in_every_framework(run_result):
     result = run_result("test_scores", "float64")
     for name in FRAMEWORKS:
@@ -20,12 +22,14 @@ def test_test_scores_cost_falls_at_every_step_in_every_framework(run_result):
         assert np.all(np.diff(cost) < 0), name
 
 
+@pytest.mark.xdist_group("test_scores")
 def test_test_scores_gradient_check_is_tiny(run_result):
     result = run_result("test_scores", "float64")
     for name in FRAMEWORKS:
         assert 0 < value(result, name, "gradient_check")[0] < 1e-8
 
 
+@pytest.mark.xdist_group("activation_derivatives")
 def test_relu_kink_is_reported_per_framework(run_result):
     result = run_result("activation_derivatives", "float64")
     # the notes define ReLU'(0) = step(0) = 1; torch and TensorFlow take 0
@@ -35,6 +39,7 @@ def test_relu_kink_is_reported_per_framework(run_result):
     assert result.parity_passed  # findings are reported, not compared
 
 
+@pytest.mark.xdist_group("loss_derivatives")
 def test_absolute_loss_kink_is_reported_per_framework(run_result):
     result = run_result("loss_derivatives", "float64")
     findings = {name: value(result, name, "d_abs_at_kink") for name in FRAMEWORKS}
