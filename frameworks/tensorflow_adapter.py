@@ -43,8 +43,8 @@ def from_numpy(array, dtype):
 
 def to_numpy(value):
     import numpy as np
-    import tensorflow as tf
 
-    if isinstance(value, (tf.Tensor, tf.Variable)):
-        value = tf.cast(value, tf.float64).numpy()
-    return np.asarray(value, dtype=np.float64)
+    # an eager tensor or a variable hands over its buffer: no TensorFlow op to cast it
+    # (float32 to float64 is exact, in NumPy as in TensorFlow)
+    numpy = getattr(value, "numpy", None)
+    return np.asarray(numpy() if numpy is not None else value, dtype=np.float64)

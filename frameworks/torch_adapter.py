@@ -33,5 +33,5 @@ def to_numpy(value):
     import torch
 
     if isinstance(value, torch.Tensor):
-        value = value.detach().cpu().to(torch.float64).numpy()
+        value = value.detach().cpu().numpy()  # a view of a CPU tensor's buffer, no copy
     return np.asarray(value, dtype=np.float64)
