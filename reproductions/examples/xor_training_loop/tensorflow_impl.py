@@ -67,25 +67,30 @@ def reproduce(ctx):
     optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper["learning_rate"])
     names, variables = list(net.variables), list(net.variables.values())
 
+    optimizer.build(variables)  # its variables exist before the step is traced
+
     @tf.function
     def training_step():
+        """One epoch, compiled once: the cost, then the gradients and the updated
+        parameters, both already in the blog's layout."""
         with tf.GradientTape() as tape:
             cost = compute_cost(Y, net(X))
         grads = tape.gradient(cost, variables)
         optimizer.apply_gradients(zip(grads, variables))
-        return cost, grads
+        return (cost, [to_blog(grad, KIND[name[0]]) for name, grad in zip(names, grads)],
+                [to_blog(variable, KIND[name[0]]) for name, variable in zip(names, variables)])
 
     costs = []  # the costs the loop prints and keeps, every 100 epochs
     for epoch in range(ctx.steps):
         trace.step(epoch)
-        cost, grads = training_step()
+        cost, grads, updated = training_step()
         trace.cost(cost)
         if epoch % 100 == 0:
             costs.append(cost)
         for name, grad in zip(names, grads):
-            trace.grad(name, to_blog(grad, KIND[name[0]]))
-        for name, variable in zip(names, variables):
-            trace.param(name, to_blog(variable, KIND[name[0]]))
+            trace.grad(name, grad)
+        for name, parameter in zip(names, updated):
+            trace.param(name, parameter)
 
     if ctx.steps:  # after the last update
         trace.step(ctx.steps)
