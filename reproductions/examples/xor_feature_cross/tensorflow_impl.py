@@ -66,24 +66,29 @@ def reproduce(ctx):
     names = list(net.variables)
     variables = [variable for variable, _ in net.variables.values()]
 
+    optimizer.build(variables)  # its variables exist before the step is traced
+
     @tf.function
     def training_step():
+        """One epoch, compiled once: the cost, then the gradients and the updated
+        parameters, both already in the blog's layout."""
         with tf.GradientTape() as tape:
             cost = compute_cost(Y, net.forward(X))
         grads = tape.gradient(cost, variables)
         optimizer.apply_gradients(zip(grads, variables))
-        return cost, grads
+        return (cost, [to_blog(grad, net.variables[name][1]) for name, grad in zip(names, grads)],
+                [to_blog(variable, kind) for variable, kind in net.variables.values()])
 
     for epoch in range(ctx.steps):
         trace.step(epoch)
         if epoch == 0:
             first_iteration(trace, net, compute_cost, X, Y)
-        cost, grads = training_step()
+        cost, grads, updated = training_step()
         trace.cost(cost)
         for name, grad in zip(names, grads):
-            trace.grad(name, to_blog(grad, net.variables[name][1]))
-        for name, (variable, kind) in net.variables.items():
-            trace.param(name, to_blog(variable, kind))
+            trace.grad(name, grad)
+        for name, parameter in zip(names, updated):
+            trace.param(name, parameter)
 
     if ctx.steps:  # the trained network: its cost and outputs
         trace.step(ctx.steps)
