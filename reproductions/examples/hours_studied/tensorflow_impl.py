@@ -1,5 +1,6 @@
 """Hours studied in TensorFlow: ``keras.layers.Dense``, Keras MSE and MAE losses,
-``tf.GradientTape`` and ``keras.optimizers.SGD``.
+``tf.GradientTape`` and ``keras.optimizers.SGD``, the training step compiled once as a
+``tf.function``.
 
 Layout: a Dense layer's kernel is (in, out), as the chapter's weights are; its
 bias is (out,) where the chapter's biases are (1, out). ``to_keras`` and
@@ -108,14 +109,25 @@ def reproduce(ctx):
     dense = new_model(ctx)
     mse = keras.losses.MeanSquaredError(dtype=ctx.dtype)
     optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper["learning_rate"])
-    for step in range(ctx.steps):
-        trace.step(step)
+    optimizer.build([dense.kernel, dense.bias])  # its variables exist before tracing
+
+    @tf.function
+    def training_step():
+        """One step, compiled once: the cost, the slopes and the updated parameters,
+        the last two in the chapter's layout."""
         with tf.GradientTape() as tape:
             cost = mse(y, dense(X))
         dweights, dbiases = tape.gradient(cost, [dense.kernel, dense.bias])
-        trace.cost(cost)
-        trace.grad("weights", to_chapter(dweights, "weights"))
-        trace.grad("biases", to_chapter(dbiases, "biases"))
         optimizer.apply_gradients([(dweights, dense.kernel), (dbiases, dense.bias)])
-        trace.param("weights", to_chapter(dense.kernel, "weights"))
-        trace.param("biases", to_chapter(dense.bias, "biases"))
+        weights, biases = tf.identity(dense.kernel), tf.identity(dense.bias)  # updated
+        return (cost, to_chapter(dweights, "weights"), to_chapter(dbiases, "biases"),
+                to_chapter(weights, "weights"), to_chapter(biases, "biases"))
+
+    for step in range(ctx.steps):
+        trace.step(step)
+        cost, dweights, dbiases, weights, biases = training_step()
+        trace.cost(cost)
+        trace.grad("weights", dweights)
+        trace.grad("biases", dbiases)
+        trace.param("weights", weights)
+        trace.param("biases", biases)
