@@ -1,6 +1,7 @@
 """Test scores in TensorFlow: two bias-free ``keras.layers.Dense`` layers with the
 Keras sigmoid, ``0.5 * keras.losses.MeanSquaredError(reduction="sum")``,
-``tf.GradientTape`` and ``keras.optimizers.SGD``.
+``tf.GradientTape`` and ``keras.optimizers.SGD``, the training step compiled once as a
+``tf.function``.
 
 Layout: a Dense kernel is (in, out), as the series' W1 (2, 3) and W2 (3, 1) are, so
 nothing is transposed; ``weights`` names the one place that pairs them.
@@ -41,7 +42,11 @@ def set_weights(net, W1, W2):
 def make_cost(dtype):
     # J = 1/2 sum (y - yHat)^2: the series' cost has no mean, so reduction="sum"
     squared_error = keras.losses.MeanSquaredError(reduction="sum", dtype=dtype)
-    return lambda yHat, y: 0.5 * squared_error(y, yHat)
+
+    def cost_function(yHat, y):
+        return 0.5 * squared_error(y, yHat)
+
+    return cost_function
 
 
 def get_params(net):
@@ -128,14 +133,23 @@ def reproduce(ctx):
     net = new_network(ctx)
     cost_function = make_cost(ctx.dtype)
     optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper["learning_rate"])
-    for step in range(ctx.steps):
-        trace.step(step)
+    optimizer.build(net.weights())  # its variables exist before the step is traced
+
+    @tf.function
+    def training_step():
+        """One step, compiled once: the cost, the gradients and the updated weights."""
         with tf.GradientTape() as tape:
             cost = cost_function(net.forward(X), y)
         dJdW1, dJdW2 = tape.gradient(cost, net.weights())
+        optimizer.apply_gradients(zip([dJdW1, dJdW2], net.weights()))
+        W1, W2 = [tf.identity(w) for w in net.weights()]  # read after the update
+        return cost, dJdW1, dJdW2, W1, W2
+
+    for step in range(ctx.steps):
+        trace.step(step)
+        cost, dJdW1, dJdW2, W1, W2 = training_step()
         trace.cost(cost)
         trace.grad("W1", dJdW1)
         trace.grad("W2", dJdW2)
-        optimizer.apply_gradients(zip([dJdW1, dJdW2], net.weights()))
-        trace.param("W1", net.hidden.kernel)
-        trace.param("W2", net.output.kernel)
+        trace.param("W1", W1)
+        trace.param("W2", W2)
