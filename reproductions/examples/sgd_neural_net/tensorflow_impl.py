@@ -4,9 +4,10 @@ multiclass NLL in one), ``tf.GradientTape`` and ``keras.optimizers.SGD``, one st
 data point per step.
 
 All gradients come from one tape at the step's start and the optimizer then updates
-every layer: the reading of the pseudocode explained in example.toml. At step 0 the
-other reading (layer 1's gradient with layer 2 already updated) is computed by a tape on
-that partially updated network, for the record.
+every layer: the reading of the pseudocode explained in example.toml. That step is one
+compiled ``tf.function``. At step 0 the other reading (layer 1's gradient with layer 2
+already updated) is computed eagerly, before the step, by a tape on that partially
+updated network, for the record.
 
 Layout: a Dense kernel is (in, out) = (m^l, n^l), the notes' W^l; its bias is (n^l,)
 where the notes' W_0^l is (n^l, 1), and it takes points as rows where the notes' X and
@@ -28,6 +29,19 @@ def to_notes(tensor, like):
     return tensor if like == "W" else tf.reshape(tensor, [-1, 1])
 
 
+def reading_with_updated_W2(layers, nllm, x, y, lr):
+    """Layer 2 updated, layer 1 not: layer 1's gradient, back-propagating the step's
+    output error dL/dZ^2 through the updated W^2 (the other reading, for the record)."""
+    with tf.GradientTape() as tape:
+        logits = layers[2](layers[1](x))
+        cost = nllm(y, logits)
+    dW2, dL_dZ2 = tape.gradient(cost, [layers[2].kernel, logits])
+    W2_updated = layers[2].kernel - lr * dW2
+    with tf.GradientTape() as partial:
+        logits_partial = tf.matmul(layers[1](x), W2_updated)
+    return partial.gradient(logits_partial, layers[1].kernel, output_gradients=dL_dZ2)
+
+
 def reproduce(ctx):
     trace = ctx.trace
     points, targets = tf.transpose(ctx.data("X")), tf.transpose(ctx.data("Y"))
@@ -44,34 +58,36 @@ def reproduce(ctx):
         to_keras(dense, ctx.tensor(ctx.init[f"W{l}"]), ctx.tensor(ctx.init[f"W0_{l}"]))
     nllm = keras.losses.CategoricalCrossentropy(from_logits=True, dtype=ctx.dtype)
     optimizer = keras.optimizers.SGD(learning_rate=lr)
-    variables = [layers[2].kernel, layers[2].bias, layers[1].kernel, layers[1].bias]
+    # the notes' names, what each is to Keras, and its layout in the notes
+    params = {"W2": (layers[2].kernel, "W"), "W0_2": (layers[2].bias, "W0"),
+              "W1": (layers[1].kernel, "W"), "W0_1": (layers[1].bias, "W0")}
+    variables = [variable for variable, _ in params.values()]
+    optimizer.build(variables)  # its variables exist before the step is traced
+
+    @tf.function(input_signature=[tf.TensorSpec([], tf.int32)])  # traced once, for any i
+    def training_step(i):
+        """One step on stored point i, compiled once: the cost, then the gradients and
+        the updated parameters, both in the notes' layout."""
+        x, y = points[i:i + 1], targets[i:i + 1]
+        with tf.GradientTape() as tape:
+            cost = nllm(y, layers[2](layers[1](x)))
+        grads = tape.gradient(cost, variables)
+        optimizer.apply_gradients(zip(grads, variables))
+        return (cost, [to_notes(grad, like) for grad, (_, like) in zip(grads, params.values())],
+                [to_notes(tf.identity(variable), like)  # read after the update
+                 for variable, like in params.values()])
 
     for t in range(ctx.steps):
         trace.step(t)
         i = int(order[t])
-        x, y = points[i:i + 1], targets[i:i + 1]
-        with tf.GradientTape(persistent=(t == 0)) as tape:
-            logits = layers[2](layers[1](x))
-            cost = nllm(y, logits)
-        grads = tape.gradient(cost, variables)
+        if t == 0:  # before the update: the other reading of the pseudocode
+            dW1_literal = reading_with_updated_W2(layers, nllm, points[i:i + 1],
+                                                  targets[i:i + 1], lr)
+        cost, grads, updated = training_step(i)
         trace.cost(cost)
-        dW2, dW0_2, dW1, dW0_1 = grads
-        trace.grad("W2", to_notes(dW2, "W"))
-        trace.grad("W0_2", to_notes(dW0_2, "W0"))
-        trace.grad("W1", to_notes(dW1, "W"))
-        trace.grad("W0_1", to_notes(dW0_1, "W0"))
+        for name, grad in zip(params, grads):
+            trace.grad(name, grad)
         if t == 0:
-            dL_dZ2 = tape.gradient(cost, logits)
-            del tape
-            # Layer 2 updated, layer 1 not; back-propagate the step's output error dL/dZ^2.
-            W2_updated = layers[2].kernel - lr * dW2
-            with tf.GradientTape() as partial:
-                logits_partial = tf.matmul(layers[1](x), W2_updated)
-            dW1_literal = partial.gradient(logits_partial, layers[1].kernel,
-                                           output_gradients=dL_dZ2)
             trace.value("dL_dW1_with_updated_W2", to_notes(dW1_literal, "W"))
-        optimizer.apply_gradients(zip(grads, variables))
-        trace.param("W2", to_notes(layers[2].kernel, "W"))
-        trace.param("W0_2", to_notes(layers[2].bias, "W0"))
-        trace.param("W1", to_notes(layers[1].kernel, "W"))
-        trace.param("W0_1", to_notes(layers[1].bias, "W0"))
+        for name, parameter in zip(params, updated):
+            trace.param(name, parameter)
