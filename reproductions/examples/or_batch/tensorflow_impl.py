@@ -41,25 +41,30 @@ def reproduce(ctx):
         Y_hat = tf.sigmoid(Z)
         return Z, Y_hat, 0.5 * mse(Y, Y_hat)  # (1/2m) sum (Y - Y_hat)^2
 
+    optimizer.build([dense.kernel, dense.bias])  # its variables exist before tracing
+
     @tf.function
     def plain_epoch():
+        """An epoch not worked by hand, compiled once: the cost, the gradients and the
+        updated parameters, the last two in the blog's layout."""
         with tf.GradientTape() as tape:
             cost = forward()[2]
         dW, db = tape.gradient(cost, [dense.kernel, dense.bias])
         optimizer.apply_gradients([(dW, dense.kernel), (db, dense.bias)])
-        return cost, dW, db
+        return (cost, to_blog(dW, "kernel"), to_blog(db, "bias"),
+                to_blog(dense.kernel, "kernel"), to_blog(dense.bias, "bias"))  # updated
 
     for epoch in range(ctx.steps):
         trace.step(epoch)
         by_hand = epoch < ctx.hyper["hand_worked_steps"]
 
         if not by_hand:
-            cost, dW, db = plain_epoch()
+            cost, dW, db, W, b = plain_epoch()
             trace.cost(cost)
-            trace.grad("W", to_blog(dW, "kernel"))
-            trace.grad("b", to_blog(db, "bias"))
-            trace.param("W", to_blog(dense.kernel, "kernel"))
-            trace.param("b", to_blog(dense.bias, "bias"))
+            trace.grad("W", dW)
+            trace.grad("b", db)
+            trace.param("W", W)
+            trace.param("b", b)
             continue
 
         with tf.GradientTape(persistent=True) as tape:
