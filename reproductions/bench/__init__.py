@@ -1,0 +1,45 @@
+"""Building blocks of a benchmark of the harness: bare training loops.
+
+``bare_numpy``, ``bare_torch`` and ``bare_tensorflow`` each define the same loops,
+``hours_studied``, ``xor_hidden_layer`` and ``test_scores``: the training
+loop of that example's mirror in that framework, the same layers, losses, optimizers and
+arithmetic in the same order, without the trace, the layout conversions made for
+recording and the step-0 sections that only print intermediates. Each takes the ``ctx``
+the mirrors get (built by ``context``) and returns the final parameters as NumPy float64
+arrays in the source's layout, so timing a bare loop against ``harness.run_framework``
+shows what the harness costs, and comparing their final parameters shows that both
+compute the same thing.
+"""
+
+from importlib import import_module
+from types import ModuleType
+
+import frameworks
+
+from ..harness import Context
+from ..spec import Example
+from ..trace import Trace
+
+LOOPS = ("hours_studied", "xor_hidden_layer", "test_scores")
+
+
+def context(example: Example, framework: str, dtype: str, steps: int | None = None) -> Context:
+    """The ctx ``harness.run_framework`` hands an implementation, built the same way;
+    its trace is there because a Context has one, and the bare loops never call it."""
+    adapter = frameworks.require(framework)
+    framework_dtype = adapter.setup(dtype)
+    return Context(
+        example=example,
+        framework=framework,
+        dtype=framework_dtype,
+        steps=example.steps if steps is None else steps,
+        init=example.initial_parameters(),
+        trace=Trace(to_numpy=adapter.to_numpy),
+        tensor=lambda array: adapter.from_numpy(array, framework_dtype),
+    )
+
+
+def bare(framework: str) -> ModuleType:
+    """The module of bare loops of one framework (imports that framework)."""
+    frameworks.adapter(framework)  # an unknown name fails as the harness says it
+    return import_module(f"{__name__}.bare_{framework}")

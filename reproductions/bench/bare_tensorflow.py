@@ -1,0 +1,89 @@
+"""Bare training loops in TensorFlow: each mirror's loop without the trace.
+
+The mirrors' Keras layers, losses and ``keras.optimizers.SGD``, with the training
+step one ``tf.function`` (forward, cost, ``tf.GradientTape``, ``apply_gradients``)
+called once per step. The start values are assigned to the layers once before the
+loop and the final parameters read once after it.
+"""
+
+import keras
+import tensorflow as tf
+
+from frameworks.tensorflow_adapter import to_numpy
+
+
+def dense(ctx, n_in, n_out, kernel, bias=None):
+    """A built keras Dense holding a start kernel (in, out) and a bias (out,)."""
+    layer = keras.layers.Dense(n_out, use_bias=bias is not None, dtype=ctx.dtype)
+    layer.build((None, n_in))
+    layer.kernel.assign(kernel)
+    if bias is not None:
+        layer.bias.assign(bias)
+    return layer
+
+
+def hours_studied(ctx):
+    X, y = ctx.data("X"), ctx.data("y")
+    init = {name: ctx.tensor(value) for name, value in ctx.init.items()}
+    layer = dense(ctx, 1, 1, init["weights"], tf.reshape(init["biases"], [-1]))
+    mse = keras.losses.MeanSquaredError(dtype=ctx.dtype)
+    variables = [layer.kernel, layer.bias]
+    optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper["learning_rate"])
+
+    @tf.function
+    def training_step():
+        with tf.GradientTape() as tape:
+            cost = mse(y, layer(X))
+        grads = tape.gradient(cost, variables)
+        optimizer.apply_gradients(zip(grads, variables))
+
+    for _ in range(ctx.steps):
+        training_step()
+    return {"weights": to_numpy(layer.kernel), "biases": to_numpy(tf.reshape(layer.bias, [1, -1]))}
+
+
+def xor_hidden_layer(ctx):
+    X, Y = tf.transpose(ctx.data("X_train")), tf.transpose(ctx.data("Y_train"))  # examples as rows
+    init = {name: ctx.tensor(value) for name, value in ctx.init.items()}
+    layer1 = dense(ctx, 2, 3, tf.transpose(init["W1"]), tf.reshape(init["b1"], [-1]))
+    layer2 = dense(ctx, 3, 1, tf.transpose(init["W2"]), tf.reshape(init["b2"], [-1]))
+    mse = keras.losses.MeanSquaredError(dtype=ctx.dtype)
+    sigmoid = keras.activations.sigmoid
+    # in the mirror's order: the output layer's variables, then the hidden layer's
+    variables = [layer2.kernel, layer2.bias, layer1.kernel, layer1.bias]
+    optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper["learning_rate"])
+
+    @tf.function
+    def training_step():
+        with tf.GradientTape() as tape:
+            cost = 0.5 * mse(Y, sigmoid(layer2(sigmoid(layer1(X)))))
+        grads = tape.gradient(cost, variables)
+        optimizer.apply_gradients(zip(grads, variables))
+
+    for _ in range(ctx.steps):
+        training_step()
+    return {"W1": to_numpy(tf.transpose(layer1.kernel)), "b1": to_numpy(tf.reshape(layer1.bias, [-1, 1])),
+            "W2": to_numpy(tf.transpose(layer2.kernel)), "b2": to_numpy(tf.reshape(layer2.bias, [-1, 1]))}
+
+
+def test_scores(ctx):
+    X, y = ctx.data("X"), ctx.data("y")
+    X, y = X / tf.reduce_max(X, axis=0), y / 100  # columns over their maxima, scores over 100
+    hidden = dense(ctx, 2, 3, ctx.tensor(ctx.init["W1"]))
+    output = dense(ctx, 3, 1, ctx.tensor(ctx.init["W2"]))
+    sse = keras.losses.MeanSquaredError(reduction="sum", dtype=ctx.dtype)
+    sigmoid = keras.activations.sigmoid
+    variables = [hidden.kernel, output.kernel]
+    optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper["learning_rate"])
+
+    @tf.function
+    def training_step():
+        with tf.GradientTape() as tape:
+            cost = 0.5 * sse(y, sigmoid(output(sigmoid(hidden(X)))))
+        grads = tape.gradient(cost, variables)
+        optimizer.apply_gradients(zip(grads, variables))
+
+    for _ in range(ctx.steps):
+        training_step()
+    return {"W1": to_numpy(hidden.kernel), "W2": to_numpy(output.kernel)}
+
