@@ -1,14 +1,15 @@
-"""Building blocks of a benchmark of the harness: bare training loops.
+"""Building blocks of a benchmark of the harness: bare training loops and a scale case.
 
 ``bare_numpy``, ``bare_torch`` and ``bare_tensorflow`` each define the same loops,
-``hours_studied``, ``xor_hidden_layer`` and ``test_scores``: the training
+``hours_studied``, ``xor_hidden_layer``, ``test_scores`` and ``scale_mlp``: the training
 loop of that example's mirror in that framework, the same layers, losses, optimizers and
 arithmetic in the same order, without the trace, the layout conversions made for
 recording and the step-0 sections that only print intermediates. Each takes the ``ctx``
 the mirrors get (built by ``context``) and returns the final parameters as NumPy float64
 arrays in the source's layout, so timing a bare loop against ``harness.run_framework``
 shows what the harness costs, and comparing their final parameters shows that both
-compute the same thing.
+compute the same thing. ``scale.scale_example(width)`` is the scale case, a 784-W-10
+network on synthetic data, as an example the harness runs like any other.
 """
 
 from importlib import import_module
@@ -20,7 +21,7 @@ from ..harness import Context
 from ..spec import Example
 from ..trace import Trace
 
-LOOPS = ("hours_studied", "xor_hidden_layer", "test_scores")
+LOOPS = ("hours_studied", "xor_hidden_layer", "test_scores", "scale_mlp")
 
 
 def context(example: Example, framework: str, dtype: str, steps: int | None = None) -> Context:

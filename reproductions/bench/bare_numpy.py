@@ -81,3 +81,25 @@ def test_scores(ctx):
         W2 = W2 - rate * dJdW2
     return {"W1": to_numpy(W1), "W2": to_numpy(W2)}
 
+
+def scale_mlp(ctx):
+    """784-W-10 tanh network, softmax cross-entropy (bench/scale_mlp)."""
+    X, Y = ctx.data("X"), ctx.data("Y")
+    rate, m = ctx.hyper["learning_rate"], X.shape[0]
+    W1, b1, W2, b2 = (ctx.tensor(ctx.init[name]) for name in ("W1", "b1", "W2", "b2"))
+    for _ in range(ctx.steps):
+        A1 = np.tanh(X @ W1 + b1)
+        Z2 = A1 @ W2 + b2
+        shifted = Z2 - Z2.max(axis=1, keepdims=True)
+        log_P = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        cost = -(Y * log_P).sum() / m
+        dZ2 = (np.exp(log_P) - Y) / m
+        dW2 = A1.T @ dZ2
+        db2 = dZ2.sum(axis=0, keepdims=True)
+        dZ1 = (dZ2 @ W2.T) * (1 - A1 * A1)
+        dW1 = X.T @ dZ1
+        db1 = dZ1.sum(axis=0, keepdims=True)
+        W1, b1 = W1 - rate * dW1, b1 - rate * db1
+        W2, b2 = W2 - rate * dW2, b2 - rate * db2
+    return {name: to_numpy(value) for name, value in
+            (("W1", W1), ("b1", b1), ("W2", W2), ("b2", b2))}

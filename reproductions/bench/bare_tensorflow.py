@@ -87,3 +87,25 @@ def test_scores(ctx):
         training_step()
     return {"W1": to_numpy(hidden.kernel), "W2": to_numpy(output.kernel)}
 
+
+def scale_mlp(ctx):
+    X, Y = ctx.data("X"), ctx.data("Y")
+    init = {name: ctx.tensor(value) for name, value in ctx.init.items()}
+    n_in, width = init["W1"].shape
+    hidden = dense(ctx, n_in, width, init["W1"], tf.reshape(init["b1"], [-1]))
+    output = dense(ctx, width, init["W2"].shape[1], init["W2"], tf.reshape(init["b2"], [-1]))
+    cross_entropy = keras.losses.CategoricalCrossentropy(from_logits=True, dtype=ctx.dtype)
+    variables = [hidden.kernel, hidden.bias, output.kernel, output.bias]
+    optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper["learning_rate"])
+
+    @tf.function
+    def training_step():
+        with tf.GradientTape() as tape:
+            cost = cross_entropy(Y, output(keras.activations.tanh(hidden(X))))
+        grads = tape.gradient(cost, variables)
+        optimizer.apply_gradients(zip(grads, variables))
+
+    for _ in range(ctx.steps):
+        training_step()
+    return {"W1": to_numpy(hidden.kernel), "b1": to_numpy(tf.reshape(hidden.bias, [1, -1])),
+            "W2": to_numpy(output.kernel), "b2": to_numpy(tf.reshape(output.bias, [1, -1]))}

@@ -66,3 +66,19 @@ def test_scores(ctx):
         optimizer.step()
     return {"W1": to_numpy(hidden.weight.T), "W2": to_numpy(output.weight.T)}
 
+
+def scale_mlp(ctx):
+    X, Y = ctx.data("X"), ctx.data("Y")
+    init = {name: ctx.tensor(value) for name, value in ctx.init.items()}
+    n_in, width = init["W1"].shape
+    hidden = linear(ctx, n_in, width, init["W1"].T, init["b1"].reshape(-1))
+    output = linear(ctx, width, init["W2"].shape[1], init["W2"].T, init["b2"].reshape(-1))
+    net = torch.nn.Sequential(hidden, torch.nn.Tanh(), output)
+    optimizer = torch.optim.SGD(net.parameters(), lr=ctx.hyper["learning_rate"])
+    for _ in range(ctx.steps):
+        optimizer.zero_grad()
+        cost = torch.nn.functional.cross_entropy(net(X), Y)
+        cost.backward()
+        optimizer.step()
+    return {"W1": to_numpy(hidden.weight.T), "b1": to_numpy(hidden.bias.reshape(1, -1)),
+            "W2": to_numpy(output.weight.T), "b2": to_numpy(output.bias.reshape(1, -1))}
