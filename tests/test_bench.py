@@ -1,0 +1,70 @@
+"""The benchmark's building blocks: each bare loop computes what its mirror computes,
+bit for bit, and the scale case passes parity like any example."""
+
+import numpy as np
+import pytest
+
+from conftest import CATALOGUE
+from reproductions import bench, harness, spec
+from reproductions.bench.scale import FOLDER, scale_example
+
+FRAMEWORKS = ["numpy", "torch", "tensorflow"]
+
+
+def example_of(loop: str) -> spec.Example:
+    return scale_example(16) if loop == "scale_mlp" else CATALOGUE[loop]
+
+
+def last_params(trace, steps: int) -> dict[str, np.ndarray]:
+    """The parameters after the last update, flattened in recording order."""
+    last = trace[(trace["step"] == steps - 1) & (trace["kind"] == "param")]
+    return {name: rows["value"].to_numpy() for name, rows in last.groupby("quantity", sort=False)}
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("loop", bench.LOOPS)
+def test_bare_loop_ends_where_its_mirror_ends(loop, framework):
+    example = example_of(loop)
+    mirror = last_params(harness.run_framework(example, framework, "float64", example.steps),
+                         example.steps)
+    bare = getattr(bench.bare(framework), loop)(bench.context(example, framework, "float64"))
+    assert set(bare) == set(mirror)
+    for name, value in bare.items():
+        assert value.dtype == np.float64
+        assert value.shape == example.initial_parameters()[name].shape  # the source's layout
+        assert np.array_equal(value.ravel(), mirror[name]), f"{loop} {framework} {name}"
+
+
+def test_context_is_the_harness_context():
+    example = CATALOGUE["test_scores"]
+    ctx = bench.context(example, "numpy", "float32")
+    assert isinstance(ctx, harness.Context)
+    assert ctx.steps == example.steps and ctx.dtype == np.float32
+    assert ctx.data("X").dtype == np.float32
+    assert all(np.array_equal(ctx.init[name], value)
+               for name, value in example.initial_parameters().items())
+    assert bench.context(example, "numpy", "float64", steps=3).steps == 3
+
+
+def test_scale_case_is_a_valid_definition_outside_the_catalogue():
+    assert spec.load(FOLDER).id == "scale_mlp"
+    assert "scale_mlp" not in CATALOGUE
+    example = scale_example(64, seed=1)
+    shapes = {name: value.shape for name, value in example.initial_parameters().items()}
+    assert shapes == {"W1": (784, 64), "b1": (1, 64), "W2": (64, 10), "b2": (1, 10)}
+    X, Y = example.array("X"), example.array("Y")
+    assert X.shape == (128, 784) and Y.shape == (128, 10)
+    assert np.array_equal(Y.sum(axis=1), np.ones(128)) and set(np.unique(Y)) == {0.0, 1.0}
+    assert np.array_equal(X, scale_example(16, seed=1).array("X"))  # data do not depend on W
+    assert not np.array_equal(X, scale_example(64, seed=0).array("X"))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_scale_case_passes_parity(dtype):
+    result = harness.run_example(scale_example(16), FRAMEWORKS, dtype)
+    for parity in result.parities:
+        assert not parity.missing, parity.missing[:3]
+        assert parity.first_divergence is None, parity.first_divergence.describe(parity.framework)
+        assert set(parity.table["quantity"]) == {"cost", "grad.W1", "grad.b1", "grad.W2",
+                                                 "grad.b2", "W1", "b1", "W2", "b2"}
+    assert result.parity_passed
