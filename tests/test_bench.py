@@ -1,6 +1,10 @@
 """The benchmark's building blocks: each bare loop computes what its mirror computes,
 bit for bit, and the scale case passes parity like any example."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -9,6 +13,7 @@ from reproductions import bench, harness, spec
 from reproductions.bench.scale import FOLDER, scale_example
 
 FRAMEWORKS = ["numpy", "torch", "tensorflow"]
+REPO = Path(__file__).resolve().parents[1]
 
 
 def example_of(loop: str) -> spec.Example:
@@ -27,7 +32,7 @@ def test_bare_loop_ends_where_its_mirror_ends(loop, framework):
     example = example_of(loop)
     mirror = last_params(harness.run_framework(example, framework, "float64", example.steps),
                          example.steps)
-    bare = getattr(bench.bare(framework), loop)(bench.context(example, framework, "float64"))
+    bare = bench.run(loop, bench.context(example, framework, "float64"))
     assert set(bare) == set(mirror)
     for name, value in bare.items():
         assert value.dtype == np.float64
@@ -44,6 +49,29 @@ def test_context_is_the_harness_context():
     assert all(np.array_equal(ctx.init[name], value)
                for name, value in example.initial_parameters().items())
     assert bench.context(example, "numpy", "float64", steps=3).steps == 3
+
+
+def test_tensorflow_loops_refuse_an_import_before_setup():
+    """TensorFlow fixes its kernels (oneDNN) when first imported: the adapter's setup must
+    come first, so importing the bare loops without it fails instead of importing it."""
+    code = (
+        "import sys\n"
+        "try:\n"
+        "    import reproductions.bench.bare_tensorflow\n"
+        "except ImportError as error:\n"
+        "    assert 'context' in str(error), error\n"
+        "else:\n"
+        "    raise AssertionError('imported')\n"
+        "assert 'tensorflow' not in sys.modules\n"
+        "from reproductions import bench\n"
+        "from reproductions.bench.scale import scale_example\n"
+        "ctx = bench.context(scale_example(16), 'numpy', 'float64', steps=1)\n"
+        "assert set(bench.run('scale_mlp', ctx)) == {'W1', 'b1', 'W2', 'b2'}\n"
+        "loaded = [m for m in ('torch', 'tensorflow', 'keras') if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
 
 
 def test_scale_case_is_a_valid_definition_outside_the_catalogue():

@@ -5,15 +5,15 @@
 loop of that example's mirror in that framework, the same layers, losses, optimizers and
 arithmetic in the same order, without the trace, the layout conversions made for
 recording and the step-0 sections that only print intermediates. Each takes the ``ctx``
-the mirrors get (built by ``context``) and returns the final parameters as NumPy float64
-arrays in the source's layout, so timing a bare loop against ``harness.run_framework``
-shows what the harness costs, and comparing their final parameters shows that both
-compute the same thing. ``scale.scale_example(width)`` is the scale case, a 784-W-10
-network on synthetic data, as an example the harness runs like any other.
+the mirrors get (``context`` builds it, ``run`` runs a loop on it) and returns the final
+parameters as NumPy float64 arrays in the source's layout, so timing a bare loop against
+``harness.run_framework`` shows what the harness costs, and comparing their final
+parameters shows that both compute the same thing. ``scale.scale_example(width)`` is
+the scale case, a 784-W-10 network on synthetic data, as an example the harness runs
+like any other.
 """
 
 from importlib import import_module
-from types import ModuleType
 
 import frameworks
 
@@ -40,7 +40,13 @@ def context(example: Example, framework: str, dtype: str, steps: int | None = No
     )
 
 
-def bare(framework: str) -> ModuleType:
-    """The module of bare loops of one framework (imports that framework)."""
-    frameworks.adapter(framework)  # an unknown name fails as the harness says it
-    return import_module(f"{__name__}.bare_{framework}")
+def run(loop: str, ctx: Context) -> dict:
+    """The bare loop ``loop`` of ctx's framework, run on ctx: its final parameters.
+
+    It takes the ctx rather than a framework's name so that the framework is set up
+    (``context``) before its loops are first imported, as ``harness.run_framework``
+    sets it up before it imports a mirror: TensorFlow reads its kernel options once,
+    when it is first imported."""
+    if loop not in LOOPS:
+        raise ValueError(f"unknown bare loop '{loop}' (known: {', '.join(LOOPS)})")
+    return getattr(import_module(f"{__name__}.bare_{ctx.framework}"), loop)(ctx)

@@ -6,6 +6,12 @@ called once per step. The start values are assigned to the layers once before th
 loop and the final parameters read once after it.
 """
 
+import sys
+
+if "tensorflow" not in sys.modules:  # the adapter's setup must import it (oneDNN off, ...)
+    raise ImportError("set TensorFlow up before importing its bare loops: "
+                      "reproductions.bench.context(example, 'tensorflow', dtype) does")
+
 import keras
 import tensorflow as tf
 
