@@ -5,9 +5,12 @@ explained, 1 on any parity or claim failure, 2 on bad input.
 """
 
 import argparse
+import concurrent.futures
+import multiprocessing
 import os
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
@@ -72,11 +75,12 @@ def writable(folder: Path) -> Path:
     return folder
 
 
-def selected(catalogue: dict, ids: list[str], names: list[str]) -> list:
+def selected(catalogue: dict[str, Path], ids: list[str], names: list[str]) -> list:
+    """The named examples (all when none are named), read and checked for their mirrors."""
     for example_id in ids:
         if example_id not in catalogue:
             raise UsageError(f"unknown example '{example_id}' (see 'repro list')")
-    examples = [catalogue[i] for i in dict.fromkeys(ids)] if ids else list(catalogue.values())
+    examples = [spec.load_example(catalogue[i]) for i in (dict.fromkeys(ids) or catalogue)]
     for example in examples:
         for name in ["numpy", *names]:
             if not (example.folder / f"{name}_impl.py").is_file():
@@ -84,12 +88,12 @@ def selected(catalogue: dict, ids: list[str], names: list[str]) -> list:
     return examples
 
 
-def examples_in(folder: str | None) -> dict:
+def examples_in(folder: str | None) -> dict[str, Path]:
     if folder is None:
-        return spec.catalogue()
+        return spec.folders()
     if not Path(folder).is_dir():
         raise UsageError(f"examples folder '{folder}' does not exist")
-    catalogue = spec.catalogue(Path(folder))
+    catalogue = spec.folders(Path(folder))
     if not catalogue:
         raise UsageError(f"examples folder '{folder}' has no example (no */example.toml)")
     return catalogue
@@ -99,7 +103,7 @@ def command_list(args, catalogue) -> int:
     table = Table(title="Examples", show_lines=False)
     for column in ("id", "source", "frameworks", "steps", "claims"):
         table.add_column(column, overflow="fold")
-    for example in catalogue.values():
+    for example in map(spec.load_example, catalogue.values()):
         present = [n for n in frameworks.NAMES if (example.folder / f"{n}_impl.py").is_file()]
         table.add_row(example.id, f"{example.source.seed}\n{example.source.section}",
                       ", ".join(present), str(example.steps), str(len(example.claims)))
@@ -114,7 +118,8 @@ def progress_bars():
 
 def show(result: harness.ExampleResult, folder: Path) -> None:
     status = "[green]passed[/]" if result.passed else "[red]FAILED[/]"
-    console.print(f"[bold]{result.example.id}[/] {status}  ({result.dtype}, {result.steps} steps)"
+    console.print(f"[bold]{result.example.id}[/] {status}  ({result.dtype}, "
+                  f"{report.steps_text(result.steps)})"
                   f"  -> {folder}")
     if result.parities:
         table = Table(box=None, padding=(0, 2))
@@ -147,39 +152,126 @@ def write_results(writer, *arguments):
         raise UsageError(f"cannot write results: {error}") from None
 
 
+@dataclass
+class Outcome:
+    """One example's run, as the process that ran it reports it."""
+
+    example: spec.Example
+    result: harness.ExampleResult | None
+    folder: Path
+    error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and self.result.passed
+
+
+def run_one(example, names, args, out: Path, progress=None) -> Outcome:
+    """Run one example, write its results (or its error), and say how it went."""
+    try:
+        result = harness.run_example(example, names, args.dtype, args.steps, progress,
+                                     args.gradient_steps)
+    except Exception as error:  # an implementation's own bug, not bad input
+        if os.environ.get("REPRO_DEBUG"):
+            raise
+        message = f"{type(error).__name__}: {error}"
+        steps = example.steps if args.steps is None else args.steps
+        folder = write_results(report.write_crash, example, out, names, args.dtype, steps, message)
+        return Outcome(example, None, folder, message)
+    return Outcome(example, result, write_results(report.write, result, out))
+
+
+def report_outcome(outcome: Outcome) -> None:
+    if outcome.error is not None:
+        console.print(f"[red]{outcome.example.id}: {outcome.error}[/]")
+    else:
+        show(outcome.result, outcome.folder)
+
+
+def job_count(text: str, examples: int) -> int:
+    if text == "auto":
+        return max(1, min(examples, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                          else os.cpu_count() or 1))
+    jobs = step_count(text) if text.isdigit() else 0
+    if jobs < 1:
+        raise UsageError(f"--jobs takes a number of processes of 1 or more, or 'auto', not '{text}'")
+    return min(jobs, examples)
+
+
+def run_in_processes(examples, names, args, out: Path, jobs: int) -> list[Outcome]:
+    """The examples shared among ``jobs`` processes, the longest first; each process
+    imports the frameworks once and runs whole examples, so nothing it computes
+    depends on how they were shared."""
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter: no framework state
+    longest_first = sorted(examples, key=lambda example: -example.steps)
+    outcomes = {}
+    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool, \
+            progress_bars() as bars:
+        task = bars.add_task(f"{len(examples)} examples on {jobs} processes", total=len(examples))
+        futures = {pool.submit(run_one, example, names, args, out): example for example in longest_first}
+        for future in concurrent.futures.as_completed(futures):
+            outcomes[futures[future].id] = future.result()
+            bars.advance(task)
+    return [outcomes[example.id] for example in examples]
+
+
 def command_run(args, catalogue) -> int:
     names = framework_list(args.frameworks)
     examples = selected(catalogue, args.examples, names)
+    jobs = job_count(args.jobs, len(examples))
     out = writable(Path(args.out))
-    failed = []
-    with progress_bars() as bars:
-        def progress(example_id, framework, steps):
-            task = bars.add_task(f"{example_id} {framework}", total=max(steps, 1))
-            return lambda step: bars.update(task, completed=step + 1)
+    if jobs > 1:
+        outcomes = run_in_processes(examples, names, args, out, jobs)
+        for outcome in outcomes:
+            report_outcome(outcome)
+    else:
+        outcomes = []
+        with progress_bars() as bars:
+            def progress(example_id, framework, steps):
+                task = bars.add_task(f"{example_id} {framework}", total=max(steps, 1))
+                return lambda step: bars.update(task, completed=step + 1)
 
-        for example in examples:
-            try:
-                result = harness.run_example(example, names, args.dtype, args.steps, progress,
-                                             args.gradient_steps)
-            except Exception as error:  # an implementation's own bug, not bad input
-                if os.environ.get("REPRO_DEBUG"):
-                    raise
-                message = f"{type(error).__name__}: {error}"
-                console.print(f"[red]{example.id}: {message}[/]")
-                write_results(report.write_crash, example, out, names, args.dtype,
-                              example.steps if args.steps is None else args.steps, message)
-                failed.append(example.id)
-                continue
-            folder = write_results(report.write, result, out)
-            show(result, folder)
-            if not result.passed:
-                failed.append(example.id)
+            for example in examples:
+                outcomes.append(run_one(example, names, args, out, progress))
+                report_outcome(outcomes[-1])
     write_results(report.write_index, out)
+    failed = [outcome.example.id for outcome in outcomes if not outcome.passed]
     if failed:
         console.print(f"[red]{len(failed)} of {len(examples)} examples failed:[/] {', '.join(failed)}")
         return 1
     count = f"{len(examples)} example{'s' if len(examples) != 1 else ''}"
     console.print(f"[green]{count} passed: every step agrees and every claim is accounted for[/]")
+    return 0
+
+
+def width_list(text: str) -> list[int]:
+    try:
+        widths = [int(w) for w in text.split(",") if w.strip()]
+    except ValueError:
+        widths = []
+    if not widths or min(widths) < 1:
+        raise UsageError(f"--widths takes hidden widths of 1 or more separated by commas, not '{text}'")
+    return widths
+
+
+def command_bench(args, argv: list[str]) -> int:
+    if os.environ.get("OPENBLAS_NUM_THREADS") != "1":  # read by NumPy when imported: start anew
+        env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+        if "OPENBLAS_NUM_THREADS" in os.environ:
+            env["REPRO_BENCH_OPENBLAS_NUM_THREADS"] = os.environ["OPENBLAS_NUM_THREADS"]
+        sys.stdout.flush()
+        os.execve(sys.executable, [sys.executable, "-m", "reproductions.cli", *argv], env)
+    from .bench import measure
+
+    out = writable(Path(args.out))
+    repeat = step_count(args.repeat)
+    if repeat < 1:
+        raise UsageError("--repeat must be 1 or more")
+    bench = measure.measure(repeat, width_list(args.widths), check=not args.no_check,
+                            progress=lambda text: errors.print(f"bench: {text}"))
+    write_results(measure.write, bench, out)
+    console.print(measure.markdown(bench))
+    console.print(f"written to {out}")
     return 0
 
 
@@ -201,12 +293,24 @@ def parser() -> Parser:
         command.add_argument("--out", default=str(DEFAULT_OUT), help="results folder (default: results)")
         command.add_argument("--gradient-steps", default=None,
                              help="steps for the numerical-gradient column (default: first and last)")
+        command.add_argument("--jobs", "-j", default="auto",
+                             help="processes to share the examples among (default: auto, one per "
+                                  "core; 1 runs them in this process)")
+    bench = commands.add_parser("bench", help="time the check, the bare loops against the harness, "
+                                "and the scale case; writes results/bench/")
+    bench.add_argument("--out", default=str(DEFAULT_OUT / "bench"), help="(default: results/bench)")
+    bench.add_argument("--repeat", default="3", help="runs per timing; the best is kept (default: 3)")
+    bench.add_argument("--widths", default="16,64,256,1024",
+                       help="hidden widths of the 784-W-10 scale case (default: 16,64,256,1024)")
+    bench.add_argument("--no-check", action="store_true", help="skip timing the full repro check")
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
     try:
         args = parser().parse_args(argv)
+        if args.command == "bench":
+            return command_bench(args, sys.argv[1:] if argv is None else argv)
         if args.command != "list":
             args.steps = None if args.steps is None else step_count(args.steps)
             args.gradient_steps = None if args.gradient_steps is None else step_list(args.gradient_steps)

@@ -126,43 +126,88 @@ class Parity:
         return self._largest("max_abs")
 
 
-def _largest(values: np.ndarray) -> float:
-    """The maximum, ignoring NaN (NaN only when every value is NaN)."""
-    return float(np.fmax.reduce(values, axis=None)) if values.size else 0.0
-
-
 @dataclass(frozen=True)
 class _Compared:
     summary: QuantityParity
     first_failure: tuple | None  # (step, record order, flat index, reference, other)
 
 
+CHUNK = 1 << 17  # elements compared at a time: the temporaries stay in the CPU's cache
+
+
+def _rows(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The records ``rows`` of a series, flattened; a view when they are all of them."""
+    if len(rows) == len(values) and (rows == np.arange(len(values))).all():
+        return values.reshape(-1)
+    return values[rows].reshape(-1)
+
+
 def compare_series(quantity: str, ref: Series, oth: Series, rows_ref: np.ndarray,
                    rows_oth: np.ndarray, tolerance: Tolerance) -> _Compared:
     """Element by element at the steps both recorded (``rows_*`` pick them)."""
-    a = ref.values[rows_ref].reshape(len(rows_ref), -1)
-    b = oth.values[rows_oth].reshape(len(rows_oth), -1)
-    scale = ref.scale[rows_ref][:, None]
-    same = (a == b) | (np.isnan(a) & np.isnan(b))
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        diff = np.where(same, 0.0, np.abs(b - a))
-        diff = np.where(np.isnan(diff), np.inf, diff)
-        rel = np.where(diff == 0, 0.0, diff / np.abs(a))
-        size = np.fmax(np.abs(a), scale)
-        rel_scale = np.where(diff == 0, 0.0, diff / size)
-        bound = tolerance.rtol * size + tolerance.atol
-        # an infinity or a NaN in either agrees only with the very same value in the other
-        finite = np.isfinite(a) & np.isfinite(b)
-        used = np.where(same, 0.0, np.where(finite, diff / bound, np.inf))
-    ok = same | (finite & (diff <= bound))
+    a, b = _rows(ref.values, rows_ref), _rows(oth.values, rows_oth)
+    size = max(ref.size, 1)
+    scale = ref.scale[rows_ref]
+    per_element = np.repeat(scale, size) if np.isfinite(scale).any() else None
+    largest = np.zeros(4)  # max_abs, max_rel, max_rel_scale, used
     first = None
-    if not ok.all():
-        row, flat = divmod(int(np.argmin(ok.ravel())), a.shape[1])  # rows are in step order
-        first = (int(ref.steps[rows_ref[row]]), int(ref.order[rows_ref[row]]), flat,
-                 float(a[row, flat]), float(b[row, flat]))
-    summary = QuantityParity(quantity, ref.kind, int(a.size), _largest(diff), _largest(rel),
-                             _largest(rel_scale), _largest(used), bool(ok.all()))
+    for start in range(0, len(a), CHUNK):
+        stop = min(start + CHUNK, len(a))
+        chunk_scale = None if per_element is None else per_element[start:stop]
+        ok, stats = _compare_chunk(a[start:stop], b[start:stop], chunk_scale, tolerance)
+        largest = np.fmax(largest, stats)
+        if first is None and not ok.all():
+            row, flat = divmod(start + int(np.argmin(ok)), size)  # rows are in step order
+            first = (int(ref.steps[rows_ref[row]]), int(ref.order[rows_ref[row]]), flat,
+                     float(a[row * size + flat]), float(b[row * size + flat]))
+    max_abs, max_rel, max_rel_scale, used = (float(x) for x in largest)
+    summary = QuantityParity(quantity, ref.kind, int(a.size), max_abs, max_rel, max_rel_scale,
+                             used, first is None)
     return _Compared(summary, first)
+
+
+def _compare_chunk(a, b, scale, tolerance: Tolerance) -> tuple[np.ndarray, np.ndarray]:
+    """Which elements agree, and the largest (abs, rel, rel to scale, share of bound)."""
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        diff = np.subtract(b, a)
+        np.abs(diff, out=diff)
+        max_abs = diff.max()
+        if not np.isfinite(max_abs):  # an infinity or a NaN somewhere
+            return _compare_chunk_with_non_finite(a, b, scale, tolerance)
+        magnitude = np.abs(a)
+        size = magnitude if scale is None else np.fmax(magnitude, scale)
+        max_rel_scale = _nanmax(diff / size)  # 0 / 0 (equal zeros) is NaN, which is skipped
+        max_rel = max_rel_scale if scale is None else _nanmax(diff / magnitude)
+        bound = np.multiply(size, tolerance.rtol, out=magnitude if scale is None else size)
+        bound += tolerance.atol
+        used = diff / bound
+        max_used = used.max()
+        # diff > bound makes diff / bound >= 1, so below 1 every element agrees
+        ok = np.ones(len(a), dtype=bool) if max_used < 1 else diff <= bound
+    return ok, np.array([max_abs, max_rel, max_rel_scale, max_used])
+
+
+def _nanmax(values: np.ndarray) -> float:
+    largest = np.fmax.reduce(values)
+    return 0.0 if np.isnan(largest) else largest
+
+
+def _compare_chunk_with_non_finite(a, b, scale, tolerance: Tolerance):
+    """The same, element by element, where an infinity or a NaN is present: it agrees
+    only with the very same value in the other."""
+    same = (a == b) | (np.isnan(a) & np.isnan(b))
+    scale = np.nan if scale is None else scale
+    diff = np.where(same, 0.0, np.abs(b - a))
+    diff = np.where(np.isnan(diff), np.inf, diff)
+    rel = np.where(diff == 0, 0.0, diff / np.abs(a))
+    size = np.fmax(np.abs(a), scale)
+    rel_scale = np.where(diff == 0, 0.0, diff / size)
+    bound = tolerance.rtol * size + tolerance.atol
+    finite = np.isfinite(a) & np.isfinite(b)
+    used = np.where(same, 0.0, np.where(finite, diff / bound, np.inf))
+    ok = same | (finite & (diff <= bound))
+    stats = np.array([_nanmax(diff), _nanmax(rel), _nanmax(rel_scale), _nanmax(used)])
+    return ok, stats
 
 
 def compare(reference: Recording, other: Recording, framework: str, dtype: str) -> Parity:

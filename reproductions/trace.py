@@ -118,14 +118,32 @@ class Recording:
         return sum(len(s.steps) * s.size for s in self.series.values())
 
 
-@dataclass
-class _Pending:
-    kind: str
-    shape: tuple
-    steps: list = field(default_factory=list)
-    order: list = field(default_factory=list)
-    values: list = field(default_factory=list)
-    scale: list = field(default_factory=list)
+class _Growing:
+    """One quantity's records so far, written into arrays that double when full, so
+    a record is one copy into place and finishing a run copies nothing."""
+
+    def __init__(self, kind: str, shape: tuple, capacity: int):
+        self.kind, self.shape, self.count = kind, shape, 0
+        self.steps = np.empty(capacity, dtype=np.int64)
+        self.order = np.empty(capacity, dtype=np.int64)
+        self.values = np.empty((capacity, *shape))
+        self.scale = np.empty(capacity)
+
+    def append(self, step: int, order: int, value, scale: float) -> None:
+        if self.count == len(self.steps):
+            for name in ("steps", "order", "values", "scale"):
+                old = getattr(self, name)
+                new = np.empty((2 * len(old), *old.shape[1:]), dtype=old.dtype)
+                new[:len(old)] = old
+                setattr(self, name, new)
+        k = self.count
+        self.steps[k], self.order[k], self.scale[k] = step, order, scale
+        self.values[k] = value  # the copy: the caller may go on to update its array in place
+        self.count += 1
+
+    def series(self) -> Series:
+        k = self.count
+        return Series(self.kind, self.steps[:k], self.order[:k], self.values[:k], self.scale[:k])
 
 
 @dataclass
@@ -133,8 +151,9 @@ class Trace:
     to_numpy: Callable = np.asarray
     rounding: Callable[[int, str], int | dict | None] | None = None
     on_step: Callable[[int], None] | None = None
+    expected_steps: int = 0  # room made for each quantity at its first record (it grows)
     current_step: int = 0
-    _pending: dict = field(default_factory=dict)
+    _quantities: dict = field(default_factory=dict)
     _seen: set = field(default_factory=set)
     _count: int = 0
 
@@ -168,30 +187,23 @@ class Trace:
             decimals = self.rounding(self.current_step, quantity)
             if decimals is not None:
                 value = round_by_hand(value, decimals)
-        array = np.array(self.to_numpy(value), dtype=np.float64)  # a copy: the caller may update in place
-        pending = self._pending.get(quantity)
-        if pending is None:
-            pending = self._pending[quantity] = _Pending(kind, array.shape)
-        elif pending.kind != kind or pending.shape != array.shape:
+        array = np.asarray(self.to_numpy(value), dtype=np.float64)
+        record = self._quantities.get(quantity)
+        if record is None:
+            # a quantity recorded at step 0 is likely recorded at every step
+            capacity = self.expected_steps + 1 if kind != "value" or self.current_step else 1
+            record = self._quantities[quantity] = _Growing(kind, array.shape, max(capacity, 1))
+        elif record.kind != kind or record.shape != array.shape:
             raise ValueError(f"'{quantity}' recorded as {kind} {array.shape} at step "
-                             f"{self.current_step}, as {pending.kind} {pending.shape} before")
-        pending.steps.append(self.current_step)
-        pending.order.append(self._count)
-        pending.values.append(array)
-        pending.scale.append(np.nan if scale is None else
-                             float(np.max(np.abs(self.to_numpy(scale)))))
+                             f"{self.current_step}, as {record.kind} {record.shape} before")
+        record.append(self.current_step, self._count, array,
+                      np.nan if scale is None else float(np.max(np.abs(self.to_numpy(scale)))))
         self._count += 1
         return value
 
     def recording(self) -> Recording:
         """The record so far, as one array per quantity."""
-        return Recording({
-            quantity: Series(p.kind, np.array(p.steps, dtype=np.int64),
-                             np.array(p.order, dtype=np.int64),
-                             np.stack(p.values).reshape(len(p.values), *p.shape),
-                             np.array(p.scale, dtype=np.float64))
-            for quantity, p in self._pending.items()
-        })
+        return Recording({quantity: g.series() for quantity, g in self._quantities.items()})
 
 
 def labels(shape: tuple) -> np.ndarray:

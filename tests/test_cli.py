@@ -186,3 +186,18 @@ def test_the_trace_on_disk_is_one_row_per_element_with_a_column_per_framework(tm
     for row in table.itertuples():
         index = tuple(int(i) for i in row.index.split(",")) if row.index else ()
         assert recording.at(row.quantity, row.step)[index] == row.numpy
+
+
+def test_examples_shared_among_processes_give_the_same_results(tmp_path):
+    for jobs in ("1", "2"):
+        done = repro("run", "car_price", "or_single_example", "--jobs", jobs, "--out", str(tmp_path / jobs))
+        assert done.returncode == 0, done.stdout + done.stderr
+    for example_id in ("car_price", "or_single_example"):
+        one, two = (tmp_path / jobs / example_id / "trace.parquet" for jobs in ("1", "2"))
+        assert one.read_bytes() == two.read_bytes()
+
+
+def test_a_bad_job_count_exits_2():
+    done = repro("run", "hours_studied", "--jobs", "0")
+    assert done.returncode == 2
+    assert done.stderr.strip() == "repro: --jobs takes a number of processes of 1 or more, or 'auto', not '0'"
