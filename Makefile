@@ -19,7 +19,7 @@ results: setup
 	$(BIN)/repro check
 
 test: setup
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 clean:
 	rm -rf $(VENV)

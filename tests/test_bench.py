@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import CATALOGUE
+from conftest import CATALOGUE, result_of
 from reproductions import bench, harness, spec
 from reproductions.bench.scale import FOLDER, scale_example
 
@@ -20,24 +20,31 @@ def example_of(loop: str) -> spec.Example:
     return scale_example(16) if loop == "scale_mlp" else CATALOGUE[loop]
 
 
-def last_params(trace, steps: int) -> dict[str, np.ndarray]:
-    """The parameters after the last update, flattened in recording order."""
-    last = trace[(trace["step"] == steps - 1) & (trace["kind"] == "param")]
-    return {name: rows["value"].to_numpy() for name, rows in last.groupby("quantity", sort=False)}
+def last_params(recording, steps: int) -> dict[str, np.ndarray]:
+    """The parameters after the last update."""
+    return {name: series.at(steps - 1) for name, series in recording.series.items()
+            if series.kind == "param"}
+
+
+def mirror_run(loop: str, framework: str):
+    """The mirror's recording: the session's run of a catalogue example, or the scale case's."""
+    if loop in CATALOGUE:
+        return result_of(loop, "float64").traces[framework]
+    example = example_of(loop)
+    return harness.run_framework(example, framework, "float64", example.steps)
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
-@pytest.mark.parametrize("loop", bench.LOOPS)
-def test_bare_loop_ends_where_its_mirror_ends(loop, framework):
-    example = example_of(loop)
-    mirror = last_params(harness.run_framework(example, framework, "float64", example.steps),
-                         example.steps)
+@pytest.mark.parametrize("example_id", bench.LOOPS)
+def test_bare_loop_ends_where_its_mirror_ends(example_id, framework):
+    loop, example = example_id, example_of(example_id)
+    mirror = last_params(mirror_run(loop, framework), example.steps)
     bare = bench.run(loop, bench.context(example, framework, "float64"))
     assert set(bare) == set(mirror)
     for name, value in bare.items():
         assert value.dtype == np.float64
         assert value.shape == example.initial_parameters()[name].shape  # the source's layout
-        assert np.array_equal(value.ravel(), mirror[name]), f"{loop} {framework} {name}"
+        assert np.array_equal(value, mirror[name]), f"{loop} {framework} {name}"
 
 
 def test_context_is_the_harness_context():
@@ -93,6 +100,6 @@ def test_scale_case_passes_parity(dtype):
     for parity in result.parities:
         assert not parity.missing, parity.missing[:3]
         assert parity.first_divergence is None, parity.first_divergence.describe(parity.framework)
-        assert set(parity.table["quantity"]) == {"cost", "grad.W1", "grad.b1", "grad.W2",
+        assert {q.quantity for q in parity.quantities} == {"cost", "grad.W1", "grad.b1", "grad.W2",
                                                  "grad.b2", "W1", "b1", "W2", "b2"}
     assert result.parity_passed
