@@ -23,6 +23,8 @@ def setup(dtype: str):
     import keras
     import tensorflow as tf
 
+    # every run builds its own tf.function steps: that they are traced anew is expected
+    tf.get_logger().setLevel("ERROR")
     tf.config.experimental.enable_op_determinism()
     try:
         tf.config.threading.set_inter_op_parallelism_threads(1)

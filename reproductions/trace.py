@@ -119,31 +119,32 @@ class Recording:
 
 
 class _Growing:
-    """One quantity's records so far, written into arrays that double when full, so
-    a record is one copy into place and finishing a run copies nothing."""
+    """One quantity's records so far. The arrays are written into storage that doubles
+    when full, so a record is one copy into place and finishing a run copies nothing."""
 
     def __init__(self, kind: str, shape: tuple, capacity: int):
-        self.kind, self.shape, self.count = kind, shape, 0
-        self.steps = np.empty(capacity, dtype=np.int64)
-        self.order = np.empty(capacity, dtype=np.int64)
+        self.kind, self.shape = kind, shape
+        self.steps, self.order, self.scale = [], [], []
         self.values = np.empty((capacity, *shape))
-        self.scale = np.empty(capacity)
 
     def append(self, step: int, order: int, value, scale: float) -> None:
-        if self.count == len(self.steps):
-            for name in ("steps", "order", "values", "scale"):
-                old = getattr(self, name)
-                new = np.empty((2 * len(old), *old.shape[1:]), dtype=old.dtype)
-                new[:len(old)] = old
-                setattr(self, name, new)
-        k = self.count
-        self.steps[k], self.order[k], self.scale[k] = step, order, scale
+        k = len(self.steps)
+        if self.steps and step <= self.steps[-1]:
+            raise ValueError(f"recorded at step {step} after step {self.steps[-1]}"
+                             if step < self.steps[-1] else f"recorded twice at step {step}")
+        if k == len(self.values):
+            grown = np.empty((2 * k, *self.shape))
+            grown[:k] = self.values
+            self.values = grown
         self.values[k] = value  # the copy: the caller may go on to update its array in place
-        self.count += 1
+        self.steps.append(step)
+        self.order.append(order)
+        self.scale.append(scale)
 
     def series(self) -> Series:
-        k = self.count
-        return Series(self.kind, self.steps[:k], self.order[:k], self.values[:k], self.scale[:k])
+        return Series(self.kind, np.array(self.steps, dtype=np.int64),
+                      np.array(self.order, dtype=np.int64), self.values[:len(self.steps)],
+                      np.array(self.scale, dtype=np.float64))
 
 
 @dataclass
@@ -154,7 +155,6 @@ class Trace:
     expected_steps: int = 0  # room made for each quantity at its first record (it grows)
     current_step: int = 0
     _quantities: dict = field(default_factory=dict)
-    _seen: set = field(default_factory=set)
     _count: int = 0
 
     def step(self, n: int) -> None:
@@ -178,16 +178,12 @@ class Trace:
         return self._record("finding", name, value)
 
     def _record(self, kind: str, name: str, value, scale=None):
-        quantity = quantity_name(kind, name)
-        key = (self.current_step, quantity)
-        if key in self._seen:
-            raise ValueError(f"'{quantity}' recorded twice at step {self.current_step}")
-        self._seen.add(key)
+        quantity = name if kind in ("param", "value", "finding") else quantity_name(kind, name)
         if self.rounding is not None:
             decimals = self.rounding(self.current_step, quantity)
             if decimals is not None:
                 value = round_by_hand(value, decimals)
-        array = np.asarray(self.to_numpy(value), dtype=np.float64)
+        array = self.to_numpy(value)
         record = self._quantities.get(quantity)
         if record is None:
             # a quantity recorded at step 0 is likely recorded at every step
@@ -196,8 +192,11 @@ class Trace:
         elif record.kind != kind or record.shape != array.shape:
             raise ValueError(f"'{quantity}' recorded as {kind} {array.shape} at step "
                              f"{self.current_step}, as {record.kind} {record.shape} before")
-        record.append(self.current_step, self._count, array,
-                      np.nan if scale is None else float(np.max(np.abs(self.to_numpy(scale)))))
+        try:
+            record.append(self.current_step, self._count, array,
+                          np.nan if scale is None else float(np.max(np.abs(self.to_numpy(scale)))))
+        except ValueError as error:
+            raise ValueError(f"'{quantity}' {error}") from None
         self._count += 1
         return value
 
