@@ -8,7 +8,10 @@ defines:
   (checked without importing the framework);
 - ``setup(dtype)``: prepare a run (float64 or float32, deterministic kernels,
   fixed threads) and return the framework's dtype object;
-- ``from_numpy(array, dtype)`` and ``to_numpy(value)``: move arrays across.
+- ``from_numpy(array, dtype)`` and ``to_numpy(value)``: move arrays across
+  (``to_numpy`` gives float64);
+- ``view(value)``: the value as a NumPy array in its own dtype, sharing the
+  framework's buffer where it can; the trace copies it once, into its own storage.
 
 Adapters import their framework only inside these functions, so a run that
 uses only NumPy never imports torch or TensorFlow.

@@ -25,7 +25,13 @@ def from_numpy(array, dtype):
     return np.array(array, dtype=dtype)
 
 
+def view(value):
+    import numpy as np
+
+    return np.asarray(value)
+
+
 def to_numpy(value):
     import numpy as np
 
-    return np.asarray(value, dtype=np.float64)
+    return np.asarray(view(value), dtype=np.float64)

@@ -43,10 +43,14 @@ def from_numpy(array, dtype):
     return tf.constant(array, dtype=dtype)
 
 
+def view(value):
+    import numpy as np
+
+    numpy = getattr(value, "numpy", None)  # an eager tensor or a variable: no TensorFlow op
+    return np.asarray(numpy() if numpy is not None else value)
+
+
 def to_numpy(value):
     import numpy as np
 
-    # an eager tensor or a variable hands over its buffer: no TensorFlow op to cast it
-    # (float32 to float64 is exact, in NumPy as in TensorFlow)
-    numpy = getattr(value, "numpy", None)
-    return np.asarray(numpy() if numpy is not None else value, dtype=np.float64)
+    return np.asarray(view(value), dtype=np.float64)  # float32 to float64 is exact

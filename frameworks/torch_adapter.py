@@ -28,10 +28,16 @@ def from_numpy(array, dtype):
     return torch.tensor(array, dtype=dtype)
 
 
-def to_numpy(value):
+def view(value):
     import numpy as np
     import torch
 
     if isinstance(value, torch.Tensor):
-        value = value.detach().cpu().numpy()  # a view of a CPU tensor's buffer, no copy
-    return np.asarray(value, dtype=np.float64)
+        return value.detach().cpu().numpy()  # a CPU tensor's own buffer, no copy
+    return np.asarray(value)
+
+
+def to_numpy(value):
+    import numpy as np
+
+    return np.asarray(view(value), dtype=np.float64)  # float32 to float64 is exact

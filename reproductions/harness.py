@@ -80,7 +80,7 @@ def run_framework(example: Example, framework: str, dtype: str, steps: int,
     """One run of one implementation; returns what it recorded."""
     adapter = frameworks.require(framework)
     framework_dtype = adapter.setup(dtype)
-    trace = Trace(to_numpy=adapter.to_numpy, rounding=rounding, on_step=on_step, expected_steps=steps)
+    trace = Trace(as_array=adapter.view, rounding=rounding, on_step=on_step, expected_steps=steps)
     ctx = Context(
         example=example,
         framework=framework,

@@ -149,7 +149,7 @@ class _Growing:
 
 @dataclass
 class Trace:
-    to_numpy: Callable = np.asarray
+    as_array: Callable = np.asarray  # a framework's value as a NumPy array (a view will do)
     rounding: Callable[[int, str], int | dict | None] | None = None
     on_step: Callable[[int], None] | None = None
     expected_steps: int = 0  # room made for each quantity at its first record (it grows)
@@ -183,7 +183,7 @@ class Trace:
             decimals = self.rounding(self.current_step, quantity)
             if decimals is not None:
                 value = round_by_hand(value, decimals)
-        array = self.to_numpy(value)
+        array = self.as_array(value)
         record = self._quantities.get(quantity)
         if record is None:
             # a quantity recorded at step 0 is likely recorded at every step
@@ -194,7 +194,7 @@ class Trace:
                              f"{self.current_step}, as {record.kind} {record.shape} before")
         try:
             record.append(self.current_step, self._count, array,
-                          np.nan if scale is None else float(np.max(np.abs(self.to_numpy(scale)))))
+                          np.nan if scale is None else float(np.max(np.abs(self.as_array(scale)))))
         except ValueError as error:
             raise ValueError(f"'{quantity}' {error}") from None
         self._count += 1

@@ -88,18 +88,19 @@ def test_run_writes_trace_summary_report_and_index(tmp_path):
     assert "max rel diff" in done.stdout
 
 
-def test_numpy_only_run_imports_neither_torch_nor_tensorflow(tmp_path):
+@pytest.mark.parametrize("example_id, plots", [("hours_studied", True), ("jacobian_square", False)])
+def test_a_numpy_only_run_imports_only_what_it_uses(tmp_path, example_id, plots):
     code = (
         "import sys\n"
         "from reproductions.cli import main\n"
-        f"code = main(['run', 'hours_studied', '--frameworks', 'numpy', '--out', r'{tmp_path}'])\n"
+        f"code = main(['run', '{example_id}', '--frameworks', 'numpy', '--out', r'{tmp_path}'])\n"
         "assert code == 0, code\n"
-        "loaded = [m for m in ('torch', 'tensorflow', 'keras') if m in sys.modules]\n"
-        "assert not loaded, loaded\n"
+        "loaded = [m for m in ('torch', 'tensorflow', 'keras', 'pandas', 'matplotlib') if m in sys.modules]\n"
+        f"assert loaded == ({['matplotlib'] if plots else []!r}), loaded\n"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-
+    assert (tmp_path / example_id / "cost.png").exists() == plots
 
 
 def copy_of_example(tmp_path, example_id="hours_studied"):

@@ -24,9 +24,11 @@ from ..trace import Trace
 LOOPS = ("hours_studied", "xor_hidden_layer", "test_scores", "scale_mlp")
 
 
-def context(example: Example, framework: str, dtype: str, steps: int | None = None) -> Context:
-    """The ctx ``harness.run_framework`` hands an implementation, built the same way;
-    its trace is there because a Context has one, and the bare loops never call it."""
+def context(example: Example, framework: str, dtype: str, steps: int | None = None,
+            on_step=None) -> Context:
+    """The ctx ``harness.run_framework`` hands an implementation, built the same way.
+    The bare loops record nothing; they only mark the start of each step
+    (``trace.step``), which calls ``on_step`` as the harness's progress does."""
     adapter = frameworks.require(framework)
     framework_dtype = adapter.setup(dtype)
     return Context(
@@ -35,7 +37,7 @@ def context(example: Example, framework: str, dtype: str, steps: int | None = No
         dtype=framework_dtype,
         steps=example.steps if steps is None else steps,
         init=example.initial_parameters(),
-        trace=Trace(to_numpy=adapter.to_numpy),
+        trace=Trace(as_array=adapter.view, on_step=on_step),
         tensor=lambda array: adapter.from_numpy(array, framework_dtype),
     )
 

@@ -43,7 +43,8 @@ def hours_studied(ctx):
         grads = tape.gradient(cost, variables)
         optimizer.apply_gradients(zip(grads, variables))
 
-    for _ in range(ctx.steps):
+    for step in range(ctx.steps):
+        ctx.trace.step(step)  # a time stamp for the benchmark; nothing is recorded
         training_step()
     return {"weights": to_numpy(layer.kernel), "biases": to_numpy(tf.reshape(layer.bias, [1, -1]))}
 
@@ -66,7 +67,8 @@ def xor_hidden_layer(ctx):
         grads = tape.gradient(cost, variables)
         optimizer.apply_gradients(zip(grads, variables))
 
-    for _ in range(ctx.steps):
+    for step in range(ctx.steps):
+        ctx.trace.step(step)  # a time stamp for the benchmark; nothing is recorded
         training_step()
     return {"W1": to_numpy(tf.transpose(layer1.kernel)), "b1": to_numpy(tf.reshape(layer1.bias, [-1, 1])),
             "W2": to_numpy(tf.transpose(layer2.kernel)), "b2": to_numpy(tf.reshape(layer2.bias, [-1, 1]))}
@@ -89,7 +91,8 @@ def test_scores(ctx):
         grads = tape.gradient(cost, variables)
         optimizer.apply_gradients(zip(grads, variables))
 
-    for _ in range(ctx.steps):
+    for step in range(ctx.steps):
+        ctx.trace.step(step)  # a time stamp for the benchmark; nothing is recorded
         training_step()
     return {"W1": to_numpy(hidden.kernel), "W2": to_numpy(output.kernel)}
 
@@ -111,7 +114,8 @@ def scale_mlp(ctx):
         grads = tape.gradient(cost, variables)
         optimizer.apply_gradients(zip(grads, variables))
 
-    for _ in range(ctx.steps):
+    for step in range(ctx.steps):
+        ctx.trace.step(step)  # a time stamp for the benchmark; nothing is recorded
         training_step()
     return {"W1": to_numpy(hidden.kernel), "b1": to_numpy(tf.reshape(hidden.bias, [1, -1])),
             "W2": to_numpy(output.kernel), "b2": to_numpy(tf.reshape(output.bias, [1, -1]))}

@@ -6,9 +6,10 @@
 - **loops**: for a few catalogue examples, each framework's bare training loop
   (``bare_<framework>.py``: the same layers, losses and optimiser, nothing recorded)
   against the same loop inside the harness (``run_framework``: the mirror recording
-  every cost, gradient and parameter). Both are timed per step at the margin,
-  ``(T(N) - T(1)) / (N - 1)``, so the one-off costs of a run (building the model,
-  tracing a ``tf.function``, the source's step-0 printouts) cancel;
+  every cost, gradient and parameter). Both mark the start of every step
+  (``trace.step``), and a step's time is the median interval between two starts,
+  step 0 left out: it carries a run's one-off costs (tracing a ``tf.function``, the
+  source's step-0 printouts);
 - **scale**: a 784-W-10 network on synthetic data (``scale_mlp/``), 20 steps, every
   framework and both dtypes, for W = 16 ... 1024: the bare step time, and the time
   recording and comparison add per step.
@@ -90,15 +91,20 @@ class LoopTiming:
     ratio: float
 
 
-def run_bare(example, framework: str, dtype: str, steps: int):
-    return run(example.id, context(example, framework, dtype, steps))
+def run_bare(example, framework: str, dtype: str, steps: int, on_step=None):
+    return run(example.id, context(example, framework, dtype, steps, on_step))
 
 
-def margin(repeat: int, steps: int, run) -> float:
-    """Seconds per step beyond the first: (T(steps) - T(1)) / (steps - 1), after a
-    warm-up run (imports, first compilations)."""
-    run(1)
-    return (best_of(repeat, lambda: run(steps)) - best_of(repeat, lambda: run(1))) / (steps - 1)
+def per_step(repeat: int, steps: int, run) -> float:
+    """Seconds per step: the median interval between the starts of two steps, step 0
+    left out; the best of ``repeat`` runs, after a warm-up run (imports)."""
+    run(min(steps, 3), None)
+    best = float("inf")
+    for _ in range(repeat):
+        starts = []
+        run(steps, lambda step: starts.append(time.perf_counter()))
+        best = min(best, float(np.median(np.diff(starts)[1:])))
+    return best
 
 
 def loop_timings(repeat: int) -> list[LoopTiming]:
@@ -106,9 +112,10 @@ def loop_timings(repeat: int) -> list[LoopTiming]:
     for example_id in LOOP_EXAMPLES:
         example = spec.load_example(spec.folders()[example_id])
         for framework in frameworks.NAMES:
-            bare = margin(repeat, example.steps, lambda n: run_bare(example, framework, "float64", n))
-            inside = margin(repeat, example.steps,
-                            lambda n: harness.run_framework(example, framework, "float64", n))
+            bare = per_step(repeat, example.steps,
+                            lambda n, on_step: run_bare(example, framework, "float64", n, on_step))
+            inside = per_step(repeat, example.steps, lambda n, on_step: harness.run_framework(
+                example, framework, "float64", n, on_step=on_step))
             rows.append(LoopTiming(example_id, framework, "float64", bare, inside, inside / bare))
     return rows
 
@@ -134,9 +141,10 @@ def scale_timings(repeat: int, widths=WIDTHS) -> list[ScaleTiming]:
         for dtype in frameworks.DTYPES:
             recordings = {}
             for framework in frameworks.NAMES:
-                bare = margin(repeat, SCALE_STEPS, lambda n: run_bare(example, framework, dtype, n))
-                inside = margin(repeat, SCALE_STEPS,
-                                lambda n: harness.run_framework(example, framework, dtype, n))
+                bare = per_step(repeat, SCALE_STEPS,
+                                lambda n, on_step: run_bare(example, framework, dtype, n, on_step))
+                inside = per_step(repeat, SCALE_STEPS, lambda n, on_step: harness.run_framework(
+                    example, framework, dtype, n, on_step=on_step))
                 recordings[framework] = harness.run_framework(example, framework, dtype, SCALE_STEPS)
                 compared, passed = 0.0, True
                 if framework != "numpy":
@@ -211,14 +219,15 @@ def markdown(bench: Bench) -> str:
     lines += ["## Imports (fresh process)", "",
               md_table(["module", "seconds"], [[k, f"{v:.2f}"] for k, v in bench.imports.items()]), ""]
     lines += ["## Training loops: bare and inside the harness", "",
-              "Per step at the margin, `(T(N) - T(1)) / (N - 1)` with the example's N steps. "
-              "*bare*: the same loop with nothing recorded (`bare_<framework>.py`); *harness*: "
-              "the mirror recording every cost, gradient and parameter.", "",
+              "A step's time is the median interval between the starts of two steps over the "
+              "example's N steps, step 0 left out (it carries the one-off costs). *bare*: the "
+              "same loop with nothing recorded (`bare_<framework>.py`); *harness*: the mirror "
+              "recording every cost, gradient and parameter.", "",
               md_table(["example", "framework", "bare µs/step", "harness µs/step", "harness / bare"],
                        [[r.example, r.framework, f"{r.bare_per_step * 1e6:.1f}",
                          f"{r.harness_per_step * 1e6:.1f}", f"{r.ratio:.2f}"] for r in bench.loops]), ""]
     lines += ["## Scale: 784-W-10, batch 128, 20 steps", "",
-              "Per step at the margin, as above. *compare*: this framework's whole trace against "
+              "Step times as above. *compare*: this framework's whole trace against "
               "NumPy's, per step. *overhead*: what recording every value and comparing it adds "
               "to a step, as a share of the bare step.", "",
               md_table(["W", "parameters", "dtype", "framework", "bare ms/step", "harness ms/step",
