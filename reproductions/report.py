@@ -105,8 +105,12 @@ def parquet(columns: dict[str, np.ndarray]) -> bytes:
                                               ).dictionary_decode()
 
     table = pa.Table.from_arrays([from_numpy(v) for v in columns.values()], names=list(columns))
+    words = [name for name, values in columns.items() if values.dtype == object]
+    numbers = [name for name, values in columns.items() if values.dtype.kind == "f"]
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression="zstd")
+    # floats split into byte planes compress (the exponents repeat), dictionaries of them do not
+    pq.write_table(table, sink, compression="zstd", use_dictionary=words,
+                   use_byte_stream_split=numbers)
     return sink.getvalue().to_pybytes()
 
 
