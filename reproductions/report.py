@@ -7,6 +7,7 @@ an interrupted run never leaves a half-written file.
 
 import dataclasses
 import datetime
+import functools
 import html
 import io
 import json
@@ -44,6 +45,7 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+@functools.cache  # once per process: a run does not change the tree it runs from
 def git_commit() -> str:
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True,
@@ -97,12 +99,12 @@ def parquet(columns: dict[str, np.ndarray]) -> bytes:
                                          [None, pa.py_buffer(values)])
         words, codes = np.unique(values.astype(str), return_inverse=True)
         encoded = [word.encode() for word in words.tolist()]
-        offsets = np.zeros(len(encoded) + 1, dtype=np.int32)
-        offsets[1:] = np.cumsum([len(e) for e in encoded])
-        dictionary = pa.Array.from_buffers(pa.string(), len(encoded),
-                                           [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))])
-        return pa.DictionaryArray.from_arrays(from_numpy(codes.astype(np.int32)), dictionary
-                                              ).dictionary_decode()
+        lengths = np.array([len(e) for e in encoded], dtype=np.int32)[codes]
+        offsets = np.zeros(len(values) + 1, dtype=np.int32)
+        np.cumsum(lengths, out=offsets[1:])
+        data = b"".join([encoded[code] for code in codes.tolist()])
+        return pa.Array.from_buffers(pa.string(), len(values),
+                                     [None, pa.py_buffer(offsets), pa.py_buffer(data)])
 
     table = pa.Table.from_arrays([from_numpy(v) for v in columns.values()], names=list(columns))
     words = [name for name, values in columns.items() if values.dtype == object]
