@@ -90,6 +90,53 @@ class Claim(Strict):
         return printed
 
 
+def expand_claims(raw: list) -> list:
+    """Array claims as one claim per element, in C order.
+
+    A claim whose ``printed`` is a (nested) list of strings is a printed matrix or
+    vector: element ``i`` is the claim on ``index + i`` (``index`` is then the
+    position of the printed block inside the quantity, ``[]`` for all of it). With
+    ``steps = [...]`` instead of ``step``, ``printed`` is a flat list, one string per
+    step: a printed series of one element. Each element keeps its own string, so its
+    own precision and verdict; ``errata = {"i,j" = "key"}`` names the erratum of one
+    element of the block."""
+    claims = []
+    for claim in raw:
+        if not isinstance(claim, dict) or (not isinstance(claim.get("printed"), list)
+                                           and "steps" not in claim):
+            claims.append(claim)
+            continue
+        claim = dict(claim)
+        where = claim.get("where", "?")
+        printed = claim.pop("printed", None)
+        errata = claim.pop("errata", {})
+        try:
+            block = np.array(printed, dtype=object)
+            if block.dtype != object or not all(isinstance(p, str) for p in block.flat):
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"claim '{where}': printed must be a string or a rectangular "
+                             "array of strings") from None
+        if "steps" in claim:
+            steps = claim.pop("steps")
+            if block.ndim != 1 or not isinstance(steps, list) or len(steps) != len(block):
+                raise ValueError(f"claim '{where}': steps and printed must be lists of one length")
+            claims += [dict(claim, step=step, printed=text) for step, text in zip(steps, block)]
+            continue
+        prefix = list(claim.pop("index", []))
+        unknown = set(errata) - {",".join(map(str, i)) for i in np.ndindex(block.shape)}
+        if unknown:
+            raise ValueError(f"claim '{where}': errata name elements outside the block: "
+                             f"{sorted(unknown)}")
+        for position in np.ndindex(block.shape):
+            element = dict(claim, index=prefix + list(position), printed=block[position])
+            key = errata.get(",".join(map(str, position)))
+            if key is not None:
+                element["erratum"] = key
+            claims.append(element)
+    return claims
+
+
 class Erratum(Strict):
     """Why a printed number differs; ``errata.py`` recomputes it from the cause.
 
@@ -118,6 +165,11 @@ class Example(Strict):
     claims: list[Claim] = []
     errata: dict[str, Erratum] = {}
     folder: Path
+
+    @field_validator("claims", mode="before")
+    @classmethod
+    def array_claims_are_expanded(cls, claims):
+        return expand_claims(claims) if isinstance(claims, list) else claims
 
     @field_validator("data")
     @classmethod

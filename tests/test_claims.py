@@ -54,3 +54,21 @@ def test_significant_digits_and_within():
 def test_non_finite_values_never_agree():
     assert not claims.agrees(claim("0.5"), float("nan"))
     assert not claims.agrees(claim("0.5"), None)
+
+
+def test_an_array_claim_is_one_claim_per_element_with_its_own_string():
+    from pathlib import Path
+
+    from reproductions.spec import Example
+
+    example = Example(
+        id="t", title="t", steps=3, source={"seed": "s", "section": "s"}, folder=Path("."),
+        errata={"slip": {"explanation": "x", "kind": "typo"}},
+        claims=[{"where": "Fig 1", "quantity": "W", "index": [2],
+                 "printed": [["0.1", "0.25"], ["3", "-4.0"]], "errata": {"1,0": "slip"}},
+                {"where": "Fig 2", "quantity": "cost", "steps": [0, 2], "printed": ["0.5", "0.125"]}])
+    assert [(c.quantity, c.step, c.index, c.printed, c.erratum) for c in example.claims] == [
+        ("W", 0, [2, 0, 0], "0.1", None), ("W", 0, [2, 0, 1], "0.25", None),
+        ("W", 0, [2, 1, 0], "3", "slip"), ("W", 0, [2, 1, 1], "-4.0", None),
+        ("cost", 0, [], "0.5", None), ("cost", 2, [], "0.125", None)]
+    assert claims.decimals(example.claims[1]) == 2 and claims.decimals(example.claims[2]) == 0

@@ -122,6 +122,15 @@ def first_printed_as(text, printed):
     (lambda t: t.replace("randn = [1, 1]", "randn = [1, -1]"), "randn sizes must be 1 or more"),
     (lambda t: t + '\n[[claims]]\nwhere = "x"\nquantity = "init.weights"\nindex = [3, 0]\nprinted = "1"\n',
      "claim index [3, 0] is outside 'weights' of shape (1, 1)"),
+    (lambda t: t + '\n[[claims]]\nwhere = "ragged"\nquantity = "cost"\nprinted = [["1", "2"], ["3"]]\n',
+     "claim 'ragged': printed must be a string or a rectangular array of strings"),
+    (lambda t: t + '\n[[claims]]\nwhere = "numbers"\nquantity = "cost"\nprinted = [1.5, 2.5]\n',
+     "claim 'numbers': printed must be a string or a rectangular array of strings"),
+    (lambda t: t + '\n[[claims]]\nwhere = "block"\nquantity = "cost"\nprinted = ["1", "2"]\n'
+                   'errata = { "5" = "x" }\n',
+     "claim 'block': errata name elements outside the block: ['5']"),
+    (lambda t: t + '\n[[claims]]\nwhere = "series"\nquantity = "cost"\nsteps = [0, 1]\nprinted = ["1"]\n',
+     "claim 'series': steps and printed must be lists of one length"),
 ])
 def test_a_broken_definition_exits_2_with_one_line(tmp_path, edit, message):
     toml = copy_of_example(tmp_path) / "example.toml"
