@@ -37,6 +37,9 @@ values recorded with a scale get one; for all others the scale is the value
 itself. The report shows the relative difference to the value itself as well.
 
 The observed agreement is reported whatever the policy says.
+
+(Whether the committed results are what the code computes today, on this or another
+CPU, is a different question with its own rule: ``committed.py``.)
 """
 
 from dataclasses import dataclass

@@ -263,8 +263,8 @@ def markdown(result: ExampleResult, columns: dict[str, np.ndarray]) -> str:
         f"Python {prov['python']} on {prov['platform']}; "
         f"commit {prov['git_commit']}; {prov['date']}.", "",
     ]
-    if example.notes:
-        lines += ["## Notes", "", *[f"- {note}" for note in example.notes], ""]
+    if example.notes_markdown:
+        lines += ["## Notes", "", example.notes_markdown, ""]
     lines += ["## Parity at every step", "", *parity_section(result), ""]
     lines += ["## Claims", "", *claims_section(result), ""]
     lines += findings_section(result, columns) + numerical_section(result, columns)

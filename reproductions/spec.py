@@ -157,7 +157,7 @@ class Example(Strict):
     title: str
     source: Source
     summary: str = ""
-    notes: list[str] = Field([], description="findings worth a reader's attention")
+    notes: list[str] = Field([], description="findings worth a reader's attention (or NOTES.md)")
     steps: int = Field(ge=0, description="training steps of the default run")
     hyper: dict[str, float | int | str | bool] = {}
     data: dict[str, float | list] = {}
@@ -202,6 +202,14 @@ class Example(Strict):
         if unused:
             raise ValueError(f"errata no claim uses: {sorted(unused)}")
         return self
+
+    @property
+    def notes_markdown(self) -> str:
+        """The findings a reader should know: the folder's ``NOTES.md``, else ``notes``."""
+        path = self.folder / "NOTES.md"
+        if path.is_file():
+            return path.read_text(encoding="utf-8").strip()
+        return "\n".join(f"- {note}" for note in self.notes)
 
     def array(self, name: str) -> np.ndarray:
         """A data entry as a float64 array."""
