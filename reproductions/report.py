@@ -72,6 +72,7 @@ def run_provenance(example: Example, versions: dict[str, str], dtype: str, steps
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "seeds": {"init": example.init.seed},
         "steps": steps,
+        "hyper": dict(example.hyper),
     }
 
 
@@ -240,6 +241,11 @@ def numerical_section(result: ExampleResult, columns: dict[str, np.ndarray]) -> 
             "step shown.", "", md_table(header, rows_where(columns, shown, header)), ""]
 
 
+def hyper_text(hyper: dict) -> str:
+    """The hyperparameters as the provenance line names them ("" when there are none)."""
+    return "".join(f"{name} {value}; " for name, value in hyper.items())
+
+
 def steps_text(steps: int) -> str:
     if steps == 0:
         return "no training (step 0 only)"
@@ -260,6 +266,7 @@ def markdown(result: ExampleResult, columns: dict[str, np.ndarray]) -> str:
         f"claims {'all accounted for' if result.claims_passed else 'FAIL'}.", "",
         f"Provenance: {versions}; dtype {prov['dtype']}; "
         f"{steps_text(result.steps)}; {seed_text}; "
+        f"{hyper_text(prov['hyper'])}"
         f"Python {prov['python']} on {prov['platform']}; "
         f"commit {prov['git_commit']}; {prov['date']}.", "",
     ]

@@ -61,6 +61,14 @@ class Initialisation(Strict):
     seed: int | None = Field(None, description="np.random.seed before the draws, in order")
     params: list[InitialParameter] = []
 
+    @model_validator(mode="after")
+    def draws_have_a_seed(self):
+        drawn = [param.name for param in self.params if param.randn is not None]
+        if drawn and self.seed is None:
+            raise ValueError(f"start values {drawn} are drawn, so [init] needs a seed: "
+                             "without one every framework would start elsewhere")
+        return self
+
 
 class Claim(Strict):
     """A number the source prints, kept as the exact string it prints."""
@@ -216,13 +224,14 @@ class Example(Strict):
         return np.array(self.data[name], dtype=np.float64)
 
     def initial_parameters(self) -> dict[str, np.ndarray]:
-        """The start values, drawn as the source draws them when it draws them."""
-        if self.init.seed is not None:
-            np.random.seed(self.init.seed)
+        """The start values, drawn as the source draws them when it draws them: the
+        stream of ``np.random.seed(seed)`` then ``np.random.randn``, from a generator
+        of their own (``RandomState(seed)``), so NumPy's global state is left alone."""
+        draws = np.random.RandomState(self.init.seed)
         params = {}
         for param in self.init.params:
             if param.randn is not None:
-                params[param.name] = param.scale * np.random.randn(*param.randn)
+                params[param.name] = param.scale * draws.randn(*param.randn)
             else:
                 params[param.name] = np.array(param.value, dtype=np.float64)
         return params

@@ -120,6 +120,7 @@ def first_printed_as(text, printed):
     (lambda t: t.replace("[data]", "[data]\nragged = [[1, 2], [3]]"),
      "data 'ragged' is not a rectangular array of numbers"),
     (lambda t: t.replace("randn = [1, 1]", "randn = [1, -1]"), "randn sizes must be 1 or more"),
+    (lambda t: t.replace("[init]\nseed = 0", "[init]"), "start values ['weights'] are drawn, so [init] needs a seed"),
     (lambda t: t + '\n[[claims]]\nwhere = "x"\nquantity = "init.weights"\nindex = [3, 0]\nprinted = "1"\n',
      "claim index [3, 0] is outside 'weights' of shape (1, 1)"),
     (lambda t: t + '\n[[claims]]\nwhere = "ragged"\nquantity = "cost"\nprinted = [["1", "2"], ["3"]]\n',
