@@ -1,12 +1,13 @@
 """Recompute the printed numbers that disagree, from their stated causes."""
 
-from decimal import ROUND_HALF_UP, Decimal
+from reproductions.trace import round_by_hand
 
 
 def double_rounding(example, values):
-    # NumPy's default print (8 decimals), then 6 significant digits (7 decimals here)
-    numpy_print = Decimal(f"{values.get('a4', index=(1, 0)):.8f}")
-    return float(numpy_print.quantize(Decimal("1e-7"), rounding=ROUND_HALF_UP))
+    # NumPy's default print (8 decimals), then 6 significant digits (7 decimals here),
+    # rounded as a person rounds: the rounded replay's rule
+    numpy_print = float(f"{values.get('a4', index=(1, 0)):.8f}")
+    return float(round_by_hand(numpy_print, 7))
 
 
 def stray_digit_appended(example, values):

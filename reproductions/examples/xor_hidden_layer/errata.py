@@ -5,15 +5,14 @@ printed 3-decimal values, so they are rounded here as a person rounds them (half
 away from zero).
 """
 
-from decimal import ROUND_HALF_UP, Decimal
+from reproductions.trace import round_by_hand
 
 PLACES = 3  # Fig 79-82 print 3 decimals
 
 
 def by_hand(x, places=PLACES):
-    """x rounded to ``places`` decimals, half away from zero (x read to 4 more places)."""
-    unit = Decimal(1).scaleb(-places)
-    return float(Decimal(f"{x:.{places + 4}f}").quantize(unit, rounding=ROUND_HALF_UP))
+    """x rounded to ``places`` decimals as a person rounds it: the rounded replay's rule."""
+    return float(round_by_hand(x, places))
 
 
 def swap_last_two_digits(x, places=PLACES):
