@@ -6,7 +6,7 @@ one file per framework, ``numpy_impl.py``, ``torch_impl.py`` and
 """
 
 import importlib.util
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +19,28 @@ from .numerical import numerical_column
 from .parity import Parity, compare
 from .spec import Example
 from .trace import Recording, Trace
+
+
+class Hyper(Mapping):
+    """An example's hyperparameters, read as ``ctx.hyper.learning_rate``."""
+
+    def __init__(self, values: dict):
+        self._values = dict(values)
+
+    def __getattr__(self, name: str):
+        try:
+            return self.__dict__["_values"][name]
+        except KeyError:
+            raise AttributeError(f"the example defines no hyperparameter '{name}'") from None
+
+    def __getitem__(self, name: str):
+        return self._values[name]
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
 
 
 @dataclass
@@ -34,8 +56,8 @@ class Context:
     tensor: Callable[[Any], Any]  # NumPy array -> the framework's array, in dtype
 
     @property
-    def hyper(self) -> dict:
-        return self.example.hyper
+    def hyper(self) -> Hyper:
+        return Hyper(self.example.hyper)
 
     def data(self, name: str):
         return self.tensor(self.example.array(name))

@@ -36,6 +36,22 @@ the cost over the step), and the relative bound is taken against that size. Only
 values recorded with a scale get one; for all others the scale is the value
 itself. The report shows the relative difference to the value itself as well.
 
+Choosing a scale, two worked cases from test_scores' gradient check:
+
+- each numerical slope is two costs of about J = 0.052 cancelled and divided by 2e;
+  one rounding of a cost moves it by eps * J / (2e), so J / (2e) = 260.8 is its scale
+  (5.8e-14 per rounding in float64, 3.1e-5 in float32; the slopes are 0.001 to 0.1);
+- the check norm(grad - numgrad) / norm(grad + numgrad) cancels grad against numgrad,
+  each about half of norm(grad + numgrad): that 0.5, not the measure's own 5.4e-10,
+  is the size of what it cancels, and its scale. It also inherits numgrad's rounding
+  (eps * (J / 2e) / norm(grad + numgrad): 2.0e-13 in float64, 1.05e-4 in float32), but
+  that larger scale (885) is deliberately not named: the float64 bound would be
+  8.9e-10, above the measure itself, and a measure off by a factor of 2, or 0 from an
+  analytic numgrad, would pass. The bounds used (1.5e-12 in float64, 1.05e-3 in
+  float32) hold about 7 and 10 such roundings; the frameworks differ by about 2
+  (float64: 4.3e-13, TensorFlow; float32: 2.0e-4, PyTorch, where the measure is all
+  rounding noise, 4e-4 to 7e-4 against the exact 5.4e-10).
+
 The observed agreement is reported whatever the policy says.
 
 (Whether the committed results are what the code computes today, on this or another

@@ -34,7 +34,7 @@ def check(examples_dir, tmp_path, *args):
 
 def test_a_wrong_learning_rate_is_caught_at_the_first_update(tmp_path):
     examples = broken_copy(tmp_path, "hours_studied", "torch",
-                           'lr=ctx.hyper["learning_rate"]', 'lr=ctx.hyper["learning_rate"] * 1.001')
+                           'lr=ctx.hyper.learning_rate', 'lr=ctx.hyper.learning_rate * 1.001')
     done = check(examples, tmp_path, "--frameworks", "numpy,torch", "--steps", "3")
     assert done.returncode == 1
     assert re.search(r"first divergence\s+hours_studied torch: step 0, weights\[0,0\]", done.stdout)

@@ -18,7 +18,7 @@ def sigmoid(z):
 def hours_studied(ctx):
     """Dense_Layer, MSE_Cost and gradient descent (examples/hours_studied)."""
     X, y = ctx.data("X"), ctx.data("y")
-    rate = ctx.hyper["learning_rate"]
+    rate = ctx.hyper.learning_rate
     weights, biases = ctx.tensor(ctx.init["weights"]), ctx.tensor(ctx.init["biases"])
     for step in range(ctx.steps):
         ctx.trace.step(step)  # a time stamp for the benchmark; nothing is recorded
@@ -36,7 +36,7 @@ def hours_studied(ctx):
 def xor_hidden_layer(ctx):
     """The 2-3-1 sigmoid network, one example per column (examples/xor_hidden_layer)."""
     X, Y = ctx.data("X_train"), ctx.data("Y_train")
-    rate, m = ctx.hyper["learning_rate"], Y.shape[1]
+    rate, m = ctx.hyper.learning_rate, Y.shape[1]
     W1, b1, W2, b2 = (ctx.tensor(ctx.init[name]) for name in ("W1", "b1", "W2", "b2"))
     for step in range(ctx.steps):
         ctx.trace.step(step)  # a time stamp for the benchmark; nothing is recorded
@@ -62,7 +62,7 @@ def test_scores(ctx):
     """Neural_Network's costFunction, costFunctionPrime and descent (examples/test_scores)."""
     X, y = ctx.data("X"), ctx.data("y")
     X, y = X / np.amax(X, axis=0), y / 100  # scale_data: columns over their maxima, scores over 100
-    rate = ctx.hyper["learning_rate"]
+    rate = ctx.hyper.learning_rate
     W1, W2 = ctx.tensor(ctx.init["W1"]), ctx.tensor(ctx.init["W2"])
 
     def sigmoidPrime(z):
@@ -88,7 +88,7 @@ def test_scores(ctx):
 def scale_mlp(ctx):
     """784-W-10 tanh network, softmax cross-entropy (bench/scale_mlp)."""
     X, Y = ctx.data("X"), ctx.data("Y")
-    rate, m = ctx.hyper["learning_rate"], X.shape[0]
+    rate, m = ctx.hyper.learning_rate, X.shape[0]
     W1, b1, W2, b2 = (ctx.tensor(ctx.init[name]) for name in ("W1", "b1", "W2", "b2"))
     for step in range(ctx.steps):
         ctx.trace.step(step)  # a time stamp for the benchmark; nothing is recorded

@@ -34,7 +34,7 @@ def hours_studied(ctx):
     layer = dense(ctx, 1, 1, init["weights"], tf.reshape(init["biases"], [-1]))
     mse = keras.losses.MeanSquaredError(dtype=ctx.dtype)
     variables = [layer.kernel, layer.bias]
-    optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper["learning_rate"])
+    optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper.learning_rate)
 
     @tf.function
     def training_step():
@@ -58,7 +58,7 @@ def xor_hidden_layer(ctx):
     sigmoid = keras.activations.sigmoid
     # in the mirror's order: the output layer's variables, then the hidden layer's
     variables = [layer2.kernel, layer2.bias, layer1.kernel, layer1.bias]
-    optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper["learning_rate"])
+    optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper.learning_rate)
 
     @tf.function
     def training_step():
@@ -82,7 +82,7 @@ def test_scores(ctx):
     sse = keras.losses.MeanSquaredError(reduction="sum", dtype=ctx.dtype)
     sigmoid = keras.activations.sigmoid
     variables = [hidden.kernel, output.kernel]
-    optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper["learning_rate"])
+    optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper.learning_rate)
 
     @tf.function
     def training_step():
@@ -105,7 +105,7 @@ def scale_mlp(ctx):
     output = dense(ctx, width, init["W2"].shape[1], init["W2"], tf.reshape(init["b2"], [-1]))
     cross_entropy = keras.losses.CategoricalCrossentropy(from_logits=True, dtype=ctx.dtype)
     variables = [hidden.kernel, hidden.bias, output.kernel, output.bias]
-    optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper["learning_rate"])
+    optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper.learning_rate)
 
     @tf.function
     def training_step():

@@ -25,7 +25,7 @@ def hours_studied(ctx):
     init = {name: ctx.tensor(value) for name, value in ctx.init.items()}
     net = linear(ctx, 1, 1, init["weights"].T, init["biases"].reshape(-1))
     mse = torch.nn.MSELoss()
-    optimizer = torch.optim.SGD(net.parameters(), lr=ctx.hyper["learning_rate"])
+    optimizer = torch.optim.SGD(net.parameters(), lr=ctx.hyper.learning_rate)
     for step in range(ctx.steps):
         ctx.trace.step(step)  # a time stamp for the benchmark; nothing is recorded
         optimizer.zero_grad()
@@ -42,7 +42,7 @@ def xor_hidden_layer(ctx):
     layer2 = linear(ctx, 3, 1, init["W2"], init["b2"].reshape(-1))
     net = torch.nn.Sequential(layer1, torch.nn.Sigmoid(), layer2, torch.nn.Sigmoid())
     mse = torch.nn.MSELoss()
-    optimizer = torch.optim.SGD(net.parameters(), lr=ctx.hyper["learning_rate"])
+    optimizer = torch.optim.SGD(net.parameters(), lr=ctx.hyper.learning_rate)
     for step in range(ctx.steps):
         ctx.trace.step(step)  # a time stamp for the benchmark; nothing is recorded
         optimizer.zero_grad()
@@ -60,7 +60,7 @@ def test_scores(ctx):
     output = linear(ctx, 3, 1, ctx.tensor(ctx.init["W2"]).T)
     net = torch.nn.Sequential(hidden, torch.nn.Sigmoid(), output, torch.nn.Sigmoid())
     sse = torch.nn.MSELoss(reduction="sum")
-    optimizer = torch.optim.SGD(net.parameters(), lr=ctx.hyper["learning_rate"])
+    optimizer = torch.optim.SGD(net.parameters(), lr=ctx.hyper.learning_rate)
     for step in range(ctx.steps):
         ctx.trace.step(step)  # a time stamp for the benchmark; nothing is recorded
         optimizer.zero_grad()
@@ -77,7 +77,7 @@ def scale_mlp(ctx):
     hidden = linear(ctx, n_in, width, init["W1"].T, init["b1"].reshape(-1))
     output = linear(ctx, width, init["W2"].shape[1], init["W2"].T, init["b2"].reshape(-1))
     net = torch.nn.Sequential(hidden, torch.nn.Tanh(), output)
-    optimizer = torch.optim.SGD(net.parameters(), lr=ctx.hyper["learning_rate"])
+    optimizer = torch.optim.SGD(net.parameters(), lr=ctx.hyper.learning_rate)
     for step in range(ctx.steps):
         ctx.trace.step(step)  # a time stamp for the benchmark; nothing is recorded
         optimizer.zero_grad()

@@ -19,7 +19,7 @@ def log_softmax(Z):
 
 
 def reproduce(ctx):
-    trace, learning_rate = ctx.trace, ctx.hyper["learning_rate"]
+    trace, learning_rate = ctx.trace, ctx.hyper.learning_rate
     X, Y = ctx.data("X"), ctx.data("Y")
     m = X.shape[0]
     W1, b1, W2, b2 = (ctx.tensor(ctx.init[name]) for name in NAMES)

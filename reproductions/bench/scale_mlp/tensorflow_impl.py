@@ -44,7 +44,7 @@ def reproduce(ctx):
     X, Y = ctx.data("X"), ctx.data("Y")
     net = MLP(ctx)
     cross_entropy = keras.losses.CategoricalCrossentropy(from_logits=True, dtype=ctx.dtype)
-    optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper["learning_rate"])
+    optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper.learning_rate)
 
     @tf.function
     def training_step():

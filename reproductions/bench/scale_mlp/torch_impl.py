@@ -41,7 +41,7 @@ def reproduce(ctx):
     trace = ctx.trace
     X, Y = ctx.data("X"), ctx.data("Y")
     net = MLP(ctx)
-    optimizer = torch.optim.SGD(net.parameters(), lr=ctx.hyper["learning_rate"])
+    optimizer = torch.optim.SGD(net.parameters(), lr=ctx.hyper.learning_rate)
 
     for step in range(ctx.steps):
         trace.step(step)

@@ -87,7 +87,7 @@ def central_difference(f, z, h):
 
 
 def reproduce(ctx):
-    trace, h = ctx.trace, ctx.hyper["h"]
+    trace, h = ctx.trace, ctx.hyper.h
     z = ctx.data("z")
     smooth, kink = z != 0, z == 0
 

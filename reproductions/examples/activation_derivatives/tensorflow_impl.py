@@ -41,7 +41,7 @@ def to_notes_layout(jacobian, n):
 
 def reproduce(ctx):
     trace = ctx.trace
-    h = tf.constant(ctx.hyper["h"], ctx.dtype)
+    h = tf.constant(ctx.hyper.h, ctx.dtype)
     z = ctx.data("z")
     smooth, kink = z != 0, z == 0
 

@@ -41,7 +41,7 @@ def to_notes_layout(jacobian, n):
 
 def reproduce(ctx):
     trace = ctx.trace
-    h = torch.tensor(ctx.hyper["h"], dtype=ctx.dtype)
+    h = torch.tensor(ctx.hyper.h, dtype=ctx.dtype)
     z = ctx.data("z")
     smooth, kink = z != 0, z == 0
 

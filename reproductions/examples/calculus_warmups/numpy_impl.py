@@ -42,7 +42,7 @@ def reproduce(ctx):
     point = given("point_x", "point_y")
     F = trace.value("gradient", gradient_of_z(point))
     trace.value("full_step", point - F)
-    new_point = trace.value("descent_step", point - hyper["learning_rate"] * F)
+    new_point = trace.value("descent_step", point - hyper.learning_rate * F)
     trace.value("z_before", z(point))
     trace.value("z_after", z(new_point))
 

@@ -12,17 +12,17 @@ def reproduce(ctx):
     trace, hyper = ctx.trace, ctx.hyper
     trace.step(0)
 
-    x = tf.Variable(hyper["sigmoid_x"], dtype=ctx.dtype)
+    x = tf.Variable(hyper.sigmoid_x, dtype=ctx.dtype)
     with tf.GradientTape() as tape:
         s = tf.sigmoid(x)
     trace.value("sigmoid_slope", tape.gradient(s, x))
 
-    start = tf.constant([hyper["point_x"], hyper["point_y"]], dtype=ctx.dtype)
+    start = tf.constant([hyper.point_x, hyper.point_y], dtype=ctx.dtype)
 
     def z(point):
         return point[0] ** 2 + point[1] ** 3
 
-    for name, learning_rate in (("full_step", 1.0), ("descent_step", hyper["learning_rate"])):
+    for name, learning_rate in (("full_step", 1.0), ("descent_step", hyper.learning_rate)):
         point = tf.Variable(start)
         optimizer = keras.optimizers.SGD(learning_rate=learning_rate)
         with tf.GradientTape() as tape:
@@ -36,7 +36,7 @@ def reproduce(ctx):
             trace.value("z_before", z_before)
             trace.value("z_after", z(point))
 
-    x = tf.Variable(hyper["chain_x"], dtype=ctx.dtype)
+    x = tf.Variable(hyper.chain_x, dtype=ctx.dtype)
     with tf.GradientTape(persistent=True) as tape:
         g = 2 * x ** 2 + 8
         f = g ** 3

@@ -11,16 +11,16 @@ def reproduce(ctx):
     trace, hyper = ctx.trace, ctx.hyper
     trace.step(0)
 
-    x = torch.tensor(hyper["sigmoid_x"], dtype=ctx.dtype, requires_grad=True)
+    x = torch.tensor(hyper.sigmoid_x, dtype=ctx.dtype, requires_grad=True)
     torch.sigmoid(x).backward()
     trace.value("sigmoid_slope", x.grad)
 
-    start = [hyper["point_x"], hyper["point_y"]]
+    start = [hyper.point_x, hyper.point_y]
 
     def z(point):
         return point[0] ** 2 + point[1] ** 3
 
-    for name, learning_rate in (("full_step", 1.0), ("descent_step", hyper["learning_rate"])):
+    for name, learning_rate in (("full_step", 1.0), ("descent_step", hyper.learning_rate)):
         point = torch.nn.Parameter(torch.tensor(start, dtype=ctx.dtype))
         optimizer = torch.optim.SGD([point], lr=learning_rate)
         optimizer.zero_grad()
@@ -35,7 +35,7 @@ def reproduce(ctx):
             with torch.no_grad():
                 trace.value("z_after", z(point))
 
-    x = torch.tensor(hyper["chain_x"], dtype=ctx.dtype, requires_grad=True)
+    x = torch.tensor(hyper.chain_x, dtype=ctx.dtype, requires_grad=True)
     g = 2 * x ** 2 + 8
     f = g ** 3
     df_dg, = torch.autograd.grad(f, g, retain_graph=True)

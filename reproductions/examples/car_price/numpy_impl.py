@@ -145,7 +145,7 @@ def illustrations(ctx):
 def reproduce(ctx):
     trace = ctx.trace
     net = NeuralNetwork(ctx.data("X"), ctx.data("y"), *(ctx.tensor(ctx.init[name]) for name in NAMES))
-    alpha, n, h = ctx.hyper["learning_rate"], net.y.shape[0], ctx.hyper["h"]
+    alpha, n, h = ctx.hyper.learning_rate, net.y.shape[0], ctx.hyper.h
 
     def check_at_current_weights():
         checker = NeuralNetwork(net.X, net.y, net.W1.copy(), net.W2.copy(), net.W3.copy())

@@ -94,7 +94,7 @@ def illustrations(ctx, X, W1):
 def reproduce(ctx):
     trace, hyper = ctx.trace, ctx.hyper
     X, y = ctx.data("X"), ctx.data("y")
-    alpha, n, h = hyper["learning_rate"], y.shape[0], hyper["h"]
+    alpha, n, h = hyper.learning_rate, y.shape[0], hyper.h
     W = {name: tf.Variable(ctx.tensor(ctx.init[name]), name=name) for name in NAMES}
     optimizer = keras.optimizers.SGD(learning_rate=alpha / n)  # W - alpha (1/n) dJ/dW
 

@@ -111,7 +111,7 @@ def record_step0(trace, f, y):
 def reproduce(ctx):
     trace, hyper = ctx.trace, ctx.hyper
     X, y = ctx.data("X"), ctx.data("y")
-    alpha, n, h = hyper["learning_rate"], y.shape[0], hyper["h"]
+    alpha, n, h = hyper.learning_rate, y.shape[0], hyper.h
     W = {name: torch.nn.Parameter(ctx.tensor(ctx.init[name])) for name in NAMES}
     optimizer = torch.optim.SGD(W.values(), lr=alpha / n)  # W - alpha (1/n) dJ/dW
 

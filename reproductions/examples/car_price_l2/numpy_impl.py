@@ -73,7 +73,7 @@ def cost_at(example, step, params):
 def reproduce(ctx):
     trace = ctx.trace
     X, y = ctx.data("X"), ctx.data("y")
-    alpha, n, Lambda = ctx.hyper["learning_rate"], y.shape[0], ctx.hyper["Lambda"]
+    alpha, n, Lambda = ctx.hyper.learning_rate, y.shape[0], ctx.hyper.Lambda
     net = NeuralNetwork(X, y, {k: ctx.tensor(ctx.init[k]) for k in NAMES}, Lambda)
     printed = NeuralNetwork(X, y, {k: ctx.tensor(ctx.init[k]) for k in NAMES}, Lambda, sign=-1)
 

@@ -31,7 +31,7 @@ def data_cost(a4, y):
 def reproduce(ctx):
     trace = ctx.trace
     X, y = ctx.data("X"), ctx.data("y")
-    alpha, n, Lambda = ctx.hyper["learning_rate"], y.shape[0], ctx.hyper["Lambda"]
+    alpha, n, Lambda = ctx.hyper.learning_rate, y.shape[0], ctx.hyper.Lambda
     penalty = keras.regularizers.L2(Lambda / 2)  # 1/2 lambda sum W^2
     W = {name: tf.Variable(ctx.tensor(ctx.init[name]), name=name) for name in NAMES}
     P = {name: tf.Variable(ctx.tensor(ctx.init[name]), name=name + "_printed") for name in NAMES}

@@ -36,7 +36,7 @@ def sum_of_squares(W):
 def reproduce(ctx):
     trace = ctx.trace
     X, y = ctx.data("X"), ctx.data("y")
-    alpha, n, Lambda = ctx.hyper["learning_rate"], y.shape[0], ctx.hyper["Lambda"]
+    alpha, n, Lambda = ctx.hyper.learning_rate, y.shape[0], ctx.hyper.Lambda
     W = {name: torch.nn.Parameter(ctx.tensor(ctx.init[name])) for name in NAMES}
     optimizer = torch.optim.SGD(W.values(), lr=alpha / n, weight_decay=Lambda)
     P = {name: torch.nn.Parameter(ctx.tensor(ctx.init[name])) for name in NAMES}

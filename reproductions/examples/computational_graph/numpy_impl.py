@@ -19,7 +19,7 @@ def reproduce(ctx):
     a, b = ctx.tensor(ctx.init["a"]), ctx.tensor(ctx.init["b"])
 
     trace.step(0)
-    c, d, e = forward(a, b, ctx.hyper["d_offset"])
+    c, d, e = forward(a, b, ctx.hyper.d_offset)
     c = trace.value("c", c)
     d = trace.value("d", d)
     trace.value("e", e)

@@ -12,7 +12,7 @@ def reproduce(ctx):
     trace = ctx.trace
     a = tf.Variable(ctx.tensor(ctx.init["a"]))
     b = tf.Variable(ctx.tensor(ctx.init["b"]))
-    d_offset = tf.constant(ctx.hyper["d_offset"], dtype=ctx.dtype)
+    d_offset = tf.constant(ctx.hyper.d_offset, dtype=ctx.dtype)
 
     trace.step(0)
     with tf.GradientTape(persistent=True) as tape:

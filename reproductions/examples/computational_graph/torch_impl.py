@@ -11,7 +11,7 @@ def reproduce(ctx):
     trace = ctx.trace
     a = ctx.tensor(ctx.init["a"]).requires_grad_()
     b = ctx.tensor(ctx.init["b"]).requires_grad_()
-    d_offset = torch.tensor(ctx.hyper["d_offset"], dtype=ctx.dtype)
+    d_offset = torch.tensor(ctx.hyper.d_offset, dtype=ctx.dtype)
 
     trace.step(0)
     c = a * b

@@ -82,7 +82,7 @@ def numerical_slope(parameter, cost, EPS):
 
 
 def numerical_derivative_section(ctx, X, y):
-    trace, EPS = ctx.trace, ctx.hyper["eps"]
+    trace, EPS = ctx.trace, ctx.hyper.eps
     trace.value("eps", np.asarray(EPS, dtype=ctx.dtype))
 
     # First code block: slope of w, then nudge w against it.
@@ -134,7 +134,7 @@ def mae_backward_section(ctx, X, y):
 
 def reproduce(ctx):
     X, y = ctx.data("X"), ctx.data("y")
-    trace, learning_rate = ctx.trace, ctx.hyper["learning_rate"]
+    trace, learning_rate = ctx.trace, ctx.hyper.learning_rate
 
     trace.step(0)
     numerical_derivative_section(ctx, X, y)

@@ -51,7 +51,7 @@ def nudge_against(variable, slope, EPS):
 
 
 def numerical_derivative_section(ctx, X, y):
-    trace, EPS = ctx.trace, ctx.hyper["eps"]
+    trace, EPS = ctx.trace, ctx.hyper.eps
     trace.value("eps", tf.constant(EPS, ctx.dtype))
 
     dense = new_model(ctx)
@@ -108,7 +108,7 @@ def reproduce(ctx):
 
     dense = new_model(ctx)
     mse = keras.losses.MeanSquaredError(dtype=ctx.dtype)
-    optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper["learning_rate"])
+    optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper.learning_rate)
     optimizer.build([dense.kernel, dense.bias])  # its variables exist before tracing
 
     @tf.function

@@ -51,7 +51,7 @@ def nudge_against(parameter, slope, EPS):
 
 
 def numerical_derivative_section(ctx, X, y):
-    trace, EPS = ctx.trace, ctx.hyper["eps"]
+    trace, EPS = ctx.trace, ctx.hyper.eps
     trace.value("eps", torch.tensor(EPS, dtype=ctx.dtype))
 
     linear = new_model(ctx)
@@ -109,7 +109,7 @@ def reproduce(ctx):
 
     linear = new_model(ctx)
     mse = torch.nn.MSELoss()
-    optimizer = torch.optim.SGD(linear.parameters(), lr=ctx.hyper["learning_rate"])
+    optimizer = torch.optim.SGD(linear.parameters(), lr=ctx.hyper.learning_rate)
     for step in range(ctx.steps):
         trace.step(step)
         optimizer.zero_grad()

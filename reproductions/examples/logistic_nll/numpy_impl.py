@@ -50,7 +50,7 @@ def cost_at(example, step, params):
 
 
 def reproduce(ctx):
-    trace, eta = ctx.trace, ctx.hyper["learning_rate"]
+    trace, eta = ctx.trace, ctx.hyper.learning_rate
     w, w0 = ctx.tensor(ctx.init["w"]), ctx.tensor(ctx.init["w0"])
     X, Y, order = ctx.data("X"), ctx.data("y"), ctx.example.data["order"]
 

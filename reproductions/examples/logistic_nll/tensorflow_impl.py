@@ -43,7 +43,7 @@ def reproduce(ctx):
     neuron.build((None, points.shape[1]))
     to_keras(neuron, ctx.tensor(ctx.init["w"]), ctx.tensor(ctx.init["w0"]))
     nll = keras.losses.BinaryCrossentropy(dtype=ctx.dtype)
-    optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper["learning_rate"])
+    optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper.learning_rate)
     optimizer.build([neuron.kernel, neuron.bias])  # its variables exist before tracing
 
     @tf.function

@@ -34,7 +34,7 @@ def reproduce(ctx):
     to_torch(linear, ctx.tensor(ctx.init["w"]), ctx.tensor(ctx.init["w0"]))
     neuron = torch.nn.Sequential(linear, torch.nn.Sigmoid())
     nll = torch.nn.BCELoss()
-    optimizer = torch.optim.SGD(neuron.parameters(), lr=ctx.hyper["learning_rate"])
+    optimizer = torch.optim.SGD(neuron.parameters(), lr=ctx.hyper.learning_rate)
 
     for step in range(ctx.steps):
         trace.step(step)

@@ -66,7 +66,7 @@ def central_difference(L, a, y, h):
 
 
 def reproduce(ctx):
-    trace, h = ctx.trace, ctx.hyper["h"]
+    trace, h = ctx.trace, ctx.hyper.h
     trace.step(0)
 
     # square and absolute loss, with one pair on the kink a = y

@@ -51,7 +51,7 @@ def gradient(f, x):
 
 def reproduce(ctx):
     trace, dtype = ctx.trace, ctx.dtype
-    h = tf.constant(ctx.hyper["h"], dtype)
+    h = tf.constant(ctx.hyper.h, dtype)
     mse = keras.losses.MeanSquaredError(reduction=None, dtype=dtype)
     mae = keras.losses.MeanAbsoluteError(reduction=None, dtype=dtype)
     bce = keras.losses.BinaryCrossentropy(reduction=None, dtype=dtype)

@@ -29,7 +29,7 @@ def loss_and_derivative(loss, a, y):
 
 def reproduce(ctx):
     trace = ctx.trace
-    h = torch.tensor(ctx.hyper["h"], dtype=ctx.dtype)
+    h = torch.tensor(ctx.hyper.h, dtype=ctx.dtype)
     trace.step(0)
 
     a, y = ctx.data("a_reg"), ctx.data("y_reg")

@@ -65,14 +65,14 @@ def compute_cost(Y, Y_hat, show=keep):
 def reproduce(ctx):
     X_train, Y_train = ctx.data("X_train"), ctx.data("Y_train")
     trace = ctx.trace
-    learning_rate = ctx.hyper["learning_rate"]
+    learning_rate = ctx.hyper.learning_rate
 
     Z1 = LinearLayer(X_train.shape, 1, ctx.init["W"], ctx.init["b"])
     A1 = SigmoidLayer(Z1.Z.shape)
 
     for epoch in range(ctx.steps):
         trace.step(epoch)
-        show = trace.value if epoch < ctx.hyper["hand_worked_steps"] else keep
+        show = trace.value if epoch < ctx.hyper.hand_worked_steps else keep
 
         Z1.forward(show("X_train", X_train))
         Z1.Z = show("Z", Z1.Z)

@@ -27,7 +27,7 @@ def to_blog(tensor, like="examples"):
 def reproduce(ctx):
     X, Y = from_blog(ctx.data("X_train")), from_blog(ctx.data("Y_train"))
     trace = ctx.trace
-    learning_rate = ctx.hyper["learning_rate"]
+    learning_rate = ctx.hyper.learning_rate
 
     dense = keras.layers.Dense(1, dtype=ctx.dtype)
     dense.build((None, 2))
@@ -56,7 +56,7 @@ def reproduce(ctx):
 
     for epoch in range(ctx.steps):
         trace.step(epoch)
-        by_hand = epoch < ctx.hyper["hand_worked_steps"]
+        by_hand = epoch < ctx.hyper.hand_worked_steps
 
         if not by_hand:
             cost, dW, db, W, b = plain_epoch()

@@ -27,7 +27,7 @@ def to_blog(tensor, like="examples"):
 def reproduce(ctx):
     X, Y = from_blog(ctx.data("X_train")), from_blog(ctx.data("Y_train"))
     trace = ctx.trace
-    learning_rate = ctx.hyper["learning_rate"]
+    learning_rate = ctx.hyper.learning_rate
 
     linear = torch.nn.Linear(2, 1, dtype=ctx.dtype)
     with torch.no_grad():
@@ -38,7 +38,7 @@ def reproduce(ctx):
 
     for epoch in range(ctx.steps):
         trace.step(epoch)
-        by_hand = epoch < ctx.hyper["hand_worked_steps"]
+        by_hand = epoch < ctx.hyper.hand_worked_steps
         optimizer.zero_grad()
 
         Z = linear(X)

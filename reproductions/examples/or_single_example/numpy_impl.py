@@ -97,7 +97,7 @@ def reproduce(ctx):
         backward_pass(unit, squash, d_y_hat, trace.value)
         unit.dW = trace.grad("W", unit.dW)
         unit.db = trace.grad("b", unit.db)
-        unit.update(ctx.hyper["learning_rate"])
+        unit.update(ctx.hyper.learning_rate)
         unit.W = trace.param("W", unit.W)
         unit.b = trace.param("b", unit.b)
 

@@ -71,7 +71,7 @@ def reproduce(ctx):
 
     # Figs 21-24: with the bias b = 0, one step of size 1
     dense = new_dense(ctx, bias=True)
-    optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper["learning_rate"])
+    optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper.learning_rate)
     for step in range(ctx.steps):
         trace.step(step)
         loss, (dkernel, dbias) = forward_backward(dense, X, Y, trace.value, ctx.dtype)

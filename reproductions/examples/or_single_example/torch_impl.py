@@ -73,7 +73,7 @@ def reproduce(ctx):
 
     # Figs 21-24: with the bias b = 0, one step of size 1
     linear = new_linear(ctx, bias=True)
-    optimizer = torch.optim.SGD(linear.parameters(), lr=ctx.hyper["learning_rate"])
+    optimizer = torch.optim.SGD(linear.parameters(), lr=ctx.hyper.learning_rate)
     for step in range(ctx.steps):
         trace.step(step)
         optimizer.zero_grad()

@@ -89,7 +89,7 @@ def literal_dL_dW1(W2_updated, x, Z, dL_dZ2):
 
 def reproduce(ctx):
     trace = ctx.trace
-    eta = ctx.hyper["learning_rate"]  # eta(t), constant here
+    eta = ctx.hyper.learning_rate  # eta(t), constant here
     W, W0 = params_of({name: ctx.tensor(value) for name, value in ctx.init.items()})
     X, Y, order = ctx.data("X"), ctx.data("Y"), ctx.example.data["order"]
 

@@ -46,7 +46,7 @@ def reproduce(ctx):
     trace = ctx.trace
     points, targets = tf.transpose(ctx.data("X")), tf.transpose(ctx.data("Y"))
     order = ctx.example.data["order"]
-    lr = ctx.hyper["learning_rate"]
+    lr = ctx.hyper.learning_rate
 
     layers = {
         1: keras.layers.Dense(4, activation="tanh", dtype=ctx.dtype),

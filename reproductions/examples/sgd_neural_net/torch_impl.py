@@ -33,7 +33,7 @@ def reproduce(ctx):
     trace = ctx.trace
     points, targets = ctx.data("X").T, ctx.data("Y").T   # one point per row
     order = ctx.example.data["order"]
-    lr = ctx.hyper["learning_rate"]
+    lr = ctx.hyper.learning_rate
 
     layers = {
         1: torch.nn.Linear(2, 4, dtype=ctx.dtype),

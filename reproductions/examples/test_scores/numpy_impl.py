@@ -100,7 +100,7 @@ def new_network(ctx):
 
 def step_zero(ctx, X, y):
     """What part 4 says about the start values, and the check of its next part."""
-    trace, e = ctx.trace, ctx.hyper["eps"]
+    trace, e = ctx.trace, ctx.hyper.eps
     NN = new_network(ctx)
 
     yHat = trace.value("yHat", NN.forward(X))
@@ -126,26 +126,14 @@ def step_zero(ctx, X, y):
     # Numerical gradient check (the series' next part).
     grad = NN.computeGradients(X, y)
     numgrad, largestCost = computeNumericalGradient(NN, X, y, e)
-    # Each slope is two costs of about J = 0.052 cancelled and divided by 2e: one
-    # rounding of a cost moves it by eps * J / (2e), so J / (2e) = 260.8 is its scale
-    # (5.8e-14 per rounding in float64, 3.1e-5 in float32; the slopes are 0.001 to 0.1).
+    # the scales of both values are worked out in reproductions/parity.py ("Choosing a scale")
     numgrad = trace.value("numgrad", numgrad, scale=largestCost / (2 * e))
-    # The measure cancels grad against numgrad, each about half of norm(grad + numgrad):
-    # that 0.5, not the measure's own 5.4e-10, is the size of what it cancels.
-    # It also inherits numgrad's rounding: one rounding of one cost moves it by
-    # eps * (J / 2e) / norm(grad + numgrad), 2.0e-13 in float64 and 1.05e-4 in float32.
-    # That scale (885) is deliberately not named: the float64 bound would be 8.9e-10,
-    # above the measure itself, and a measure off by a factor of 2, or 0 from an
-    # analytic numgrad, would pass. The bounds used (1.5e-12 in float64, 1.05e-3 in
-    # float32) hold about 7 and 10 such roundings; the frameworks differ by about 2
-    # (float64: 4.3e-13, TensorFlow; float32: 2.0e-4, PyTorch, where the measure is
-    # all rounding noise, 4e-4 to 7e-4 against the exact 5.4e-10).
     check = np.linalg.norm(grad - numgrad) / np.linalg.norm(grad + numgrad)
     operands = max(np.linalg.norm(grad), np.linalg.norm(numgrad)) / np.linalg.norm(grad + numgrad)
     trace.value("gradient_check", check, scale=operands)
 
     # 'adding a scalar times our derivative ... our cost will increase'; subtracting lowers it.
-    scalar = ctx.hyper["probe_step"]
+    scalar = ctx.hyper.probe_step
     uphill = Neural_Network(NN.W1 + scalar * dJdW1, NN.W2 + scalar * dJdW2)
     trace.value("cost_plus_gradient", uphill.costFunction(X, y))
     downhill = Neural_Network(NN.W1 - scalar * dJdW1, NN.W2 - scalar * dJdW2)
@@ -153,7 +141,7 @@ def step_zero(ctx, X, y):
 
 
 def reproduce(ctx):
-    trace, learning_rate = ctx.trace, ctx.hyper["learning_rate"]
+    trace, learning_rate = ctx.trace, ctx.hyper.learning_rate
 
     trace.step(0)
     X, y = scale_data(ctx.data("X"), ctx.data("y"))

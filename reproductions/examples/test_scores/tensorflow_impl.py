@@ -76,7 +76,7 @@ def numerical_gradient(net, cost_function, X, y, e):
 
 
 def step_zero(ctx, X, y):
-    trace, e = ctx.trace, ctx.hyper["eps"]
+    trace, e = ctx.trace, ctx.hyper.eps
     cost_function = make_cost(ctx.dtype)
     net = new_network(ctx)
 
@@ -113,7 +113,7 @@ def step_zero(ctx, X, y):
     trace.value("gradient_check", tf.norm(grad - numgrad) / norm_of_sum,
                 scale=operands / norm_of_sum)
 
-    scalar = ctx.hyper["probe_step"]
+    scalar = ctx.hyper.probe_step
     W1, W2 = [tf.identity(w) for w in net.weights()]
     set_weights(net, W1 + scalar * dJdW1, W2 + scalar * dJdW2)
     trace.value("cost_plus_gradient", cost_function(net.forward(X), y))
@@ -132,7 +132,7 @@ def reproduce(ctx):
 
     net = new_network(ctx)
     cost_function = make_cost(ctx.dtype)
-    optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper["learning_rate"])
+    optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper.learning_rate)
     optimizer.build(net.weights())  # its variables exist before the step is traced
 
     @tf.function

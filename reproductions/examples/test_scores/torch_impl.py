@@ -78,7 +78,7 @@ def numerical_gradient(net, X, y, e):
 
 
 def step_zero(ctx, X, y):
-    trace, e = ctx.trace, ctx.hyper["eps"]
+    trace, e = ctx.trace, ctx.hyper.eps
     net = new_network(ctx)
 
     yHat = net(X)
@@ -113,7 +113,7 @@ def step_zero(ctx, X, y):
     trace.value("gradient_check", torch.linalg.vector_norm(grad - numgrad) / norm_of_sum,
                 scale=operands / norm_of_sum)
 
-    scalar = ctx.hyper["probe_step"]
+    scalar = ctx.hyper.probe_step
     with torch.no_grad():
         W1, W2 = to_series(net.hidden.weight).clone(), to_series(net.output.weight).clone()
         set_weights(net, W1 + scalar * dJdW1, W2 + scalar * dJdW2)
@@ -132,7 +132,7 @@ def reproduce(ctx):
     step_zero(ctx, X, y)
 
     net = new_network(ctx)
-    optimizer = torch.optim.SGD(net.parameters(), lr=ctx.hyper["learning_rate"])
+    optimizer = torch.optim.SGD(net.parameters(), lr=ctx.hyper.learning_rate)
     for step in range(ctx.steps):
         trace.step(step)
         optimizer.zero_grad()

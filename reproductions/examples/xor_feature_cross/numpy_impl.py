@@ -88,7 +88,7 @@ def reproduce(ctx):
         neuron.db = trace.grad("b", neuron.db)
 
         # gradient descent (Fig 73)
-        neuron.update(ctx.hyper["learning_rate"])
+        neuron.update(ctx.hyper.learning_rate)
         neuron.W = trace.param("W", neuron.W)
         neuron.b = trace.param("b", neuron.b)
 

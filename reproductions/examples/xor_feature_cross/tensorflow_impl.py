@@ -62,7 +62,7 @@ def reproduce(ctx):
     Y = to_keras(ctx.data("Y_train"), "data")
     net = FeatureCrossNet(ctx)
     compute_cost = make_cost(ctx.dtype)
-    optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper["learning_rate"])
+    optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper.learning_rate)
     names = list(net.variables)
     variables = [variable for variable, _ in net.variables.values()]
 

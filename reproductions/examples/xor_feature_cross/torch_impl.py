@@ -49,7 +49,7 @@ def reproduce(ctx):
     Y = to_torch(ctx.data("Y_train"), "data")
     net = FeatureCrossNet(ctx)
     params = {"W": (net.linear.weight, "weight"), "b": (net.linear.bias, "bias")}
-    optimizer = torch.optim.SGD(net.parameters(), lr=ctx.hyper["learning_rate"])
+    optimizer = torch.optim.SGD(net.parameters(), lr=ctx.hyper.learning_rate)
 
     for epoch in range(ctx.steps):
         trace.step(epoch)

@@ -95,7 +95,7 @@ def reproduce(ctx):
     trace = ctx.trace
     X, Y = ctx.data("X_train"), ctx.data("Y_train")
     net = Network(*(ctx.tensor(ctx.init[name]) for name in ("W1", "b1", "W2", "b2")))
-    rate = ctx.hyper["learning_rate"]
+    rate = ctx.hyper.learning_rate
 
     for epoch in range(ctx.steps):
         trace.step(epoch)

@@ -83,7 +83,7 @@ def reproduce(ctx):
     Y = to_torch(ctx.data("Y_train"), "data")
     net = TwoLayerNet(ctx)
     params = net.named_blog_parameters()
-    optimizer = torch.optim.SGD(net.parameters(), lr=ctx.hyper["learning_rate"])
+    optimizer = torch.optim.SGD(net.parameters(), lr=ctx.hyper.learning_rate)
 
     for epoch in range(ctx.steps):
         trace.step(epoch)

@@ -64,7 +64,7 @@ def reproduce(ctx):
     Y = to_keras(ctx.data("Y_train"), "data")
     net = TwoLayerNet(ctx)
     compute_cost = make_cost(ctx.dtype)
-    optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper["learning_rate"])
+    optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper.learning_rate)
     names, variables = list(net.variables), list(net.variables.values())
 
     optimizer.build(variables)  # its variables exist before the step is traced

@@ -58,7 +58,7 @@ def reproduce(ctx):
     net = TwoLayerNet(ctx)
     params = {"W2": (net.layer2.weight, "weight"), "b2": (net.layer2.bias, "bias"),
               "W1": (net.layer1.weight, "weight"), "b1": (net.layer1.bias, "bias")}
-    optimizer = torch.optim.SGD(net.parameters(), lr=ctx.hyper["learning_rate"])
+    optimizer = torch.optim.SGD(net.parameters(), lr=ctx.hyper.learning_rate)
 
     costs = []  # the costs the loop prints and keeps, every 100 epochs
     for epoch in range(ctx.steps):
