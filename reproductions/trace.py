@@ -81,9 +81,9 @@ class Series:
         return int(np.prod(self.shape, dtype=np.int64))
 
     def row(self, step: int) -> int | None:
-        """Which record holds ``step``, or None."""
-        rows = np.flatnonzero(self.steps == step)
-        return int(rows[0]) if len(rows) else None
+        """Which record holds ``step``, or None (the steps increase)."""
+        k = int(np.searchsorted(self.steps, step))
+        return k if k < len(self.steps) and self.steps[k] == step else None
 
     def at(self, step: int) -> np.ndarray | None:
         row = self.row(step)

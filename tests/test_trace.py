@@ -1,0 +1,66 @@
+"""The columnar trace: one array per quantity, and the rules a record must keep."""
+
+import numpy as np
+import pytest
+
+from reproductions.trace import Trace, long_table, side_by_side
+
+
+def test_each_quantity_is_one_array_over_its_steps_whatever_the_room_made():
+    trace = Trace(expected_steps=2)  # fewer than recorded: the storage grows
+    for step in range(5):
+        trace.step(step)
+        trace.cost(float(step))
+        trace.grad("W", np.full((2, 3), step))
+    recording = trace.recording()
+    assert recording["grad.W"].values.shape == (5, 2, 3)
+    assert recording["cost"].steps.tolist() == [0, 1, 2, 3, 4]
+    assert recording.at("grad.W", 3)[1, 2] == 3 and recording.at("grad.W", 9) is None
+    assert recording.elements == 5 * (1 + 6)
+
+
+def test_a_record_is_a_copy_not_a_view_of_the_callers_array():
+    trace, weights = Trace(), np.zeros(2)
+    for step in range(2):
+        trace.step(step)
+        trace.param("w", weights)
+        weights += 1.0  # an update in place, as optimisers do
+    assert trace.recording()["w"].values.tolist() == [[0.0, 0.0], [1.0, 1.0]]
+
+
+@pytest.mark.parametrize("second, message", [
+    (lambda t: (t.step(0), t.value("x", 2.0)), "'x' recorded twice at step 0"),
+    (lambda t: (t.step(1), t.value("x", [1.0, 2.0])), "'x' recorded as value (2,) at step 1, as value () before"),
+    (lambda t: (t.step(1), t.param("x", 1.0)), "'x' recorded as param () at step 1, as value () before"),
+])
+def test_a_quantity_keeps_its_kind_and_shape_and_is_recorded_once_a_step(second, message):
+    trace = Trace()
+    trace.step(0)
+    trace.value("x", 1.0)
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        second(trace)
+
+
+def test_steps_only_go_forward_for_a_quantity():
+    trace = Trace()
+    trace.step(5)
+    trace.cost(1.0)
+    trace.step(3)
+    with pytest.raises(ValueError, match="'cost' recorded at step 3 after step 5"):
+        trace.cost(2.0)
+
+
+def test_the_long_table_has_one_row_per_element_in_the_order_recorded():
+    trace = Trace()
+    trace.step(0)
+    trace.value("A", np.array([[1.0, 2.0]]))
+    trace.cost(0.5)
+    table = long_table(trace.recording())
+    assert table[["step", "quantity", "index", "value"]].values.tolist() == [
+        [0, "A", "0,0", 1.0], [0, "A", "0,1", 2.0], [0, "cost", "", 0.5]]
+    other = Trace()
+    other.step(0)
+    other.cost(0.25)
+    columns = side_by_side({"numpy": trace.recording(), "torch": other.recording()})
+    assert columns["quantity"].tolist() == ["A", "A", "cost"]
+    assert np.isnan(columns["torch"][:2]).all() and columns["torch"][2] == 0.25
