@@ -11,7 +11,9 @@ defines:
 - ``from_numpy(array, dtype)`` and ``to_numpy(value)``: move arrays across
   (``to_numpy`` gives float64);
 - ``view(value)``: the value as a NumPy array in its own dtype, sharing the
-  framework's buffer where it can; the trace copies it once, into its own storage.
+  framework's buffer where it can; the trace copies it once, into its own storage;
+- ``stored_gradient(parameter)``: the gradient a framework keeps on a parameter
+  (torch's ``.grad``); the others keep none and say so.
 
 Adapters import their framework only inside these functions, so a run that
 uses only NumPy never imports torch or TensorFlow.

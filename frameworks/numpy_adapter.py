@@ -35,3 +35,7 @@ def to_numpy(value):
     import numpy as np
 
     return np.asarray(view(value), dtype=np.float64)
+
+
+def stored_gradient(parameter):
+    raise TypeError("a NumPy array keeps no gradient: pass the gradients to trace.gradients")

@@ -54,3 +54,8 @@ def to_numpy(value):
     import numpy as np
 
     return np.asarray(view(value), dtype=np.float64)  # float32 to float64 is exact
+
+
+def stored_gradient(parameter):
+    raise TypeError("a TensorFlow variable keeps no gradient: pass the tape's gradients "
+                    "to trace.gradients")

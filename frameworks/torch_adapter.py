@@ -41,3 +41,7 @@ def to_numpy(value):
     import numpy as np
 
     return np.asarray(view(value), dtype=np.float64)  # float32 to float64 is exact
+
+
+def stored_gradient(parameter):
+    return parameter.grad

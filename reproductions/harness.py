@@ -102,18 +102,37 @@ def run_framework(example: Example, framework: str, dtype: str, steps: int,
     """One run of one implementation; returns what it recorded."""
     adapter = frameworks.require(framework)
     framework_dtype = adapter.setup(dtype)
-    trace = Trace(as_array=adapter.view, rounding=rounding, on_step=on_step, expected_steps=steps)
+    init = example.initial_parameters()
+    trace = Trace(as_array=adapter.view, rounding=rounding, on_step=on_step, expected_steps=steps,
+                  transposed=frozenset(example.layout.get(framework, {})),
+                  shapes={name: value.shape for name, value in init.items()},
+                  stored_gradient=adapter.stored_gradient)
     ctx = Context(
         example=example,
         framework=framework,
         dtype=framework_dtype,
         steps=steps,
-        init=example.initial_parameters(),
+        init=init,
         trace=trace,
         tensor=lambda array: adapter.from_numpy(array, framework_dtype),
     )
     implementation(example, framework).reproduce(ctx)
-    return trace.recording()
+    recording = trace.recording()
+    check_final_parameters(trace, recording, framework)
+    return recording
+
+
+def check_final_parameters(trace: Trace, recording: Recording, framework: str) -> None:
+    """Each watched parameter as the implementation left it must be its last recorded
+    value: an update after the last record would otherwise go unseen."""
+    for name, parameter in trace.watched.items():
+        series = recording.series.get(name)
+        if series is None or not len(series.steps):
+            continue
+        final = trace.in_source_layout(name, np.asarray(trace.as_array(parameter), dtype=np.float64))
+        if not np.array_equal(final, series.values[-1], equal_nan=True):
+            raise RuntimeError(f"{framework}: '{name}' changed after its last record "
+                               f"(step {series.steps[-1]}): an update that was not recorded")
 
 
 def numerical_steps(steps: int, chosen: list[int] | None) -> list[int]:

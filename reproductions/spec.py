@@ -170,6 +170,8 @@ class Example(Strict):
     hyper: dict[str, float | int | str | bool] = {}
     data: dict[str, float | list] = {}
     init: Initialisation = Initialisation()
+    layout: dict[Literal["torch", "tensorflow"], dict[str, Literal["transposed"]]] = Field(
+        {}, description="per framework, the names of the arrays it holds transposed")
     claims: list[Claim] = []
     errata: dict[str, Erratum] = {}
     folder: Path

@@ -153,9 +153,46 @@ class Trace:
     rounding: Callable[[int, str], int | dict | None] | None = None
     on_step: Callable[[int], None] | None = None
     expected_steps: int = 0  # room made for each quantity at its first record (it grows)
+    # the source's layout, declared by the example ([layout]): names whose arrays this
+    # framework holds transposed, and the shapes the source gives its parameters
+    transposed: frozenset = frozenset()
+    shapes: dict = field(default_factory=dict)
+    stored_gradient: Callable | None = None  # where a framework keeps .grad (torch)
     current_step: int = 0
+    watched: dict = field(default_factory=dict)
     _quantities: dict = field(default_factory=dict)
     _count: int = 0
+
+    def watch(self, **parameters) -> None:
+        """Name the parameters once, as the framework holds them (in its own layout);
+        ``gradients`` and ``parameters`` then record all of them at every step."""
+        self.watched.update(parameters)
+
+    def gradients(self, cost, grads=None) -> None:
+        """The cost at the start of the step and the gradient of every watched
+        parameter: ``grads`` in the order watched, or, where the framework keeps each
+        gradient on its parameter (torch's ``.grad``), read from there."""
+        self.cost(cost)
+        if grads is None:
+            grads = [self.stored_gradient(parameter) for parameter in self.watched.values()]
+        for name, grad in zip(self.watched, grads, strict=True):
+            self.grad(name, grad)
+
+    def parameters(self) -> None:
+        """Every watched parameter as it is now: after the step's update."""
+        for name, parameter in self.watched.items():
+            self.param(name, parameter)
+
+    def in_source_layout(self, name: str, array: np.ndarray) -> np.ndarray:
+        """A framework's array in the source's layout: transposed where the example
+        says so, and a vector given the source's row or column shape."""
+        if name in self.transposed:
+            array = array.T
+        shape = self.shapes.get(name)
+        if shape is not None and array.shape != shape and \
+                tuple(n for n in array.shape if n != 1) == tuple(n for n in shape if n != 1):
+            array = array.reshape(shape)
+        return array
 
     def step(self, n: int) -> None:
         self.current_step = n
@@ -183,7 +220,7 @@ class Trace:
             decimals = self.rounding(self.current_step, quantity)
             if decimals is not None:
                 value = round_by_hand(value, decimals)
-        array = self.as_array(value)
+        array = self.in_source_layout(name, self.as_array(value))
         record = self._quantities.get(quantity)
         if record is None:
             # a quantity recorded at step 0 is likely recorded at every step

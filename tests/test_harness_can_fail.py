@@ -49,3 +49,12 @@ def test_a_missing_transpose_is_caught_and_named(tmp_path):
     assert done.returncode == 1
     assert "test_scores FAILED" in done.stdout
     assert re.search(r"test_scores torch: step 0 grad\.W1 \(only numpy\)", done.stdout)
+
+
+def test_an_update_after_the_last_record_is_caught(tmp_path):
+    # the watched parameters are read back when the mirror returns
+    examples = broken_copy(tmp_path, "hours_studied", "torch",
+                           "        trace.parameters()\n", "        trace.parameters()\n    optimizer.step()\n")
+    done = check(examples, tmp_path, "--frameworks", "numpy,torch", "--steps", "3")
+    assert done.returncode == 1
+    assert "torch: 'weights' changed after its last record (step 2)" in done.stdout

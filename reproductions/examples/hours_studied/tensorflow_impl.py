@@ -4,7 +4,8 @@
 
 Layout: a Dense layer's kernel is (in, out), as the chapter's weights are; its
 bias is (out,) where the chapter's biases are (1, out). ``to_keras`` and
-``to_chapter`` are the only places that translate.
+``to_chapter`` translate the start values and the MAE section's values; the watched
+parameters and their gradients are translated back by the harness (``[layout]``).
 """
 
 import keras
@@ -107,27 +108,22 @@ def reproduce(ctx):
     mae_backward_section(ctx, X, y)
 
     dense = new_model(ctx)
+    trace.watch(weights=dense.kernel, biases=dense.bias)  # [layout] says how they map
     mse = keras.losses.MeanSquaredError(dtype=ctx.dtype)
     optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper.learning_rate)
     optimizer.build([dense.kernel, dense.bias])  # its variables exist before tracing
 
     @tf.function
     def training_step():
-        """One step, compiled once: the cost, the slopes and the updated parameters,
-        the last two in the chapter's layout."""
+        """One step, compiled once: the cost and the slopes, with the update applied."""
         with tf.GradientTape() as tape:
             cost = mse(y, dense(X))
-        dweights, dbiases = tape.gradient(cost, [dense.kernel, dense.bias])
-        optimizer.apply_gradients([(dweights, dense.kernel), (dbiases, dense.bias)])
-        weights, biases = tf.identity(dense.kernel), tf.identity(dense.bias)  # updated
-        return (cost, to_chapter(dweights, "weights"), to_chapter(dbiases, "biases"),
-                to_chapter(weights, "weights"), to_chapter(biases, "biases"))
+        slopes = tape.gradient(cost, [dense.kernel, dense.bias])
+        optimizer.apply_gradients(zip(slopes, [dense.kernel, dense.bias]))
+        return cost, slopes
 
     for step in range(ctx.steps):
         trace.step(step)
-        cost, dweights, dbiases, weights, biases = training_step()
-        trace.cost(cost)
-        trace.grad("weights", dweights)
-        trace.grad("biases", dbiases)
-        trace.param("weights", weights)
-        trace.param("biases", biases)
+        cost, slopes = training_step()
+        trace.gradients(cost, slopes)
+        trace.parameters()

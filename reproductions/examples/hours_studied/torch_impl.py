@@ -2,8 +2,10 @@
 and ``torch.optim.SGD``.
 
 Layout: ``nn.Linear`` keeps its weight as (out, in) and its bias as (out,); the
-chapter keeps weights as (in, out) and biases as (1, out). ``to_torch`` and
-``to_chapter`` are the only places that translate.
+chapter keeps weights as (in, out) and biases as (1, out). ``to_torch`` sets the start
+values; the watched parameters and their gradients are translated back by the harness,
+as ``[layout]`` in example.toml declares, and ``to_chapter`` translates the MAE
+section's values.
 """
 
 import torch
@@ -108,6 +110,7 @@ def reproduce(ctx):
     mae_backward_section(ctx, X, y)
 
     linear = new_model(ctx)
+    trace.watch(weights=linear.weight, biases=linear.bias)  # [layout] says how they map
     mse = torch.nn.MSELoss()
     optimizer = torch.optim.SGD(linear.parameters(), lr=ctx.hyper.learning_rate)
     for step in range(ctx.steps):
@@ -115,9 +118,6 @@ def reproduce(ctx):
         optimizer.zero_grad()
         cost = mse(linear(X), y)
         cost.backward()
-        trace.cost(cost)
-        trace.grad("weights", to_chapter(linear.weight.grad, "weights"))
-        trace.grad("biases", to_chapter(linear.bias.grad, "biases"))
+        trace.gradients(cost)  # the cost, and each watched parameter's .grad
         optimizer.step()
-        trace.param("weights", to_chapter(linear.weight, "weights"))
-        trace.param("biases", to_chapter(linear.bias, "biases"))
+        trace.parameters()
