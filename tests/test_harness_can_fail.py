@@ -16,9 +16,11 @@ EXAMPLES = REPO / "reproductions" / "examples"
 
 
 def broken_copy(tmp_path, example_id, mirror, old, new):
+    """A copy of an example with ``old`` replaced by ``new`` in ``<mirror>_impl.py``
+    (or in the file named, such as ``example.toml``)."""
     folder = tmp_path / "examples" / example_id
     shutil.copytree(EXAMPLES / example_id, folder)
-    path = folder / f"{mirror}_impl.py"
+    path = folder / (mirror if "." in mirror else f"{mirror}_impl.py")
     text = path.read_text()
     assert text.count(old) == 1, f"{old!r} not found once in {path.name}"
     path.write_text(text.replace(old, new))
@@ -42,9 +44,9 @@ def test_a_wrong_learning_rate_is_caught_at_the_first_update(tmp_path):
 
 def test_a_missing_transpose_is_caught_and_named(tmp_path):
     # nn.Linear keeps W1 as (out, in) = (3, 2); the series keeps it as (2, 3).
-    examples = broken_copy(tmp_path, "test_scores", "torch",
-                           'trace.grad("W1", to_series(net.hidden.weight.grad))',
-                           'trace.grad("W1", net.hidden.weight.grad)')
+    examples = broken_copy(tmp_path, "test_scores", "example.toml",
+                           'torch = { W1 = "transposed", W2 = "transposed" }',
+                           'torch = { W2 = "transposed" }')
     done = check(examples, tmp_path, "--frameworks", "numpy,torch", "--steps", "2")
     assert done.returncode == 1
     assert "test_scores FAILED" in done.stdout

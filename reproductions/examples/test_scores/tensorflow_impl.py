@@ -131,25 +131,22 @@ def reproduce(ctx):
     step_zero(ctx, X, y)
 
     net = new_network(ctx)
+    trace.watch(W1=net.hidden.kernel, W2=net.output.kernel)  # already the series' (in, out)
     cost_function = make_cost(ctx.dtype)
     optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper.learning_rate)
     optimizer.build(net.weights())  # its variables exist before the step is traced
 
     @tf.function
     def training_step():
-        """One step, compiled once: the cost, the gradients and the updated weights."""
+        """One step, compiled once: the cost and the gradients, with the update applied."""
         with tf.GradientTape() as tape:
             cost = cost_function(net.forward(X), y)
-        dJdW1, dJdW2 = tape.gradient(cost, net.weights())
-        optimizer.apply_gradients(zip([dJdW1, dJdW2], net.weights()))
-        W1, W2 = [tf.identity(w) for w in net.weights()]  # read after the update
-        return cost, dJdW1, dJdW2, W1, W2
+        gradients = tape.gradient(cost, net.weights())
+        optimizer.apply_gradients(zip(gradients, net.weights()))
+        return cost, gradients
 
     for step in range(ctx.steps):
         trace.step(step)
-        cost, dJdW1, dJdW2, W1, W2 = training_step()
-        trace.cost(cost)
-        trace.grad("W1", dJdW1)
-        trace.grad("W2", dJdW2)
-        trace.param("W1", W1)
-        trace.param("W2", W2)
+        cost, gradients = training_step()
+        trace.gradients(cost, gradients)
+        trace.parameters()

@@ -2,8 +2,9 @@
 ``0.5 * nn.MSELoss(reduction="sum")``, autograd and ``torch.optim.SGD``.
 
 Layout: ``nn.Linear`` keeps its weight as (out, in); the series keeps W1 as (2, 3)
-and W2 as (3, 1), i.e. (in, out). ``to_torch`` and ``to_series`` are the only places
-that translate.
+and W2 as (3, 1), i.e. (in, out). ``to_torch`` and ``to_series`` translate in the
+step-0 sections; in training, the harness translates the watched weights and their
+gradients back, as ``[layout]`` in example.toml declares.
 """
 
 import torch
@@ -132,15 +133,13 @@ def reproduce(ctx):
     step_zero(ctx, X, y)
 
     net = new_network(ctx)
+    trace.watch(W1=net.hidden.weight, W2=net.output.weight)  # [layout] says how they map
     optimizer = torch.optim.SGD(net.parameters(), lr=ctx.hyper.learning_rate)
     for step in range(ctx.steps):
         trace.step(step)
         optimizer.zero_grad()
         cost = cost_function(net(X), y)
         cost.backward()
-        trace.cost(cost)
-        trace.grad("W1", to_series(net.hidden.weight.grad))
-        trace.grad("W2", to_series(net.output.weight.grad))
+        trace.gradients(cost)  # the cost, and each watched weight's .grad
         optimizer.step()
-        trace.param("W1", to_series(net.hidden.weight))
-        trace.param("W2", to_series(net.output.weight))
+        trace.parameters()
