@@ -3,8 +3,9 @@
 
 Layout: PyTorch holds the examples as rows, the blog as columns. ``nn.Linear``
 keeps its weight as (out, in), as the blog's W does, and its bias as (out,) where
-the blog's b is (out, 1). ``to_torch`` and ``to_blog`` are the only places that
-translate.
+the blog's b is (out, 1). ``to_torch`` and ``to_blog`` translate the start values
+and the printed intermediates; the harness translates the watched parameters and
+their gradients back (``[layout]`` in example.toml).
 """
 
 import torch
@@ -46,7 +47,6 @@ class TwoLayerNet(torch.nn.Module):
                 "W1": self.layer1.weight, "b1": self.layer1.bias}
 
 
-KIND = {"W": "weight", "b": "bias"}
 
 
 def compute_cost(Y, Y_hat):
@@ -82,7 +82,7 @@ def reproduce(ctx):
     X = to_torch(ctx.data("X_train"), "data")
     Y = to_torch(ctx.data("Y_train"), "data")
     net = TwoLayerNet(ctx)
-    params = net.named_blog_parameters()
+    trace.watch(**net.named_blog_parameters())  # the blog's names and order; see [layout]
     optimizer = torch.optim.SGD(net.parameters(), lr=ctx.hyper.learning_rate)
 
     for epoch in range(ctx.steps):
@@ -93,15 +93,12 @@ def reproduce(ctx):
             for name in ("A2", "Z2", "A1", "Z1"):
                 getattr(net, name).retain_grad()
         cost.backward()
-        trace.cost(cost)
+        trace.gradients(cost)  # the cost, and each watched parameter's .grad
         if epoch == 0:
             with torch.no_grad():
                 show_first_iteration(trace, net, Y)
-        for name, parameter in params.items():
-            trace.grad(name, to_blog(parameter.grad, KIND[name[0]]))
         optimizer.step()
-        for name, parameter in params.items():
-            trace.param(name, to_blog(parameter, KIND[name[0]]))
+        trace.parameters()
 
     if ctx.steps:  # after the last update: the cost and the outputs
         trace.step(ctx.steps)
