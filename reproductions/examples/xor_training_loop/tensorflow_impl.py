@@ -4,7 +4,9 @@ layers with the Keras sigmoid, the cost ``0.5 * keras.losses.MeanSquaredError``,
 
 Layout: Keras holds the examples as rows, the blog as columns; a Dense kernel is
 (in, out), the transpose of the blog's W (out, in), and its bias is (out,) where the
-blog's b is (out, 1). ``to_keras`` and ``to_blog`` are the only places that translate.
+blog's b is (out, 1). ``to_keras`` and ``to_blog`` translate the start values and the
+printed intermediates; the harness translates the watched parameters and their
+gradients back (``[layout]`` in example.toml).
 """
 
 import keras
@@ -21,7 +23,6 @@ def to_blog(tensor, kind):
     return tf.reshape(tensor, [-1, 1]) if kind == "bias" else tf.transpose(tensor)
 
 
-KIND = {"W": "kernel", "b": "bias"}
 
 
 class TwoLayerNet:
@@ -65,32 +66,27 @@ def reproduce(ctx):
     net = TwoLayerNet(ctx)
     compute_cost = make_cost(ctx.dtype)
     optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper.learning_rate)
-    names, variables = list(net.variables), list(net.variables.values())
-
+    variables = list(net.variables.values())
+    trace.watch(**net.variables)  # the blog's names and order; see [layout]
     optimizer.build(variables)  # its variables exist before the step is traced
 
     @tf.function
     def training_step():
-        """One epoch, compiled once: the cost, then the gradients and the updated
-        parameters, both already in the blog's layout."""
+        """One epoch, compiled once: the cost and the gradients, with the update applied."""
         with tf.GradientTape() as tape:
             cost = compute_cost(Y, net(X))
         grads = tape.gradient(cost, variables)
         optimizer.apply_gradients(zip(grads, variables))
-        return (cost, [to_blog(grad, KIND[name[0]]) for name, grad in zip(names, grads)],
-                [to_blog(variable, KIND[name[0]]) for name, variable in zip(names, variables)])
+        return cost, grads
 
     costs = []  # the costs the loop prints and keeps, every 100 epochs
     for epoch in range(ctx.steps):
         trace.step(epoch)
-        cost, grads, updated = training_step()
-        trace.cost(cost)
+        cost, grads = training_step()
+        trace.gradients(cost, grads)
         if epoch % 100 == 0:
             costs.append(cost)
-        for name, grad in zip(names, grads):
-            trace.grad(name, grad)
-        for name, parameter in zip(names, updated):
-            trace.param(name, parameter)
+        trace.parameters()
 
     if ctx.steps:  # after the last update
         trace.step(ctx.steps)

@@ -3,8 +3,9 @@
 
 Layout: PyTorch holds the examples as rows, the blog as columns. ``nn.Linear``
 keeps its weight as (out, in), as the blog's W does, and its bias as (out,) where
-the blog's b is (out, 1). ``to_torch`` and ``to_blog`` are the only places that
-translate.
+the blog's b is (out, 1). ``to_torch`` and ``to_blog`` translate the start values
+and the printed intermediates; the harness translates the watched parameters and
+their gradients back (``[layout]`` in example.toml).
 """
 
 import torch
@@ -56,8 +57,8 @@ def reproduce(ctx):
     X = to_torch(ctx.data("X_train"), "data")
     Y = to_torch(ctx.data("Y_train"), "data")
     net = TwoLayerNet(ctx)
-    params = {"W2": (net.layer2.weight, "weight"), "b2": (net.layer2.bias, "bias"),
-              "W1": (net.layer1.weight, "weight"), "b1": (net.layer1.bias, "bias")}
+    trace.watch(W2=net.layer2.weight, b2=net.layer2.bias,  # the blog's update order
+                W1=net.layer1.weight, b1=net.layer1.bias)  # see [layout]
     optimizer = torch.optim.SGD(net.parameters(), lr=ctx.hyper.learning_rate)
 
     costs = []  # the costs the loop prints and keeps, every 100 epochs
@@ -66,14 +67,11 @@ def reproduce(ctx):
         optimizer.zero_grad()
         cost = compute_cost(Y, net(X))
         cost.backward()
-        trace.cost(cost)
+        trace.gradients(cost)  # the cost, and each watched parameter's .grad
         if epoch % 100 == 0:
             costs.append(cost.detach())
-        for name, (parameter, kind) in params.items():
-            trace.grad(name, to_blog(parameter.grad, kind))
         optimizer.step()
-        for name, (parameter, kind) in params.items():
-            trace.param(name, to_blog(parameter, kind))
+        trace.parameters()
 
     if ctx.steps:  # after the last update
         trace.step(ctx.steps)
