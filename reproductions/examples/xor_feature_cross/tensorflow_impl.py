@@ -4,7 +4,9 @@ and ``keras.optimizers.SGD``.
 
 Layout: Keras holds the examples as rows, the blog as columns; a Dense kernel is
 (in, out), the transpose of the blog's W (out, in), and its bias is (out,) where the
-blog's b is (out, 1). ``to_keras`` and ``to_blog`` are the only places that translate.
+blog's b is (out, 1). ``to_keras`` and ``to_blog`` translate the start values and the
+printed intermediates; the harness translates the watched parameters and their
+gradients back (``[layout]`` in example.toml).
 """
 
 import keras
@@ -27,7 +29,7 @@ class FeatureCrossNet:
         self.dense.build((None, 3))
         self.dense.kernel.assign(to_keras(ctx.tensor(ctx.init["W"]), "kernel"))
         self.dense.bias.assign(to_keras(ctx.tensor(ctx.init["b"]), "bias"))
-        self.variables = {"W": (self.dense.kernel, "kernel"), "b": (self.dense.bias, "bias")}
+        self.variables = {"W": self.dense.kernel, "b": self.dense.bias}
 
     def forward(self, X):
         self.Z = self.dense(X)
@@ -63,32 +65,26 @@ def reproduce(ctx):
     net = FeatureCrossNet(ctx)
     compute_cost = make_cost(ctx.dtype)
     optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper.learning_rate)
-    names = list(net.variables)
-    variables = [variable for variable, _ in net.variables.values()]
-
+    variables = list(net.variables.values())
+    trace.watch(**net.variables)  # see [layout]
     optimizer.build(variables)  # its variables exist before the step is traced
 
     @tf.function
     def training_step():
-        """One epoch, compiled once: the cost, then the gradients and the updated
-        parameters, both already in the blog's layout."""
+        """One epoch, compiled once: the cost and the gradients, with the update applied."""
         with tf.GradientTape() as tape:
             cost = compute_cost(Y, net.forward(X))
         grads = tape.gradient(cost, variables)
         optimizer.apply_gradients(zip(grads, variables))
-        return (cost, [to_blog(grad, net.variables[name][1]) for name, grad in zip(names, grads)],
-                [to_blog(variable, kind) for variable, kind in net.variables.values()])
+        return cost, grads
 
     for epoch in range(ctx.steps):
         trace.step(epoch)
         if epoch == 0:
             first_iteration(trace, net, compute_cost, X, Y)
-        cost, grads, updated = training_step()
-        trace.cost(cost)
-        for name, grad in zip(names, grads):
-            trace.grad(name, grad)
-        for name, parameter in zip(names, updated):
-            trace.param(name, parameter)
+        cost, grads = training_step()
+        trace.gradients(cost, grads)
+        trace.parameters()
 
     if ctx.steps:  # the trained network: its cost and outputs
         trace.step(ctx.steps)

@@ -3,8 +3,9 @@
 
 Layout: PyTorch holds the examples as rows, the blog as columns. ``nn.Linear``
 keeps its weight as (out, in), as the blog's W does, and its bias as (out,) where
-the blog's b is (out, 1). ``to_torch`` and ``to_blog`` are the only places that
-translate.
+the blog's b is (out, 1). ``to_torch`` and ``to_blog`` translate the start values
+and the printed intermediates; the harness translates the watched parameters and
+their gradients back (``[layout]`` in example.toml).
 """
 
 import torch
@@ -48,7 +49,7 @@ def reproduce(ctx):
     X = to_torch(ctx.data("X_train"), "data")
     Y = to_torch(ctx.data("Y_train"), "data")
     net = FeatureCrossNet(ctx)
-    params = {"W": (net.linear.weight, "weight"), "b": (net.linear.bias, "bias")}
+    trace.watch(W=net.linear.weight, b=net.linear.bias)  # see [layout]
     optimizer = torch.optim.SGD(net.parameters(), lr=ctx.hyper.learning_rate)
 
     for epoch in range(ctx.steps):
@@ -59,17 +60,14 @@ def reproduce(ctx):
             net.A.retain_grad()
             net.Z.retain_grad()
         cost.backward()
-        trace.cost(cost)
+        trace.gradients(cost)  # the cost, and each watched parameter's .grad
         if epoch == 0:
             trace.value("Z", to_blog(net.Z, "data"))
             trace.value("A", to_blog(net.A, "data"))
             trace.value("dA", to_blog(net.A.grad, "data"))
             trace.value("dZ", to_blog(net.Z.grad, "data"))
-        for name, (parameter, kind) in params.items():
-            trace.grad(name, to_blog(parameter.grad, kind))
         optimizer.step()
-        for name, (parameter, kind) in params.items():
-            trace.param(name, to_blog(parameter, kind))
+        trace.parameters()
 
     if ctx.steps:  # the trained network: its cost and outputs
         trace.step(ctx.steps)
