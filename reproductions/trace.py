@@ -178,10 +178,13 @@ class Trace:
         for name, grad in zip(self.watched, grads, strict=True):
             self.grad(name, grad)
 
-    def parameters(self) -> None:
-        """Every watched parameter as it is now: after the step's update."""
-        for name, parameter in self.watched.items():
-            self.param(name, parameter)
+    def parameters(self, values=None) -> None:
+        """Every watched parameter after the step's update: as it is now, or ``values``
+        in the order watched (a compiled step can hand them out, read after its update,
+        which costs less than reading each variable again)."""
+        values = self.watched.values() if values is None else values
+        for name, value in zip(self.watched, values, strict=True):
+            self.param(name, value)
 
     def in_source_layout(self, name: str, array: np.ndarray) -> np.ndarray:
         """A framework's array in the source's layout: transposed where the example

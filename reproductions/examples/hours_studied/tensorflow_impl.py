@@ -108,22 +108,24 @@ def reproduce(ctx):
     mae_backward_section(ctx, X, y)
 
     dense = new_model(ctx)
+    variables = [dense.kernel, dense.bias]
     trace.watch(weights=dense.kernel, biases=dense.bias)  # [layout] says how they map
     mse = keras.losses.MeanSquaredError(dtype=ctx.dtype)
     optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper.learning_rate)
-    optimizer.build([dense.kernel, dense.bias])  # its variables exist before tracing
+    optimizer.build(variables)  # its variables exist before tracing
 
     @tf.function
     def training_step():
-        """One step, compiled once: the cost and the slopes, with the update applied."""
+        """One step, compiled once: the cost, the slopes and the updated parameters."""
         with tf.GradientTape() as tape:
             cost = mse(y, dense(X))
-        slopes = tape.gradient(cost, [dense.kernel, dense.bias])
-        optimizer.apply_gradients(zip(slopes, [dense.kernel, dense.bias]))
-        return cost, slopes
+        slopes = tape.gradient(cost, variables)
+        optimizer.apply_gradients(zip(slopes, variables))
+        updated = [tf.identity(v) for v in variables]  # read after the update
+        return cost, slopes, updated
 
     for step in range(ctx.steps):
         trace.step(step)
-        cost, slopes = training_step()
+        cost, slopes, updated = training_step()
         trace.gradients(cost, slopes)
-        trace.parameters()
+        trace.parameters(updated)

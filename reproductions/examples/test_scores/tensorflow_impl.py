@@ -138,15 +138,16 @@ def reproduce(ctx):
 
     @tf.function
     def training_step():
-        """One step, compiled once: the cost and the gradients, with the update applied."""
+        """One step, compiled once: the cost, the gradients and the updated weights."""
         with tf.GradientTape() as tape:
             cost = cost_function(net.forward(X), y)
         gradients = tape.gradient(cost, net.weights())
         optimizer.apply_gradients(zip(gradients, net.weights()))
-        return cost, gradients
+        updated = [tf.identity(v) for v in net.weights()]  # read after the update
+        return cost, gradients, updated
 
     for step in range(ctx.steps):
         trace.step(step)
-        cost, gradients = training_step()
+        cost, gradients, updated = training_step()
         trace.gradients(cost, gradients)
-        trace.parameters()
+        trace.parameters(updated)

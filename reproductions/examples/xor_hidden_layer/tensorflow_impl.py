@@ -97,20 +97,21 @@ def reproduce(ctx):
 
     @tf.function
     def training_step():
-        """One epoch, compiled once: the cost and the gradients, with the update applied."""
+        """One epoch, compiled once: the cost, the gradients and the updated parameters."""
         with tf.GradientTape() as tape:
             cost = compute_cost(Y, net.forward(X))
         grads = tape.gradient(cost, variables)
         optimizer.apply_gradients(zip(grads, variables))
-        return cost, grads
+        updated = [tf.identity(v) for v in variables]  # read after the update
+        return cost, grads, updated
 
     for epoch in range(ctx.steps):
         trace.step(epoch)
         if epoch == 0:  # Fig 79-81 print every intermediate of the first iteration
             first_iteration(trace, net, compute_cost, X, Y)
-        cost, grads = training_step()
+        cost, grads, updated = training_step()
         trace.gradients(cost, grads)
-        trace.parameters()
+        trace.parameters(updated)
 
     if ctx.steps:  # after the last update: the cost and the outputs
         trace.step(ctx.steps)

@@ -72,21 +72,22 @@ def reproduce(ctx):
 
     @tf.function
     def training_step():
-        """One epoch, compiled once: the cost and the gradients, with the update applied."""
+        """One epoch, compiled once: the cost, the gradients and the updated parameters."""
         with tf.GradientTape() as tape:
             cost = compute_cost(Y, net(X))
         grads = tape.gradient(cost, variables)
         optimizer.apply_gradients(zip(grads, variables))
-        return cost, grads
+        updated = [tf.identity(v) for v in variables]  # read after the update
+        return cost, grads, updated
 
     costs = []  # the costs the loop prints and keeps, every 100 epochs
     for epoch in range(ctx.steps):
         trace.step(epoch)
-        cost, grads = training_step()
+        cost, grads, updated = training_step()
         trace.gradients(cost, grads)
         if epoch % 100 == 0:
             costs.append(cost)
-        trace.parameters()
+        trace.parameters(updated)
 
     if ctx.steps:  # after the last update
         trace.step(ctx.steps)
