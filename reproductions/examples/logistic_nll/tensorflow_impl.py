@@ -7,16 +7,17 @@ and computes the loss with ``tf.nn.sigmoid_cross_entropy_with_logits``, so its
 probability clip at [1e-7, 1 - 1e-7] is not applied here; it would not change any value
 of this run either (a stays in [0.00773, 0.97624], see the notes in example.toml).
 
-The forward pass and the tape run eagerly; only the SGD update (with the layout
-translation of what is recorded) is a compiled ``tf.function``. Compiled, the gradient
+The forward pass and the tape run eagerly; only the SGD update is a compiled
+``tf.function``. Compiled, the gradient
 changes in its last bit: grappler's arithmetic optimizer and common-subgraph elimination
 sort the inputs of the ``AddN`` that sums the four terms of dL/dz by node name, where
 eager TensorFlow adds them in the tape's order.
 
 Layout: a Dense kernel is (in, out) = (d, 1), the notes' column w; its bias is (1,)
 where the notes' w_0 is (1, 1), and it takes points as rows where the notes' X holds
-them as columns. ``to_keras`` and ``to_notes`` are the only places that translate
-parameters, and ``points = X^T`` the only place that translates data.
+them as columns. ``to_keras`` sets the start values, the harness translates the watched
+parameters and their gradients back (``[layout]`` in example.toml), and
+``points = X^T`` is the only place that translates data.
 """
 
 import keras
@@ -26,11 +27,6 @@ import tensorflow as tf
 def to_keras(dense, w, w0):
     dense.kernel.assign(w)
     dense.bias.assign(tf.reshape(w0, [-1]))
-
-
-def to_notes(tensor, like):
-    """A kernel is already the (d, 1) column w; a bias goes back to (1, 1)."""
-    return tensor if like == "w" else tf.reshape(tensor, [1, 1])
 
 
 def reproduce(ctx):
@@ -44,25 +40,22 @@ def reproduce(ctx):
     to_keras(neuron, ctx.tensor(ctx.init["w"]), ctx.tensor(ctx.init["w0"]))
     nll = keras.losses.BinaryCrossentropy(dtype=ctx.dtype)
     optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper.learning_rate)
-    optimizer.build([neuron.kernel, neuron.bias])  # its variables exist before tracing
+    variables = [neuron.kernel, neuron.bias]
+    trace.watch(w=neuron.kernel, w0=neuron.bias)  # see [layout]
+    optimizer.build(variables)  # its variables exist before tracing
 
     @tf.function
-    def update(dw, dw0):
-        """The SGD step, compiled once: the gradients and the updated parameters, in
-        the notes' layout."""
-        optimizer.apply_gradients([(dw, neuron.kernel), (dw0, neuron.bias)])
-        w, w0 = tf.identity(neuron.kernel), tf.identity(neuron.bias)  # read after the update
-        return to_notes(dw, "w"), to_notes(dw0, "w0"), to_notes(w, "w"), to_notes(w0, "w0")
+    def update(gradients):
+        """The SGD step, compiled once: the parameters, read after the update."""
+        optimizer.apply_gradients(zip(gradients, variables))
+        return [tf.identity(v) for v in variables]
 
     for step in range(ctx.steps):
         trace.step(step)
         i = int(order[step % len(order)])
         with tf.GradientTape() as tape:  # eager, not compiled (see the module docstring)
             cost = nll(labels[i:i + 1], neuron(points[i:i + 1]))
-        dw, dw0 = tape.gradient(cost, [neuron.kernel, neuron.bias])
-        dw, dw0, w, w0 = update(dw, dw0)
-        trace.cost(cost)
-        trace.grad("w", dw)
-        trace.grad("w0", dw0)
-        trace.param("w", w)
-        trace.param("w0", w0)
+        gradients = tape.gradient(cost, variables)
+        updated = update(gradients)
+        trace.gradients(cost, gradients)
+        trace.parameters(updated)

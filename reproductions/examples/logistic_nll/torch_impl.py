@@ -6,8 +6,9 @@ notes' NLL; it clamps each log at -100, which no value of this run comes near.
 
 Layout: the notes keep w as a (d, 1) column with z = w^T x + w_0 and data points as
 columns of X (d, n); ``nn.Linear`` keeps its weight as (out, in) = w^T, its bias as
-(out,), and takes points as rows. ``to_torch`` and ``to_notes`` are the only places that
-translate parameters, and ``points = X.T`` the only place that translates data.
+(out,), and takes points as rows. ``to_torch`` sets the start values, the harness
+translates the watched parameters and their gradients back (``[layout]`` in
+example.toml), and ``points = X.T`` is the only place that translates data.
 """
 
 import torch
@@ -19,11 +20,6 @@ def to_torch(linear, w, w0):
         linear.bias.copy_(w0.reshape(-1))
 
 
-def to_notes(tensor, like):
-    """A weight-shaped tensor back to the (d, 1) column w; a bias back to (1, 1)."""
-    return tensor.T if like == "w" else tensor.reshape(1, 1)
-
-
 def reproduce(ctx):
     trace = ctx.trace
     points = ctx.data("X").T          # (n, d): one data point per row
@@ -33,6 +29,7 @@ def reproduce(ctx):
     linear = torch.nn.Linear(points.shape[1], 1, dtype=ctx.dtype)
     to_torch(linear, ctx.tensor(ctx.init["w"]), ctx.tensor(ctx.init["w0"]))
     neuron = torch.nn.Sequential(linear, torch.nn.Sigmoid())
+    trace.watch(w=linear.weight, w0=linear.bias)  # see [layout]
     nll = torch.nn.BCELoss()
     optimizer = torch.optim.SGD(neuron.parameters(), lr=ctx.hyper.learning_rate)
 
@@ -42,9 +39,6 @@ def reproduce(ctx):
         optimizer.zero_grad()
         cost = nll(neuron(points[i:i + 1]), labels[i:i + 1])
         cost.backward()
-        trace.cost(cost)
-        trace.grad("w", to_notes(linear.weight.grad, "w"))
-        trace.grad("w0", to_notes(linear.bias.grad, "w0"))
+        trace.gradients(cost)  # the cost, and each watched parameter's .grad
         optimizer.step()
-        trace.param("w", to_notes(linear.weight, "w"))
-        trace.param("w0", to_notes(linear.bias, "w0"))
+        trace.parameters()
