@@ -11,8 +11,9 @@ updated network, for the record.
 
 Layout: a Dense kernel is (in, out) = (m^l, n^l), the notes' W^l; its bias is (n^l,)
 where the notes' W_0^l is (n^l, 1), and it takes points as rows where the notes' X and
-Y hold them as columns. ``to_keras`` and ``to_notes`` are the only places that translate
-parameters, and the transposes of X and Y the only place that translates data.
+Y hold them as columns. ``to_keras`` sets the start values, the harness translates the
+watched parameters and their gradients back (``[layout]`` in example.toml), and the
+transposes of X and Y are the only place that translates data.
 """
 
 import keras
@@ -58,24 +59,22 @@ def reproduce(ctx):
         to_keras(dense, ctx.tensor(ctx.init[f"W{l}"]), ctx.tensor(ctx.init[f"W0_{l}"]))
     nllm = keras.losses.CategoricalCrossentropy(from_logits=True, dtype=ctx.dtype)
     optimizer = keras.optimizers.SGD(learning_rate=lr)
-    # the notes' names, what each is to Keras, and its layout in the notes
-    params = {"W2": (layers[2].kernel, "W"), "W0_2": (layers[2].bias, "W0"),
-              "W1": (layers[1].kernel, "W"), "W0_1": (layers[1].bias, "W0")}
-    variables = [variable for variable, _ in params.values()]
+    params = {"W2": layers[2].kernel, "W0_2": layers[2].bias,  # the notes' names
+              "W1": layers[1].kernel, "W0_1": layers[1].bias}
+    variables = list(params.values())
+    trace.watch(**params)  # see [layout]
     optimizer.build(variables)  # its variables exist before the step is traced
 
     @tf.function(input_signature=[tf.TensorSpec([], tf.int32)])  # traced once, for any i
     def training_step(i):
-        """One step on stored point i, compiled once: the cost, then the gradients and
-        the updated parameters, both in the notes' layout."""
+        """One step on stored point i, compiled once: the cost, the gradients and the
+        updated parameters."""
         x, y = points[i:i + 1], targets[i:i + 1]
         with tf.GradientTape() as tape:
             cost = nllm(y, layers[2](layers[1](x)))
         grads = tape.gradient(cost, variables)
         optimizer.apply_gradients(zip(grads, variables))
-        return (cost, [to_notes(grad, like) for grad, (_, like) in zip(grads, params.values())],
-                [to_notes(tf.identity(variable), like)  # read after the update
-                 for variable, like in params.values()])
+        return cost, grads, [tf.identity(variable) for variable in variables]  # updated
 
     for t in range(ctx.steps):
         trace.step(t)
@@ -84,10 +83,7 @@ def reproduce(ctx):
             dW1_literal = reading_with_updated_W2(layers, nllm, points[i:i + 1],
                                                   targets[i:i + 1], lr)
         cost, grads, updated = training_step(i)
-        trace.cost(cost)
-        for name, grad in zip(params, grads):
-            trace.grad(name, grad)
+        trace.gradients(cost, grads)
         if t == 0:
             trace.value("dL_dW1_with_updated_W2", to_notes(dW1_literal, "W"))
-        for name, parameter in zip(params, updated):
-            trace.param(name, parameter)
+        trace.parameters(updated)

@@ -10,9 +10,10 @@ autograd on that partially updated network, for the record.
 
 Layout: the notes keep W^l as (m^l, n^l) with Z^l = W^l^T A^(l-1) + W_0^l, W_0^l as
 (n^l, 1), and data points as columns; ``nn.Linear`` keeps its weight as
-(out, in) = W^l^T, its bias as (n^l,), and takes points as rows. ``to_torch`` and
-``to_notes`` are the only places that translate parameters, and ``.T`` on X and Y the
-only place that translates data.
+(out, in) = W^l^T, its bias as (n^l,), and takes points as rows. ``to_torch`` sets the
+start values, the harness translates the watched parameters and their gradients back
+(``[layout]`` in example.toml), ``to_notes`` translates the step-0 value, and ``.T`` on
+X and Y is the only place that translates data.
 """
 
 import torch
@@ -44,6 +45,8 @@ def reproduce(ctx):
     hidden = torch.nn.Sequential(layers[1], torch.nn.Tanh())
     nllm = torch.nn.CrossEntropyLoss()
     params = [p for l in (1, 2) for p in layers[l].parameters()]
+    trace.watch(W2=layers[2].weight, W0_2=layers[2].bias,  # the notes' names; see [layout]
+                W1=layers[1].weight, W0_1=layers[1].bias)
     optimizer = torch.optim.SGD(params, lr=lr)
 
     for t in range(ctx.steps):
@@ -56,10 +59,7 @@ def reproduce(ctx):
         if t == 0:
             (dL_dZ2,) = torch.autograd.grad(cost, logits, retain_graph=True)
         cost.backward()
-        trace.cost(cost)
-        for l in (2, 1):
-            trace.grad(f"W{l}", to_notes(layers[l].weight.grad, "W"))
-            trace.grad(f"W0_{l}", to_notes(layers[l].bias.grad, "W0"))
+        trace.gradients(cost)  # the cost, and each watched parameter's .grad
         if t == 0:
             # Layer 2 updated, layer 1 not; back-propagate the step's output error dL/dZ^2.
             W2_updated = (layers[2].weight - lr * layers[2].weight.grad).detach()
@@ -67,6 +67,4 @@ def reproduce(ctx):
             (dW1,) = torch.autograd.grad(logits_partial, layers[1].weight, grad_outputs=dL_dZ2)
             trace.value("dL_dW1_with_updated_W2", to_notes(dW1, "W"))
         optimizer.step()
-        for l in (2, 1):
-            trace.param(f"W{l}", to_notes(layers[l].weight, "W"))
-            trace.param(f"W0_{l}", to_notes(layers[l].bias, "W0"))
+        trace.parameters()
