@@ -35,6 +35,7 @@ def reproduce(ctx):
     penalty = keras.regularizers.L2(Lambda / 2)  # 1/2 lambda sum W^2
     W = {name: tf.Variable(ctx.tensor(ctx.init[name]), name=name) for name in NAMES}
     P = {name: tf.Variable(ctx.tensor(ctx.init[name]), name=name + "_printed") for name in NAMES}
+    trace.watch(**W)
     optimizer = keras.optimizers.SGD(learning_rate=alpha / n)
     printed_optimizer = keras.optimizers.SGD(learning_rate=alpha / n)
 
@@ -51,12 +52,9 @@ def reproduce(ctx):
         grads = tape.gradient(J, [W[name] for name in NAMES])
         trace.value("data_cost", J_data)
         trace.value("sum_of_squares", sum(tf.reduce_sum(tf.square(W[name])) for name in NAMES))
-        trace.cost(J)
-        for name, grad in zip(NAMES, grads):
-            trace.grad(name, grad)
+        trace.gradients(J, grads)
         optimizer.apply_gradients(zip(grads, [W[name] for name in NAMES]))
-        for name in NAMES:
-            trace.param(name, W[name])
+        trace.parameters()
 
         with tf.GradientTape() as tape:
             J_printed = data_cost(forward(X, P), y) - sum(penalty(P[name]) for name in NAMES)  # L1030

@@ -38,6 +38,7 @@ def reproduce(ctx):
     X, y = ctx.data("X"), ctx.data("y")
     alpha, n, Lambda = ctx.hyper.learning_rate, y.shape[0], ctx.hyper.Lambda
     W = {name: torch.nn.Parameter(ctx.tensor(ctx.init[name])) for name in NAMES}
+    trace.watch(**W)
     optimizer = torch.optim.SGD(W.values(), lr=alpha / n, weight_decay=Lambda)
     P = {name: torch.nn.Parameter(ctx.tensor(ctx.init[name])) for name in NAMES}
     printed_optimizer = torch.optim.SGD(P.values(), lr=alpha / n)
@@ -56,12 +57,10 @@ def reproduce(ctx):
             squares = sum_of_squares(W)
             trace.value("data_cost", J_data)
             trace.value("sum_of_squares", squares)
-            trace.cost(J_data + 0.5 * Lambda * squares)
-            for name in NAMES:
-                trace.grad(name, W[name].grad.add(W[name], alpha=Lambda))  # as SGD adds it
+            trace.gradients(J_data + 0.5 * Lambda * squares,  # the gradient as SGD's
+                            [W[name].grad.add(W[name], alpha=Lambda) for name in NAMES])  # decay adds it
         optimizer.step()
-        for name in NAMES:
-            trace.param(name, W[name])
+        trace.parameters()
 
         printed_optimizer.zero_grad()
         squares = sum_of_squares(P)
