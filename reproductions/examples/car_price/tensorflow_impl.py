@@ -96,6 +96,7 @@ def reproduce(ctx):
     X, y = ctx.data("X"), ctx.data("y")
     alpha, n, h = hyper.learning_rate, y.shape[0], hyper.h
     W = {name: tf.Variable(ctx.tensor(ctx.init[name]), name=name) for name in NAMES}
+    trace.watch(**W)  # the chapters' own (inputs + 1, neurons) layout
     optimizer = keras.optimizers.SGD(learning_rate=alpha / n)  # W - alpha (1/n) dJ/dW
 
     for step in range(ctx.steps):
@@ -107,7 +108,7 @@ def reproduce(ctx):
             J = cost(f["a4"], y)
         watched = [f["Z4"], f["a3_bias"], f["a2_bias"]] + [W[name] for name in NAMES]
         dZ4, da3_bias, da2_bias, *grads = tape.gradient(J, watched)
-        trace.cost(J)
+        trace.gradients(J, grads)
         if step == 0:
             for name in ("Z2", "a2", "a2_bias", "Z3", "a3", "a3_bias", "Z4", "a4"):
                 trace.value(name, f[name])
@@ -121,13 +122,10 @@ def reproduce(ctx):
             dtanh2 = trace.value("dtanh_Z2_bias", tanh_prime(add_ones(f["Z2"])))
             trace.value("delta3_W2T", da2_bias)                              # dJ/d[a2, 1]
             trace.value("delta2", da2_bias * dtanh2)
-        for name, grad in zip(NAMES, grads):
-            trace.grad(name, grad)
         if step <= 1:
             check_gradients(trace, X, y, W, h)
         optimizer.apply_gradients(zip(grads, [W[name] for name in NAMES]))
-        for name in NAMES:
-            trace.param(name, W[name])
+        trace.parameters()
     if ctx.steps == 1:
         trace.step(1)
         check_gradients(trace, X, y, W, h)

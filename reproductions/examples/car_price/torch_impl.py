@@ -113,6 +113,7 @@ def reproduce(ctx):
     X, y = ctx.data("X"), ctx.data("y")
     alpha, n, h = hyper.learning_rate, y.shape[0], hyper.h
     W = {name: torch.nn.Parameter(ctx.tensor(ctx.init[name])) for name in NAMES}
+    trace.watch(**W)  # the chapters' own (inputs + 1, neurons) layout
     optimizer = torch.optim.SGD(W.values(), lr=alpha / n)  # W - alpha (1/n) dJ/dW
 
     for step in range(ctx.steps):
@@ -125,16 +126,13 @@ def reproduce(ctx):
             f[name].retain_grad()
         J = cost(f["a4"], y)
         J.backward()
-        trace.cost(J)
+        trace.gradients(J)  # the cost, and each watched weight's .grad
         if step == 0:
             record_step0(trace, f, y)
-        for name in NAMES:
-            trace.grad(name, W[name].grad)
         if step <= 1:
             check_gradients(trace, X, y, W, h)
         optimizer.step()
-        for name in NAMES:
-            trace.param(name, W[name])
+        trace.parameters()
     if ctx.steps == 1:
         trace.step(1)
         check_gradients(trace, X, y, W, h)
