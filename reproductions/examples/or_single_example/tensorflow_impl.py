@@ -4,7 +4,8 @@ as the loss, ``tf.GradientTape`` and ``keras.optimizers.SGD`` with step size 1.
 
 Layout: Keras keeps examples as rows (x is 1 x 2) and the kernel as (in, out) = (2, 1);
 the blog keeps examples as columns, W as (1, 2) and b as (1, 1). ``from_blog`` and
-``to_blog`` are the only places that translate.
+``to_blog`` translate the data, the start values and the printed intermediates; the
+harness translates the watched parameters and their gradients back (``[layout]``).
 """
 
 import keras
@@ -71,16 +72,14 @@ def reproduce(ctx):
 
     # Figs 21-24: with the bias b = 0, one step of size 1
     dense = new_dense(ctx, bias=True)
+    trace.watch(W=dense.kernel, b=dense.bias)  # see [layout]
     optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper.learning_rate)
     for step in range(ctx.steps):
         trace.step(step)
-        loss, (dkernel, dbias) = forward_backward(dense, X, Y, trace.value, ctx.dtype)
-        trace.cost(loss)
-        trace.grad("W", to_blog(dkernel, "kernel"))
-        trace.grad("b", to_blog(dbias, "bias"))
-        optimizer.apply_gradients([(dkernel, dense.kernel), (dbias, dense.bias)])
-        trace.param("W", to_blog(dense.kernel, "kernel"))
-        trace.param("b", to_blog(dense.bias, "bias"))
+        loss, grads = forward_backward(dense, X, Y, trace.value, ctx.dtype)
+        trace.gradients(loss, grads)
+        optimizer.apply_gradients(zip(grads, [dense.kernel, dense.bias]))
+        trace.parameters()
 
     # Figs 25-26: the state after the step
     if ctx.steps:

@@ -4,7 +4,9 @@ Figs 10-17), ``torch.sigmoid``, half of ``nn.MSELoss`` as the loss, autograd and
 
 Layout: PyTorch keeps examples as rows (x is 1 x 2); the blog keeps them as columns
 (2 x 1). ``nn.Linear``'s weight (1, 2) is already the blog's W; its bias (1,) is the
-blog's b (1, 1). ``from_blog`` and ``to_blog`` are the only places that translate.
+blog's b (1, 1). ``from_blog`` and ``to_blog`` translate the data, the start values and
+the printed intermediates; the harness translates the watched parameters and their
+gradients back (``[layout]``).
 """
 
 import torch
@@ -73,16 +75,14 @@ def reproduce(ctx):
 
     # Figs 21-24: with the bias b = 0, one step of size 1
     linear = new_linear(ctx, bias=True)
+    trace.watch(W=linear.weight, b=linear.bias)  # see [layout]
     optimizer = torch.optim.SGD(linear.parameters(), lr=ctx.hyper.learning_rate)
     for step in range(ctx.steps):
         trace.step(step)
         optimizer.zero_grad()
-        trace.cost(forward_backward(linear, X, Y, trace.value))
-        trace.grad("W", to_blog(linear.weight.grad, "weight"))
-        trace.grad("b", to_blog(linear.bias.grad, "bias"))
+        trace.gradients(forward_backward(linear, X, Y, trace.value))  # and each .grad
         optimizer.step()
-        trace.param("W", to_blog(linear.weight, "weight"))
-        trace.param("b", to_blog(linear.bias, "bias"))
+        trace.parameters()
 
     # Figs 25-26: the state after the step
     if ctx.steps:
