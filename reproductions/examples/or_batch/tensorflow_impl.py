@@ -5,7 +5,8 @@ compiled ``tf.function`` step (eager TensorFlow takes half a minute for 5000 epo
 
 Layout: Keras keeps examples as rows (X is 4 x 2, Z and Y_hat are 4 x 1) and the
 kernel as (in, out) = (2, 1); the blog keeps examples as columns and W as (1, 2), b as
-(1, 1). ``from_blog`` and ``to_blog`` are the only places that translate.
+(1, 1). ``from_blog`` and ``to_blog`` translate the data and the printed intermediates;
+the harness translates the watched parameters and their gradients back (``[layout]``).
 """
 
 import keras
@@ -41,30 +42,28 @@ def reproduce(ctx):
         Y_hat = tf.sigmoid(Z)
         return Z, Y_hat, 0.5 * mse(Y, Y_hat)  # (1/2m) sum (Y - Y_hat)^2
 
-    optimizer.build([dense.kernel, dense.bias])  # its variables exist before tracing
+    variables = [dense.kernel, dense.bias]
+    trace.watch(W=dense.kernel, b=dense.bias)  # see [layout]
+    optimizer.build(variables)  # its variables exist before tracing
 
     @tf.function
     def plain_epoch():
         """An epoch not worked by hand, compiled once: the cost, the gradients and the
-        updated parameters, the last two in the blog's layout."""
+        updated parameters."""
         with tf.GradientTape() as tape:
             cost = forward()[2]
-        dW, db = tape.gradient(cost, [dense.kernel, dense.bias])
-        optimizer.apply_gradients([(dW, dense.kernel), (db, dense.bias)])
-        return (cost, to_blog(dW, "kernel"), to_blog(db, "bias"),
-                to_blog(dense.kernel, "kernel"), to_blog(dense.bias, "bias"))  # updated
+        grads = tape.gradient(cost, variables)
+        optimizer.apply_gradients(zip(grads, variables))
+        return cost, grads, [tf.identity(v) for v in variables]  # read after the update
 
     for epoch in range(ctx.steps):
         trace.step(epoch)
         by_hand = epoch < ctx.hyper.hand_worked_steps
 
         if not by_hand:
-            cost, dW, db, W, b = plain_epoch()
-            trace.cost(cost)
-            trace.grad("W", dW)
-            trace.grad("b", db)
-            trace.param("W", W)
-            trace.param("b", b)
+            cost, grads, updated = plain_epoch()
+            trace.gradients(cost, grads)
+            trace.parameters(updated)
             continue
 
         with tf.GradientTape(persistent=True) as tape:
@@ -86,12 +85,9 @@ def reproduce(ctx):
         trace.value("one_minus_Y_hat", to_blog(1 - Y_hat))
         trace.value("dY_hat_dZ", to_blog(local))
         trace.value("dZ", to_blog(dZ))
-        trace.cost(cost)
-        trace.grad("W", to_blog(dW, "kernel"))
-        trace.grad("b", to_blog(db, "bias"))
+        trace.gradients(cost, [dW, db])
         # the step SGD takes, -lr * gradient (Fig 45)
         trace.value("delta_W", to_blog(-learning_rate * dW, "kernel"))
         trace.value("delta_b", to_blog(-learning_rate * db, "bias"))
         optimizer.apply_gradients([(dW, dense.kernel), (db, dense.bias)])
-        trace.param("W", to_blog(dense.kernel, "kernel"))
-        trace.param("b", to_blog(dense.bias, "bias"))
+        trace.parameters()

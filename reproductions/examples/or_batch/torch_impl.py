@@ -3,8 +3,9 @@ half of ``nn.MSELoss`` as the cost, autograd and ``torch.optim.SGD``.
 
 Layout: PyTorch keeps examples as rows (X is 4 x 2, Z and Y_hat are 4 x 1); the blog
 keeps them as columns. ``nn.Linear``'s weight (1, 2) is already the blog's W; its bias
-(1,) is the blog's b (1, 1). ``from_blog`` and ``to_blog`` are the only places that
-translate.
+(1,) is the blog's b (1, 1). ``from_blog`` and ``to_blog`` translate the data and the
+printed intermediates; the harness translates the watched parameters and their
+gradients back (``[layout]``).
 """
 
 import torch
@@ -34,6 +35,7 @@ def reproduce(ctx):
         linear.weight.copy_(ctx.tensor(ctx.init["W"]))
         linear.bias.copy_(ctx.tensor(ctx.init["b"]).reshape(-1))
     mse = torch.nn.MSELoss()
+    trace.watch(W=linear.weight, b=linear.bias)  # see [layout]
     optimizer = torch.optim.SGD(linear.parameters(), lr=learning_rate)
 
     for epoch in range(ctx.steps):
@@ -67,12 +69,9 @@ def reproduce(ctx):
                 trace.value("one_minus_Y_hat", to_blog(1 - Y_hat))
                 trace.value("dY_hat_dZ", to_blog(local))
                 trace.value("dZ", to_blog(Z.grad))
-        trace.cost(cost)
-        trace.grad("W", to_blog(linear.weight.grad, "weight"))
-        trace.grad("b", to_blog(linear.bias.grad, "bias"))
+        trace.gradients(cost)  # the cost, and each watched parameter's .grad
         if by_hand:  # the step SGD takes, -lr * gradient (Fig 45)
             trace.value("delta_W", to_blog(-learning_rate * linear.weight.grad, "weight"))
             trace.value("delta_b", to_blog(-learning_rate * linear.bias.grad, "bias"))
         optimizer.step()
-        trace.param("W", to_blog(linear.weight, "weight"))
-        trace.param("b", to_blog(linear.bias, "bias"))
+        trace.parameters()
