@@ -4,8 +4,8 @@ tanh, ``keras.losses.CategoricalCrossentropy(from_logits=True)``,
 ``tf.function``.
 
 Layout: a Dense kernel is (in, out), as the example's W is; its bias is (out,)
-where the example's b is (1, out). ``to_keras`` and ``to_example`` are the only
-places that translate.
+where the example's b is (1, out). ``to_keras`` sets the start values; the harness
+translates the watched parameters and their gradients back (``[layout]``).
 """
 
 import keras
@@ -16,10 +16,6 @@ NAMES = ("W1", "b1", "W2", "b2")
 
 def to_keras(tensor, name):
     return tensor if name.startswith("W") else tf.reshape(tensor, [-1])
-
-
-def to_example(tensor, name):
-    return tensor if name.startswith("W") else tf.reshape(tensor, [1, -1])
 
 
 class MLP:
@@ -45,20 +41,20 @@ def reproduce(ctx):
     net = MLP(ctx)
     cross_entropy = keras.losses.CategoricalCrossentropy(from_logits=True, dtype=ctx.dtype)
     optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper.learning_rate)
+    trace.watch(**dict(zip(NAMES, net.variables)))  # see [layout]
+    optimizer.build(net.variables)  # its variables exist before the step is traced
 
     @tf.function
     def training_step():
+        """One step, compiled once: the cost, the gradients and the updated parameters."""
         with tf.GradientTape() as tape:
             cost = cross_entropy(Y, net(X))  # mean over the batch
         grads = tape.gradient(cost, net.variables)
         optimizer.apply_gradients(zip(grads, net.variables))
-        return cost, grads
+        return cost, grads, [tf.identity(v) for v in net.variables]  # read after the update
 
     for step in range(ctx.steps):
         trace.step(step)
-        cost, grads = training_step()
-        trace.cost(cost)
-        for name, grad in zip(NAMES, grads):
-            trace.grad(name, to_example(grad, name))
-        for name, variable in zip(NAMES, net.variables):
-            trace.param(name, to_example(variable, name))
+        cost, grads, updated = training_step()
+        trace.gradients(cost, grads)
+        trace.parameters(updated)

@@ -3,8 +3,9 @@
 autograd and ``torch.optim.SGD``.
 
 Layout: ``nn.Linear`` keeps its weight as (out, in) and its bias as (out,); the
-example keeps W as (in, out) and b as (1, out). ``to_torch`` and ``to_example``
-are the only places that translate.
+example keeps W as (in, out) and b as (1, out). ``to_torch`` sets the start
+values; the harness translates the watched parameters and their gradients back
+(``[layout]``).
 """
 
 import torch
@@ -14,10 +15,6 @@ NAMES = ("W1", "b1", "W2", "b2")
 
 def to_torch(tensor, name):
     return tensor.T if name.startswith("W") else tensor.reshape(-1)
-
-
-def to_example(tensor, name):
-    return tensor.T if name.startswith("W") else tensor.reshape(1, -1)
 
 
 class MLP(torch.nn.Module):
@@ -41,6 +38,7 @@ def reproduce(ctx):
     trace = ctx.trace
     X, Y = ctx.data("X"), ctx.data("Y")
     net = MLP(ctx)
+    trace.watch(**net.by_name)  # see [layout]
     optimizer = torch.optim.SGD(net.parameters(), lr=ctx.hyper.learning_rate)
 
     for step in range(ctx.steps):
@@ -48,9 +46,6 @@ def reproduce(ctx):
         optimizer.zero_grad()
         cost = torch.nn.functional.cross_entropy(net(X), Y)  # mean over the batch
         cost.backward()
-        trace.cost(cost)
-        for name in NAMES:
-            trace.grad(name, to_example(net.by_name[name].grad, name))
+        trace.gradients(cost)  # the cost, and each watched parameter's .grad
         optimizer.step()
-        for name in NAMES:
-            trace.param(name, to_example(net.by_name[name], name))
+        trace.parameters()
