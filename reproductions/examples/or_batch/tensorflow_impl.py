@@ -18,6 +18,7 @@ def from_blog(columns):
     return tf.transpose(columns)
 
 
+# Copied from reproductions/examples/or_single_example/tensorflow_impl.py:to_blog
 def to_blog(tensor, like="examples"):
     """Examples as rows -> columns; kernel (2, 1) -> W (1, 2); bias (1,) -> (1, 1)."""
     if like == "bias":

@@ -13,11 +13,13 @@ import keras
 import tensorflow as tf
 
 
+# Copied from reproductions/examples/xor_hidden_layer/tensorflow_impl.py:to_keras
 def to_keras(tensor, kind):
     """The blog's layout to Keras's: data and W are transposed, b (out, 1) -> (out,)."""
     return tf.reshape(tensor, [-1]) if kind == "bias" else tf.transpose(tensor)
 
 
+# Copied from reproductions/examples/xor_hidden_layer/tensorflow_impl.py:to_blog
 def to_blog(tensor, kind):
     """Keras's layout back to the blog's: data and kernels are transposed, bias -> (out, 1)."""
     return tf.reshape(tensor, [-1, 1]) if kind == "bias" else tf.transpose(tensor)
@@ -37,6 +39,7 @@ class FeatureCrossNet:
         return self.A
 
 
+# Copied from reproductions/examples/xor_hidden_layer/tensorflow_impl.py:make_cost
 def make_cost(dtype):
     # (1/2m) sum (Y - Y_hat)^2 = 1/2 * mean over the m examples
     mean_squared_error = keras.losses.MeanSquaredError(dtype=dtype)

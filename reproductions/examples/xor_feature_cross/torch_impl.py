@@ -11,6 +11,7 @@ their gradients back (``[layout]`` in example.toml).
 import torch
 
 
+# Copied from reproductions/examples/xor_hidden_layer/torch_impl.py:to_torch
 def to_torch(tensor, kind):
     """The blog's layout to PyTorch's: data (features, examples) -> (examples, features)."""
     if kind == "data":
@@ -18,6 +19,7 @@ def to_torch(tensor, kind):
     return tensor.reshape(-1) if kind == "bias" else tensor
 
 
+# Copied from reproductions/examples/xor_hidden_layer/torch_impl.py:to_blog
 def to_blog(tensor, kind):
     """PyTorch's layout back to the blog's: (examples, units) -> (units, examples), bias (out,) -> (out, 1)."""
     if kind == "data":
@@ -39,6 +41,7 @@ class FeatureCrossNet(torch.nn.Module):
         return self.A
 
 
+# Copied from reproductions/examples/xor_hidden_layer/torch_impl.py:compute_cost
 def compute_cost(Y, Y_hat):
     # (1/2m) sum (Y - Y_hat)^2 = 1/2 * mean over the m examples
     return 0.5 * torch.nn.MSELoss()(Y_hat, Y)

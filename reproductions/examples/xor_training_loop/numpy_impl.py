@@ -18,6 +18,7 @@ initialiser; the one in example.toml is inferred (see its notes).
 import numpy as np
 
 
+# Copied from reproductions/examples/xor_hidden_layer/numpy_impl.py:LinearLayer
 class LinearLayer:
     """Weights W (n_out, n_in), bias b (n_out, 1); columns of the input are examples."""
 
@@ -49,6 +50,7 @@ class SigmoidLayer:
         return dA * (self.A * (1.0 - self.A))
 
 
+# Copied from reproductions/examples/xor_feature_cross/numpy_impl.py:compute_cost
 def compute_cost(Y, Y_hat):
     """Half the mean squared error over the m columns, and its gradient in Y_hat."""
     m = Y.shape[1]
@@ -80,6 +82,7 @@ def classify(Y_hat, Y, threshold=0.5):
     return predicted, 100 * np.mean(predicted == Y, dtype=Y_hat.dtype)
 
 
+# Copied from reproductions/examples/xor_hidden_layer/numpy_impl.py:cost_at
 def cost_at(example, step, params):
     """The cost the loop minimises, in float64 (for the numerical-gradient column)."""
     X, Y = example.array("X_train"), example.array("Y_train")
