@@ -48,14 +48,19 @@ def framework_list(text: str) -> list[str]:
     return names
 
 
-def step_count(text: str) -> int:
+def whole_number(text: str, option: str, least: int) -> int:
     try:
-        steps = int(text)
+        number = int(text)
     except ValueError:
-        steps = -1
-    if steps < 0:
-        raise UsageError(f"--steps must be a whole number of 0 or more, not '{text}'")
-    return steps
+        number = least - 1
+    if number < least:
+        raise UsageError(f"{option} must be a whole number of {least} or more, not '{text}'")
+    return number
+
+
+def step_count(text: str) -> int:
+    """--steps: a run that takes no step trains nothing and is refused."""
+    return whole_number(text, "--steps", 1)
 
 
 def step_list(text: str) -> list[int]:
@@ -132,6 +137,8 @@ def show(result: harness.ExampleResult, folder: Path) -> None:
         console.print(table)
         console.print(f"  policy: {result.parities[0].tolerance}")
     for p in result.parities:
+        for line in p.problems():
+            console.print(f"  [red]{result.example.id} {p.framework}:[/] {line}")
         if p.first_divergence:
             console.print(f"  [red]first divergence[/] {result.example.id} {p.framework}: "
                           f"{p.first_divergence.describe(p.framework)}")
@@ -192,7 +199,7 @@ def job_count(text: str, examples: int) -> int:
     if text == "auto":
         return max(1, min(examples, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                           else os.cpu_count() or 1))
-    jobs = step_count(text) if text.isdigit() else 0
+    jobs = int(text) if text.isdigit() else 0
     if jobs < 1:
         raise UsageError(f"--jobs takes a number of processes of 1 or more, or 'auto', not '{text}'")
     return min(jobs, examples)
@@ -264,9 +271,7 @@ def command_bench(args, argv: list[str]) -> int:
     from .bench import measure
 
     out = writable(Path(args.out))
-    repeat = step_count(args.repeat)
-    if repeat < 1:
-        raise UsageError("--repeat must be 1 or more")
+    repeat = whole_number(args.repeat, "--repeat", 1)
     bench = measure.measure(repeat, width_list(args.widths), check=not args.no_check,
                             progress=lambda text: errors.print(f"bench: {text}"))
     write_results(measure.write, bench, out)

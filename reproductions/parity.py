@@ -52,13 +52,15 @@ Choosing a scale, two worked cases from test_scores' gradient check:
   (float64: 4.3e-13, TensorFlow; float32: 2.0e-4, PyTorch, where the measure is all
   rounding noise, 4e-4 to 7e-4 against the exact 5.4e-10).
 
-The observed agreement is reported whatever the policy says.
+The observed agreement is reported whatever the policy says. Two things fail whatever
+it says: a comparison of nothing, and a value that is not finite (an infinity or a
+NaN) on either side, reported as the step where that side diverged.
 
 (Whether the committed results are what the code computes today, on this or another
 CPU, is a different question with its own rule: ``committed.py``.)
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -119,10 +121,26 @@ class Parity:
     quantities: list[QuantityParity]
     first_divergence: Divergence | None
     missing: list[str]  # "step N quantity (only ...)": recorded by one side only
+    # per side ("numpy" or the framework): where its values first stopped being finite
+    diverged: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def compared(self) -> int:
+        """How many numbers were compared in all."""
+        return sum(q.elements for q in self.quantities)
 
     @property
     def passed(self) -> bool:
-        return self.first_divergence is None and not self.missing
+        """Compared something, every value finite on both sides, and all of it agrees."""
+        return (self.first_divergence is None and not self.missing and not self.diverged
+                and self.compared > 0)
+
+    def problems(self) -> list[str]:
+        """What keeps it from passing, one line each."""
+        lines = [f"{side} diverged at {where}" for side, where in self.diverged.items()]
+        if self.compared == 0:
+            lines.append("nothing was compared: no quantity recorded at a common step")
+        return lines
 
     def _largest(self, field: str) -> float:
         return max((getattr(q, field) for q in self.quantities), default=0.0)
@@ -229,6 +247,26 @@ def _compare_chunk_with_non_finite(a, b, scale, tolerance: Tolerance):
     return ok, stats
 
 
+def first_non_finite(recording: Recording) -> str | None:
+    """Where a run's values first stop being finite: "step k, quantity[i] = inf"."""
+    first = None
+    for quantity, series in recording.series.items():
+        if series.kind == "finding":
+            continue
+        flat = series.values.reshape(len(series.steps), -1)
+        bad = ~np.isfinite(flat)
+        if not bad.any():
+            continue
+        row = int(np.argmax(bad.any(axis=1)))
+        key = (int(series.steps[row]), int(series.order[row]))
+        if first is None or key < first[0]:
+            element = int(np.argmax(bad[row]))
+            index = index_label(np.unravel_index(element, series.shape)) if series.shape else ""
+            where = f"[{index}]" if index else ""
+            first = (key, f"step {key[0]}: {quantity}{where} = {float(flat[row, element])!r}")
+    return None if first is None else first[1]
+
+
 def compare(reference: Recording, other: Recording, framework: str, dtype: str) -> Parity:
     """Every quantity NumPy recorded against the other framework's, at every step."""
     tolerance = POLICY[dtype]
@@ -263,4 +301,6 @@ def compare(reference: Recording, other: Recording, framework: str, dtype: str) 
         (step, _, flat, a, b), quantity, shape = min(failures, key=lambda f: f[0][:3])
         index = index_label(np.unravel_index(flat, shape)) if shape else ""
         first = Divergence(step, quantity, index, a, b)
-    return Parity(framework, tolerance, quantities, first, sorted(missing))
+    diverged = {side: where for side, where in (("numpy", first_non_finite(reference)),
+                                                 (framework, first_non_finite(other))) if where}
+    return Parity(framework, tolerance, quantities, first, sorted(missing), diverged)

@@ -141,6 +141,8 @@ def summary(result: ExampleResult) -> dict:
                 "tolerance_used": finite(p.used),
                 "first_divergence": None if p.first_divergence is None else vars(p.first_divergence),
                 "one_sided": p.missing,
+                "compared_elements": p.compared,
+                "diverged": p.diverged,
                 "quantities": [{k: finite(v) for k, v in dataclasses.asdict(q).items()}
                                for q in p.quantities],
             }
@@ -186,6 +188,8 @@ def parity_section(result: ExampleResult) -> list[str]:
         verdict = "agrees" if p.passed else "DIVERGES"
         lines.append(f"**{p.framework}** {verdict}: max abs {p.max_abs:.3g}, max rel {p.max_rel:.3g},"
                      f" max rel/scale {p.max_rel_scale:.3g}, tolerance used {p.used * 100:.2g}%.")
+        for problem in p.problems():
+            lines.append(f"**Failed:** {problem}.")
         if p.first_divergence:
             lines.append(f"First divergence: {p.first_divergence.describe(p.framework)}.")
         if p.missing:

@@ -60,3 +60,22 @@ def test_an_update_after_the_last_record_is_caught(tmp_path):
     done = check(examples, tmp_path, "--frameworks", "numpy,torch", "--steps", "3")
     assert done.returncode == 1
     assert "torch: 'weights' changed after its last record (step 2)" in done.stdout
+
+
+def test_training_that_diverges_fails_and_says_where(tmp_path):
+    # hours_studied with a learning rate far past its stable limit: the cost reaches inf
+    examples = broken_copy(tmp_path, "hours_studied", "example.toml",
+                           "learning_rate = 0.04", "learning_rate = 1e6")
+    done = check(examples, tmp_path, "--frameworks", "numpy,torch", "--steps", "40")
+    assert done.returncode == 1
+    assert re.search(r"hours_studied torch:\s+numpy diverged at step \d+: ", done.stdout)
+    assert re.search(r"hours_studied torch:\s+torch diverged at step \d+: ", done.stdout)
+
+
+def test_a_run_that_compares_nothing_fails(tmp_path):
+    # a torch mirror that records nothing: every NumPy record is one-sided, nothing compared
+    examples = broken_copy(tmp_path, "jacobian_square", "torch", "def reproduce(ctx):",
+                           "def reproduce(ctx):\n    return\n\n\ndef unused(ctx):")
+    done = check(examples, tmp_path, "--frameworks", "numpy,torch")
+    assert done.returncode == 1
+    assert "nothing was compared" in done.stdout

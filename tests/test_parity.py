@@ -40,20 +40,39 @@ def test_policy_is_strict_in_float64():
     assert POLICY["float64"].atol <= 1e-12
 
 
-@pytest.mark.parametrize("reference, other, agrees", [
-    (np.inf, np.inf, True),
-    (np.nan, np.nan, True),
-    (np.inf, 1.0, False),
-    (1.0, np.inf, False),
-    (np.inf, -np.inf, False),
-    (np.nan, 1.0, False),
-    (1.0, np.nan, False),
+@pytest.mark.parametrize("reference, other, diverged", [
+    (np.inf, np.inf, ["numpy", "other"]),
+    (np.nan, np.nan, ["numpy", "other"]),
+    (np.inf, 1.0, ["numpy"]),
+    (1.0, np.inf, ["other"]),
+    (np.inf, -np.inf, ["numpy", "other"]),
+    (np.nan, 1.0, ["numpy"]),
+    (1.0, np.nan, ["other"]),
 ])
-def test_non_finite_values_agree_only_with_themselves(reference, other, agrees):
+def test_a_value_that_is_not_finite_never_agrees(reference, other, diverged):
+    """Identical infinities or NaNs are a divergence in both runs, not an agreement."""
     def trace(value):
         recorder = Trace()
+        recorder.step(0)
+        recorder.value("x", 1.0)
+        recorder.step(3)
         recorder.value("x", value)
         return recorder.recording()
 
     for dtype in POLICY:
-        assert (compare(trace(reference), trace(other), "other", dtype).first_divergence is None) == agrees
+        parity = compare(trace(reference), trace(other), "other", dtype)
+        assert not parity.passed
+        assert sorted(parity.diverged) == diverged
+        assert all(where.startswith("step 3: x = ") for where in parity.diverged.values())
+
+
+def test_a_comparison_of_nothing_fails():
+    def trace(name):
+        recorder = Trace()
+        recorder.value(name, 1.0)
+        return recorder.recording()
+
+    parity = compare(trace("a"), trace("b"), "other", "float64")  # no quantity in common
+    assert parity.compared == 0 and not parity.passed
+    assert "nothing was compared" in parity.problems()[0]
+    assert compare(Trace().recording(), Trace().recording(), "other", "float64").passed is False
