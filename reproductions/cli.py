@@ -65,9 +65,13 @@ def step_count(text: str) -> int:
 
 def step_list(text: str) -> list[int]:
     try:
-        return [int(s) for s in text.split(",") if s.strip()]
+        steps = [int(s) for s in text.split(",") if s.strip()]
     except ValueError:
-        raise UsageError(f"--gradient-steps takes step numbers separated by commas, not '{text}'") from None
+        steps = [-1]
+    if not steps or min(steps) < 0:
+        raise UsageError(f"--gradient-steps takes step numbers of 0 or more separated by commas, "
+                         f"not '{text}'")
+    return steps
 
 
 def writable(folder: Path) -> Path:

@@ -75,7 +75,7 @@ class Claim(Strict):
 
     where: str = Field(description="figure, section or code output that prints it")
     quantity: str = Field(description="trace quantity, or init.<name> for a start value")
-    step: int = 0
+    step: int = Field(0, ge=0, description="training step, 0 for the start")
     index: list[int] = Field([], description="element, in the source's layout")
     printed: str
     significant_digits: int | None = Field(
