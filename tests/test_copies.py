@@ -59,5 +59,5 @@ def test_a_copy_that_drifts_is_found(tmp_path):
     drifted = tmp_path / "copy.py"
     text = definitions(original)["to_blog"][1]
     drifted.write_text("# Copied from reproductions/examples/xor_hidden_layer/torch_impl.py:to_blog\n"
-                       + text.replace("reshape(-1, 1)", "reshape(1, -1)") + "\n")
+                       + text.replace("return tensor.T", "return tensor") + "\n")
     assert [problem for _, _, problem in copies(tmp_path)] == ["differs from the original"]

@@ -20,9 +20,9 @@ def to_keras(tensor, kind):
 
 
 # Copied from reproductions/examples/xor_hidden_layer/tensorflow_impl.py:to_blog
-def to_blog(tensor, kind):
-    """Keras's layout back to the blog's: data and kernels are transposed, bias -> (out, 1)."""
-    return tf.reshape(tensor, [-1, 1]) if kind == "bias" else tf.transpose(tensor)
+def to_blog(tensor):
+    """Keras's examples as rows back to the blog's columns: (examples, units) -> (units, examples)."""
+    return tf.transpose(tensor)
 
 
 class FeatureCrossNet:
@@ -55,10 +55,10 @@ def first_iteration(trace, net, compute_cost, X, Y):
     with tf.GradientTape() as tape:
         cost = compute_cost(Y, net.forward(X))
     dA, dZ = tape.gradient(cost, [net.A, net.Z])
-    trace.value("Z", to_blog(net.Z, "data"))
-    trace.value("A", to_blog(net.A, "data"))
-    trace.value("dA", to_blog(dA, "data"))
-    trace.value("dZ", to_blog(dZ, "data"))
+    trace.value("Z", to_blog(net.Z))
+    trace.value("A", to_blog(net.A))
+    trace.value("dA", to_blog(dA))
+    trace.value("dZ", to_blog(dZ))
 
 
 def reproduce(ctx):
@@ -93,5 +93,5 @@ def reproduce(ctx):
     if ctx.steps:  # the trained network: its cost and outputs
         trace.step(ctx.steps)
         cost = compute_cost(Y, net.forward(X))
-        trace.value("A", to_blog(net.A, "data"))
+        trace.value("A", to_blog(net.A))
         trace.cost(cost)

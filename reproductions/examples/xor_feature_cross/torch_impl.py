@@ -20,11 +20,9 @@ def to_torch(tensor, kind):
 
 
 # Copied from reproductions/examples/xor_hidden_layer/torch_impl.py:to_blog
-def to_blog(tensor, kind):
-    """PyTorch's layout back to the blog's: (examples, units) -> (units, examples), bias (out,) -> (out, 1)."""
-    if kind == "data":
-        return tensor.T
-    return tensor.reshape(-1, 1) if kind == "bias" else tensor
+def to_blog(tensor):
+    """PyTorch's examples as rows back to the blog's columns: (examples, units) -> (units, examples)."""
+    return tensor.T
 
 
 class FeatureCrossNet(torch.nn.Module):
@@ -65,10 +63,10 @@ def reproduce(ctx):
         cost.backward()
         trace.gradients(cost)  # the cost, and each watched parameter's .grad
         if epoch == 0:
-            trace.value("Z", to_blog(net.Z, "data"))
-            trace.value("A", to_blog(net.A, "data"))
-            trace.value("dA", to_blog(net.A.grad, "data"))
-            trace.value("dZ", to_blog(net.Z.grad, "data"))
+            trace.value("Z", to_blog(net.Z))
+            trace.value("A", to_blog(net.A))
+            trace.value("dA", to_blog(net.A.grad))
+            trace.value("dZ", to_blog(net.Z.grad))
         optimizer.step()
         trace.parameters()
 
@@ -76,5 +74,5 @@ def reproduce(ctx):
         trace.step(ctx.steps)
         with torch.no_grad():
             cost = compute_cost(Y, net(X))
-            trace.value("A", to_blog(net.A, "data"))
+            trace.value("A", to_blog(net.A))
             trace.cost(cost)

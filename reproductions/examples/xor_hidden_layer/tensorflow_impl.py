@@ -18,9 +18,9 @@ def to_keras(tensor, kind):
     return tf.reshape(tensor, [-1]) if kind == "bias" else tf.transpose(tensor)
 
 
-def to_blog(tensor, kind):
-    """Keras's layout back to the blog's: data and kernels are transposed, bias -> (out, 1)."""
-    return tf.reshape(tensor, [-1, 1]) if kind == "bias" else tf.transpose(tensor)
+def to_blog(tensor):
+    """Keras's examples as rows back to the blog's columns: (examples, units) -> (units, examples)."""
+    return tf.transpose(tensor)
 
 
 
@@ -70,17 +70,17 @@ def first_iteration(trace, net, compute_cost, X, Y):
         Y_hat = net.forward(X)
         cost = compute_cost(Y, Y_hat)
     for name in ("Z1", "A1", "Z2", "A2"):
-        trace.value(name, to_blog(getattr(net, name), "data"))
-    trace.value("Y_minus_Y_hat", to_blog(Y - net.A2, "data"))
+        trace.value(name, to_blog(getattr(net, name)))
+    trace.value("Y_minus_Y_hat", to_blog(Y - net.A2))
     upstream = tape.gradient(cost, {"A2": net.A2, "Z2": net.Z2, "A1": net.A1, "Z1": net.Z1})
-    trace.value("dA2", to_blog(upstream["A2"], "data"))
-    trace.value("one_minus_A2", to_blog(1 - net.A2, "data"))
-    trace.value("dA2_dZ2", to_blog(sigmoid_local_gradient(net.Z2), "data"))
-    trace.value("dZ2", to_blog(upstream["Z2"], "data"))
-    trace.value("dA1", to_blog(upstream["A1"], "data"))
-    trace.value("one_minus_A1", to_blog(1 - net.A1, "data"))
-    trace.value("dA1_dZ1", to_blog(sigmoid_local_gradient(net.Z1), "data"))
-    trace.value("dZ1", to_blog(upstream["Z1"], "data"))
+    trace.value("dA2", to_blog(upstream["A2"]))
+    trace.value("one_minus_A2", to_blog(1 - net.A2))
+    trace.value("dA2_dZ2", to_blog(sigmoid_local_gradient(net.Z2)))
+    trace.value("dZ2", to_blog(upstream["Z2"]))
+    trace.value("dA1", to_blog(upstream["A1"]))
+    trace.value("one_minus_A1", to_blog(1 - net.A1))
+    trace.value("dA1_dZ1", to_blog(sigmoid_local_gradient(net.Z1)))
+    trace.value("dZ1", to_blog(upstream["Z1"]))
     del tape
 
 
@@ -116,5 +116,5 @@ def reproduce(ctx):
     if ctx.steps:  # after the last update: the cost and the outputs
         trace.step(ctx.steps)
         cost = compute_cost(Y, net.forward(X))
-        trace.value("A2", to_blog(net.A2, "data"))
+        trace.value("A2", to_blog(net.A2))
         trace.cost(cost)

@@ -18,11 +18,9 @@ def to_torch(tensor, kind):
     return tensor.reshape(-1) if kind == "bias" else tensor
 
 
-def to_blog(tensor, kind):
-    """PyTorch's layout back to the blog's: (examples, units) -> (units, examples), bias (out,) -> (out, 1)."""
-    if kind == "data":
-        return tensor.T
-    return tensor.reshape(-1, 1) if kind == "bias" else tensor
+def to_blog(tensor):
+    """PyTorch's examples as rows back to the blog's columns: (examples, units) -> (units, examples)."""
+    return tensor.T
 
 
 class TwoLayerNet(torch.nn.Module):
@@ -65,16 +63,16 @@ def sigmoid_local_gradient(Z):
 def show_first_iteration(trace, net, Y):
     """The intermediates Fig 79-81 print, from the forward pass and autograd."""
     for name in ("Z1", "A1", "Z2", "A2"):
-        trace.value(name, to_blog(getattr(net, name), "data"))
-    trace.value("Y_minus_Y_hat", to_blog(Y - net.A2, "data"))
-    trace.value("dA2", to_blog(net.A2.grad, "data"))
-    trace.value("one_minus_A2", to_blog(1 - net.A2, "data"))
-    trace.value("dA2_dZ2", to_blog(sigmoid_local_gradient(net.Z2), "data"))
-    trace.value("dZ2", to_blog(net.Z2.grad, "data"))
-    trace.value("dA1", to_blog(net.A1.grad, "data"))
-    trace.value("one_minus_A1", to_blog(1 - net.A1, "data"))
-    trace.value("dA1_dZ1", to_blog(sigmoid_local_gradient(net.Z1), "data"))
-    trace.value("dZ1", to_blog(net.Z1.grad, "data"))
+        trace.value(name, to_blog(getattr(net, name)))
+    trace.value("Y_minus_Y_hat", to_blog(Y - net.A2))
+    trace.value("dA2", to_blog(net.A2.grad))
+    trace.value("one_minus_A2", to_blog(1 - net.A2))
+    trace.value("dA2_dZ2", to_blog(sigmoid_local_gradient(net.Z2)))
+    trace.value("dZ2", to_blog(net.Z2.grad))
+    trace.value("dA1", to_blog(net.A1.grad))
+    trace.value("one_minus_A1", to_blog(1 - net.A1))
+    trace.value("dA1_dZ1", to_blog(sigmoid_local_gradient(net.Z1)))
+    trace.value("dZ1", to_blog(net.Z1.grad))
 
 
 def reproduce(ctx):
@@ -104,5 +102,5 @@ def reproduce(ctx):
         trace.step(ctx.steps)
         with torch.no_grad():
             cost = compute_cost(Y, net(X))
-            trace.value("A2", to_blog(net.A2, "data"))
+            trace.value("A2", to_blog(net.A2))
             trace.cost(cost)

@@ -20,9 +20,9 @@ def to_keras(tensor, kind):
 
 
 # Copied from reproductions/examples/xor_hidden_layer/tensorflow_impl.py:to_blog
-def to_blog(tensor, kind):
-    """Keras's layout back to the blog's: data and kernels are transposed, bias -> (out, 1)."""
-    return tf.reshape(tensor, [-1, 1]) if kind == "bias" else tf.transpose(tensor)
+def to_blog(tensor):
+    """Keras's examples as rows back to the blog's columns: (examples, units) -> (units, examples)."""
+    return tf.transpose(tensor)
 
 
 
@@ -95,9 +95,9 @@ def reproduce(ctx):
     if ctx.steps:  # after the last update
         trace.step(ctx.steps)
         Y_hat = net(X)
-        trace.value("A2", to_blog(Y_hat, "data"))
+        trace.value("A2", to_blog(Y_hat))
         trace.cost(compute_cost(Y, Y_hat))
         trace.value("costs", tf.stack(costs))
         predictions, accuracy = predict(net, X, Y)
-        trace.value("predicted_outputs", to_blog(predictions, "data"))
+        trace.value("predicted_outputs", to_blog(predictions))
         trace.value("accuracy", accuracy)

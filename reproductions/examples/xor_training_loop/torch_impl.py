@@ -20,11 +20,9 @@ def to_torch(tensor, kind):
 
 
 # Copied from reproductions/examples/xor_hidden_layer/torch_impl.py:to_blog
-def to_blog(tensor, kind):
-    """PyTorch's layout back to the blog's: (examples, units) -> (units, examples), bias (out,) -> (out, 1)."""
-    if kind == "data":
-        return tensor.T
-    return tensor.reshape(-1, 1) if kind == "bias" else tensor
+def to_blog(tensor):
+    """PyTorch's examples as rows back to the blog's columns: (examples, units) -> (units, examples)."""
+    return tensor.T
 
 
 class TwoLayerNet(torch.nn.Module):
@@ -80,9 +78,9 @@ def reproduce(ctx):
         trace.step(ctx.steps)
         with torch.no_grad():
             Y_hat = net(X)
-            trace.value("A2", to_blog(Y_hat, "data"))
+            trace.value("A2", to_blog(Y_hat))
             trace.cost(compute_cost(Y, Y_hat))
         trace.value("costs", torch.stack(costs))
         predictions, accuracy = predict(net, X, Y)
-        trace.value("predicted_outputs", to_blog(predictions, "data"))
+        trace.value("predicted_outputs", to_blog(predictions))
         trace.value("accuracy", accuracy)
