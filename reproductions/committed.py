@@ -39,7 +39,7 @@ def differences(result: ExampleResult, committed: dict[str, np.ndarray], limit: 
     if rows[0] != rows[1]:
         only = sorted(set(rows[0]) ^ set(rows[1]))[:limit]
         return [f"rows differ, e.g. {only}"] if only else ["rows in another order"]
-    scale = _scales(result)
+    scale = _scales(result, fresh)
     quantity = fresh["quantity"]
     found = []
     for column in fresh.keys() - set(KEYS):
@@ -51,7 +51,7 @@ def differences(result: ExampleResult, committed: dict[str, np.ndarray], limit: 
         if column == "numerical":
             bound = NUMERICAL * np.fmax(largest, 1.0)
         else:
-            bound = CROSS_CPU * np.fmax(np.fmax(np.abs(b), scale(fresh)), largest)
+            bound = CROSS_CPU * np.fmax(np.fmax(np.abs(b), scale), largest)
         with np.errstate(invalid="ignore"):
             bad = ~same & ~(np.abs(a - b) <= bound)
         for i in np.flatnonzero(bad)[:limit]:
@@ -67,19 +67,17 @@ def _largest_per_quantity(magnitude: np.ndarray, quantity: np.ndarray) -> np.nda
     return largest[which]
 
 
-def _scales(result: ExampleResult):
+def _scales(result: ExampleResult, columns: dict[str, np.ndarray]) -> np.ndarray:
     """Each row's cancellation scale, from the fresh NumPy recording (NaN where none)."""
-    def per_row(columns):
-        out = np.full(len(columns["step"]), np.nan)
-        quantity = columns["quantity"].astype(str)
-        for name, series in result.traces["numpy"].series.items():
-            rows = np.flatnonzero(quantity == name)
-            where = np.searchsorted(series.steps, columns["step"][rows])  # steps increase
-            where = np.minimum(where, len(series.steps) - 1)
-            found = series.steps[where] == columns["step"][rows]
-            out[rows[found]] = series.scale[where[found]]
-        return out
-    return per_row
+    out = np.full(len(columns["step"]), np.nan)
+    quantity = columns["quantity"].astype(str)
+    for name, series in result.traces["numpy"].series.items():
+        rows = np.flatnonzero(quantity == name)
+        where = np.searchsorted(series.steps, columns["step"][rows])  # steps increase
+        where = np.minimum(where, len(series.steps) - 1)
+        found = series.steps[where] == columns["step"][rows]
+        out[rows[found]] = series.scale[where[found]]
+    return out
 
 
 def read(path) -> dict[str, np.ndarray]:

@@ -31,8 +31,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 
-KINDS = ("cost", "grad", "param", "value", "finding")
-
 
 def round_by_hand(value, decimals):
     """Round as a person does: the number read to four more places than it is
@@ -218,7 +216,7 @@ class Trace:
         return self._record("finding", name, value)
 
     def _record(self, kind: str, name: str, value, scale=None):
-        quantity = name if kind in ("param", "value", "finding") else quantity_name(kind, name)
+        quantity = quantity_name(kind, name)
         if self.rounding is not None:
             decimals = self.rounding(self.current_step, quantity)
             if decimals is not None:
@@ -269,7 +267,7 @@ def side_by_side(columns: dict[str, Recording], aligned: dict[str, Recording] | 
     aligned = aligned or {}
     names = [*columns, *aligned]
     first = next(iter(columns.values()))
-    blocks = []  # (order keys, element numbers, quantity, kind, shape, steps, values by name)
+    blocks = []  # (record order of each step, quantity, kind, shape, steps, values by name)
     later = 1 << 62
     for quantity in dict.fromkeys(q for r in columns.values() for q in r.series):
         present = [r.series[quantity] for r in columns.values() if quantity in r.series]
