@@ -167,6 +167,7 @@ class Parity:
 class _Compared:
     summary: QuantityParity
     first_failure: tuple | None  # (step, record order, flat index, reference, other)
+    finite: bool  # every compared value of both sides is finite
 
 
 CHUNK = 1 << 17  # elements compared at a time: the temporaries stay in the CPU's cache
@@ -187,12 +188,14 @@ def compare_series(quantity: str, ref: Series, oth: Series, rows_ref: np.ndarray
     scale = ref.scale[rows_ref]
     per_element = np.repeat(scale, size) if np.isfinite(scale).any() else None
     largest = np.zeros(4)  # max_abs, max_rel, max_rel_scale, used
-    first = None
+    first, finite = None, True
     for start in range(0, len(a), CHUNK):
         stop = min(start + CHUNK, len(a))
         chunk_scale = None if per_element is None else per_element[start:stop]
-        ok, stats = _compare_chunk(a[start:stop], b[start:stop], chunk_scale, tolerance)
+        ok, stats, chunk_finite = _compare_chunk(a[start:stop], b[start:stop], chunk_scale,
+                                                 tolerance)
         largest = np.fmax(largest, stats)
+        finite = finite and chunk_finite
         if first is None and not ok.all():
             row, flat = divmod(start + int(np.argmin(ok)), size)  # rows are in step order
             first = (int(ref.steps[rows_ref[row]]), int(ref.order[rows_ref[row]]), flat,
@@ -200,17 +203,19 @@ def compare_series(quantity: str, ref: Series, oth: Series, rows_ref: np.ndarray
     max_abs, max_rel, max_rel_scale, used = (float(x) for x in largest)
     summary = QuantityParity(quantity, ref.kind, int(a.size), max_abs, max_rel, max_rel_scale,
                              used, first is None)
-    return _Compared(summary, first)
+    return _Compared(summary, first, finite)
 
 
-def _compare_chunk(a, b, scale, tolerance: Tolerance) -> tuple[np.ndarray, np.ndarray]:
-    """Which elements agree, and the largest (abs, rel, rel to scale, share of bound)."""
+def _compare_chunk(a, b, scale, tolerance: Tolerance) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Which elements agree, the largest (abs, rel, rel to scale, share of bound), and
+    whether every value was finite (|b - a| is finite only where both are)."""
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         diff = np.subtract(b, a)
         np.abs(diff, out=diff)
         max_abs = diff.max()
         if not np.isfinite(max_abs):  # an infinity or a NaN somewhere
-            return _compare_chunk_with_non_finite(a, b, scale, tolerance)
+            ok, stats = _compare_chunk_with_non_finite(a, b, scale, tolerance)
+            return ok, stats, bool(np.isfinite(a).all() and np.isfinite(b).all())
         magnitude = np.abs(a)
         size = magnitude if scale is None else np.fmax(magnitude, scale)
         max_rel_scale = _nanmax(diff / size)  # 0 / 0 (equal zeros) is NaN, which is skipped
@@ -221,7 +226,7 @@ def _compare_chunk(a, b, scale, tolerance: Tolerance) -> tuple[np.ndarray, np.nd
         max_used = used.max()
         # diff > bound makes diff / bound >= 1, so below 1 every element agrees
         ok = np.ones(len(a), dtype=bool) if max_used < 1 else diff <= bound
-    return ok, np.array([max_abs, max_rel, max_rel_scale, max_used])
+    return ok, np.array([max_abs, max_rel, max_rel_scale, max_used]), True
 
 
 def _nanmax(values: np.ndarray) -> float:
@@ -247,10 +252,12 @@ def _compare_chunk_with_non_finite(a, b, scale, tolerance: Tolerance):
     return ok, stats
 
 
-def first_non_finite(recording: Recording) -> str | None:
-    """Where a run's values first stop being finite: "step k, quantity[i] = inf"."""
+def first_non_finite(recording: Recording, quantities) -> str | None:
+    """Where a run's values of ``quantities`` first stop being finite:
+    "step k: quantity[i] = inf"."""
     first = None
-    for quantity, series in recording.series.items():
+    for quantity in quantities:
+        series = recording.series[quantity]
         if series.kind == "finding":
             continue
         flat = series.values.reshape(len(series.steps), -1)
@@ -271,6 +278,8 @@ def compare(reference: Recording, other: Recording, framework: str, dtype: str) 
     """Every quantity NumPy recorded against the other framework's, at every step."""
     tolerance = POLICY[dtype]
     quantities, failures, missing = [], [], set()
+    # what the comparison did not already show finite, for the divergence scan
+    unseen = {"numpy": set(reference.series), framework: set(other.series)}
 
     def one_sided(quantity, steps, side):
         missing.update(f"step {s} {quantity} (only {side})" for s in steps)
@@ -291,6 +300,11 @@ def compare(reference: Recording, other: Recording, framework: str, dtype: str) 
             continue
         compared = compare_series(quantity, ref, oth, rows_ref, rows_oth, tolerance)
         quantities.append(compared.summary)
+        if compared.finite:  # rows outside the common steps still need a look
+            if len(rows_ref) == len(ref.steps):
+                unseen["numpy"].discard(quantity)
+            if len(rows_oth) == len(oth.steps):
+                unseen[framework].discard(quantity)
         if compared.first_failure is not None:
             failures.append((compared.first_failure, quantity, ref.shape))
     for quantity, oth in other.series.items():
@@ -301,6 +315,7 @@ def compare(reference: Recording, other: Recording, framework: str, dtype: str) 
         (step, _, flat, a, b), quantity, shape = min(failures, key=lambda f: f[0][:3])
         index = index_label(np.unravel_index(flat, shape)) if shape else ""
         first = Divergence(step, quantity, index, a, b)
-    diverged = {side: where for side, where in (("numpy", first_non_finite(reference)),
-                                                 (framework, first_non_finite(other))) if where}
+    diverged = {side: where for side, where in (
+        ("numpy", first_non_finite(reference, unseen["numpy"])),
+        (framework, first_non_finite(other, unseen[framework]))) if where}
     return Parity(framework, tolerance, quantities, first, sorted(missing), diverged)

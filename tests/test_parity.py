@@ -76,3 +76,16 @@ def test_a_comparison_of_nothing_fails():
     assert parity.compared == 0 and not parity.passed
     assert "nothing was compared" in parity.problems()[0]
     assert compare(Trace().recording(), Trace().recording(), "other", "float64").passed is False
+
+
+def test_a_value_that_is_not_finite_is_found_where_nothing_compares_it():
+    """A step only one side recorded is not compared, yet its infinity is reported."""
+    reference, other = Trace(), Trace()
+    for recorder in (reference, other):
+        recorder.step(0)
+        recorder.value("x", 1.0)
+    reference.step(1)
+    reference.value("x", np.inf)
+    parity = compare(reference.recording(), other.recording(), "other", "float64")
+    assert parity.diverged == {"numpy": "step 1: x = inf"}
+    assert not parity.passed
