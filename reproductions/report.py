@@ -61,15 +61,22 @@ def provenance(result: ExampleResult) -> dict:
     return run_provenance(result.example, result.versions, result.dtype, result.steps)
 
 
-def run_provenance(example: Example, versions: dict[str, str], dtype: str, steps: int) -> dict:
+def machine_provenance(versions: dict[str, str]) -> dict:
+    """What any result records of where and from what it was made."""
     return {
         "frameworks": versions,
-        "dtype": dtype,
         "python": platform.python_version(),
         "platform": platform.platform(),
         "machine": platform.machine(),
         "git_commit": git_commit(),
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+    }
+
+
+def run_provenance(example: Example, versions: dict[str, str], dtype: str, steps: int) -> dict:
+    return {
+        **machine_provenance(versions),
+        "dtype": dtype,
         "seeds": {"init": example.init.seed},
         "steps": steps,
         "hyper": dict(example.hyper),

@@ -160,13 +160,11 @@ def scale_timings(repeat: int, widths=WIDTHS) -> list[ScaleTiming]:
 
 
 def provenance() -> dict:
-    from ..report import git_commit
+    from ..report import machine_provenance
 
-    return {"frameworks": {name: frameworks.adapter(name).version() for name in frameworks.NAMES},
-            "python": platform.python_version(), "platform": platform.platform(),
-            "processor": processor(), "cores": _cores(), "git_commit": git_commit(),
-            "numpy_blas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default"),
-            "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    versions = {name: frameworks.adapter(name).version() for name in frameworks.NAMES}
+    return {**machine_provenance(versions), "processor": processor(), "cores": _cores(),
+            "numpy_blas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default")}
 
 
 def processor() -> str:
