@@ -13,7 +13,10 @@ defines:
 - ``view(value)``: the value as a NumPy array in its own dtype, sharing the
   framework's buffer where it can; the trace copies it once, into its own storage;
 - ``stored_gradient(parameter)``: the gradient a framework keeps on a parameter
-  (torch's ``.grad``); the others keep none and say so.
+  (torch's ``.grad``); the others keep none and say so;
+- ``assign(parameter, array)``: set a parameter to a NumPy array already in the
+  framework's layout, fitting a (1, n) row to an (n,) vector and the like
+  (``_layout.fitted``).
 
 Adapters import their framework only inside these functions, so a run that
 uses only NumPy never imports torch or TensorFlow.

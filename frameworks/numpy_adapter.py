@@ -2,6 +2,8 @@
 
 from importlib import metadata
 
+from ._layout import fitted
+
 NAME = "numpy"
 DISTRIBUTIONS = ("numpy",)
 
@@ -39,3 +41,7 @@ def to_numpy(value):
 
 def stored_gradient(parameter):
     raise TypeError("a NumPy array keeps no gradient: pass the gradients to trace.gradients")
+
+
+def assign(parameter, array) -> None:
+    parameter[...] = fitted(array, parameter.shape)

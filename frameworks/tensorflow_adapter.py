@@ -3,6 +3,8 @@
 import os
 from importlib import metadata
 
+from ._layout import fitted
+
 NAME = "tensorflow"
 DISTRIBUTIONS = ("tensorflow-cpu", "tensorflow")
 
@@ -59,3 +61,9 @@ def to_numpy(value):
 def stored_gradient(parameter):
     raise TypeError("a TensorFlow variable keeps no gradient: pass the tape's gradients "
                     "to trace.gradients")
+
+
+def assign(variable, array) -> None:
+    import tensorflow as tf
+
+    variable.assign(tf.constant(fitted(array, tuple(variable.shape)), dtype=variable.dtype))

@@ -2,6 +2,8 @@
 
 from importlib import metadata
 
+from ._layout import fitted
+
 NAME = "torch"
 DISTRIBUTIONS = ("torch",)
 
@@ -45,3 +47,10 @@ def to_numpy(value):
 
 def stored_gradient(parameter):
     return parameter.grad
+
+
+def assign(parameter, array) -> None:
+    import torch
+
+    with torch.no_grad():
+        parameter.copy_(torch.tensor(fitted(array, tuple(parameter.shape)), dtype=parameter.dtype))

@@ -54,13 +54,26 @@ class Context:
     init: dict[str, np.ndarray]  # NumPy arrays in the source's layout
     trace: Trace
     tensor: Callable[[Any], Any]  # NumPy array -> the framework's array, in dtype
+    assign: Callable[[Any, np.ndarray], None] = None  # the adapter's, set by run_framework
 
     @property
     def hyper(self) -> Hyper:
         return Hyper(self.example.hyper)
 
     def data(self, name: str):
-        return self.tensor(self.example.array(name))
+        """A data entry as the framework's array, in the framework's layout."""
+        return self.tensor(self.framework_layout(name, self.example.array(name)))
+
+    def load(self, **parameters) -> None:
+        """Set each parameter, as the framework holds it, to the source's start value
+        of the same name, translated into the framework's layout ([layout])."""
+        for name, parameter in parameters.items():
+            if name not in self.init:
+                raise KeyError(f"{self.framework}: no start value named '{name}' to load")
+            self.assign(parameter, self.framework_layout(name, self.init[name]))
+
+    def framework_layout(self, name: str, array: np.ndarray) -> np.ndarray:
+        return array.T if name in self.trace.transposed else array
 
 
 @dataclass
@@ -106,7 +119,8 @@ def run_framework(example: Example, framework: str, dtype: str, steps: int,
     trace = Trace(as_array=adapter.view, rounding=rounding, on_step=on_step, expected_steps=steps,
                   transposed=frozenset(example.layout.get(framework, {})),
                   shapes={name: value.shape for name, value in init.items()},
-                  stored_gradient=adapter.stored_gradient)
+                  stored_gradient=adapter.stored_gradient,
+                  printed_steps=example.value_steps(steps))
     ctx = Context(
         example=example,
         framework=framework,
@@ -115,6 +129,7 @@ def run_framework(example: Example, framework: str, dtype: str, steps: int,
         init=init,
         trace=trace,
         tensor=lambda array: adapter.from_numpy(array, framework_dtype),
+        assign=adapter.assign,
     )
     implementation(example, framework).reproduce(ctx)
     recording = trace.recording()

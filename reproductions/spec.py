@@ -170,8 +170,13 @@ class Example(Strict):
     hyper: dict[str, float | int | str | bool] = {}
     data: dict[str, float | list] = {}
     init: Initialisation = Initialisation()
-    layout: dict[Literal["torch", "tensorflow"], dict[str, Literal["transposed"]]] = Field(
-        {}, description="per framework, the names of the arrays it holds transposed")
+    layout: dict[Literal["numpy", "torch", "tensorflow"],
+                 list[str] | dict[str, Literal["transposed"]]] = Field(
+        {}, description="per framework, the names of the arrays (parameters, data, printed "
+                        "values) it holds transposed: a list, or a table of name = 'transposed'")
+    printed_steps: list[int | Literal["last"]] | Literal["every"] | None = Field(
+        None, description="steps whose intermediates are recorded ('last': the state "
+                          "after training); by default the steps the claims print values at")
     claims: list[Claim] = []
     errata: dict[str, Erratum] = {}
     folder: Path
@@ -180,6 +185,11 @@ class Example(Strict):
     @classmethod
     def array_claims_are_expanded(cls, claims):
         return expand_claims(claims) if isinstance(claims, list) else claims
+
+    @field_validator("layout")
+    @classmethod
+    def layout_lists_names(cls, layout: dict) -> dict:
+        return {framework: list(names) for framework, names in layout.items()}
 
     @field_validator("data")
     @classmethod
@@ -211,6 +221,32 @@ class Example(Strict):
         unused = set(self.errata) - used
         if unused:
             raise ValueError(f"errata no claim uses: {sorted(unused)}")
+        return self
+
+    def is_value(self, quantity: str) -> bool:
+        """Whether a claimed quantity is a printed intermediate (not the cost, a
+        gradient, a parameter or a start value)."""
+        return quantity != "cost" and not quantity.startswith(("grad.", "init.")) and \
+            quantity not in {param.name for param in self.init.params}
+
+    def value_steps(self, steps: int) -> frozenset | None:
+        """The steps of a run of ``steps`` training steps whose intermediates are
+        recorded (None: every step)."""
+        if self.printed_steps == "every":
+            return None
+        if self.printed_steps is None:
+            return frozenset(c.step for c in self.claims if self.is_value(c.quantity))
+        return frozenset(steps if s == "last" else s for s in self.printed_steps)
+
+    @model_validator(mode="after")
+    def value_claims_are_at_printed_steps(self):
+        if self.printed_steps is None or self.printed_steps == "every":
+            return self
+        printed = self.value_steps(self.steps)
+        for claim in self.claims:
+            if self.is_value(claim.quantity) and claim.step not in printed:
+                raise ValueError(f"claim on '{claim.quantity}' at step {claim.step}, which "
+                                 f"printed_steps {self.printed_steps} does not record")
         return self
 
     @property

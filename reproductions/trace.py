@@ -12,6 +12,16 @@ then records, in the source's layout:
   A value computed by cancellation (a difference of two costs, a finite-difference
   slope) names the size of the operands that cancelled as its ``scale``: its
   rounding error is relative to them, not to itself (see ``parity.py``).
+  ``trace.values(**named)`` records several at once.
+
+Which steps record intermediates is the example's policy, not the implementation's:
+``printed_steps`` in example.toml, by default the steps its claims print values at.
+At any other step ``trace.value`` records nothing and returns its value as given, so
+an implementation calls it at every step and never asks which step it is. Where
+showing the intermediates costs work the training step does not do (an extra tape,
+a finite-difference check), ``if trace.printed:`` guards that work. Code that runs
+with no trace at all (a cost for the numerical column) records through
+:func:`no_record`.
 
 Every call returns the value it was given, so a NumPy reference can be written
 ``A1 = trace.value("A1", sigmoid(Z1))``. In a rounded replay the trace returns
@@ -48,6 +58,11 @@ def round_by_hand(value, decimals):
                                                                 rounding=ROUND_HALF_UP))
                       if np.isfinite(x) else x)
     return rounded if array.shape else np.float64(rounded[()])
+
+
+def no_record(name: str, value, scale=None):
+    """The recorder where nothing is recorded: ``trace.value``'s signature, returns ``value``."""
+    return value
 
 
 def quantity_name(kind: str, name: str) -> str:
@@ -156,6 +171,7 @@ class Trace:
     transposed: frozenset = frozenset()
     shapes: dict = field(default_factory=dict)
     stored_gradient: Callable | None = None  # where a framework keeps .grad (torch)
+    printed_steps: frozenset | None = None  # where values are recorded; None: every step
     current_step: int = 0
     watched: dict = field(default_factory=dict)
     _quantities: dict = field(default_factory=dict)
@@ -209,8 +225,21 @@ class Trace:
     def param(self, name: str, value):
         return self._record("param", name, value)
 
+    @property
+    def printed(self) -> bool:
+        """Whether the source prints intermediates at the current step."""
+        return self.printed_steps is None or self.current_step in self.printed_steps
+
     def value(self, name: str, value, scale=None):
+        if not self.printed:
+            return value
         return self._record("value", name, value, scale)
+
+    def values(self, **named) -> None:
+        """Several printed intermediates at once, in the order given."""
+        if self.printed:
+            for name, value in named.items():
+                self._record("value", name, value)
 
     def finding(self, name: str, value):
         return self._record("finding", name, value)
