@@ -13,10 +13,7 @@ claim on them. After the last update, step ``steps`` records the final cost and 
 
 import numpy as np
 
-
-def as_is(name, value):
-    """The recorder of the epochs whose intermediates are not kept."""
-    return value
+from reproductions.trace import no_record
 
 
 class LinearLayer:
@@ -42,12 +39,12 @@ class LinearLayer:
 class SigmoidLayer:
     """Element-wise logistic function; its local gradient is A (1 - A)."""
 
-    def forward(self, Z, note=as_is):
-        self.A = note("A", 1.0 / (1.0 + np.exp(-Z)))
+    def forward(self, Z, record=no_record):
+        self.A = record("A", 1.0 / (1.0 + np.exp(-Z)))
         return self.A
 
-    def backward(self, dA, note=as_is):
-        return note("dZ", dA * (self.A * (1.0 - self.A)))
+    def backward(self, dA, record=no_record):
+        return record("dZ", dA * (self.A * (1.0 - self.A)))
 
 
 def compute_cost(Y, Y_hat):
@@ -55,9 +52,6 @@ def compute_cost(Y, Y_hat):
     m = Y.shape[1]
     error = Y - Y_hat
     return np.squeeze(np.sum(error ** 2) / (2 * m)), -error / m
-
-
-SHOWN_EPOCHS = {0}  # the first iteration, Fig 71-73
 
 
 def cost_at(example, step, params):
@@ -72,18 +66,18 @@ def reproduce(ctx):
     X, Y = ctx.data("X_train"), ctx.data("Y_train")
     neuron = LinearLayer(ctx.tensor(ctx.init["W"]), ctx.tensor(ctx.init["b"]))
     squash = SigmoidLayer()
+    record = trace.value  # it records at the steps printed_steps names: the first iteration
 
     for epoch in range(ctx.steps):
         trace.step(epoch)
-        note = trace.value if epoch in SHOWN_EPOCHS else as_is
 
         # forward pass (Fig 71) and cost
-        Y_hat = squash.forward(note("Z", neuron.forward(X)), note)
+        Y_hat = squash.forward(record("Z", neuron.forward(X)), record)
         cost, dA = compute_cost(Y, Y_hat)
         trace.cost(cost)
 
         # backward pass (Fig 72)
-        neuron.backward(squash.backward(note("dA", dA), note))
+        neuron.backward(squash.backward(record("dA", dA), record))
         neuron.dW = trace.grad("W", neuron.dW)
         neuron.db = trace.grad("b", neuron.db)
 
@@ -92,6 +86,5 @@ def reproduce(ctx):
         neuron.W = trace.param("W", neuron.W)
         neuron.b = trace.param("b", neuron.b)
 
-    if ctx.steps:  # the trained network: its cost and outputs
-        trace.step(ctx.steps)
-        trace.cost(compute_cost(Y, squash.forward(neuron.forward(X), trace.value))[0])
+    trace.step(ctx.steps)  # the trained network: its cost and outputs
+    trace.cost(compute_cost(Y, squash.forward(neuron.forward(X), record))[0])

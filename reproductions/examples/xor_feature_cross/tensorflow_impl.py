@@ -2,96 +2,68 @@
 Keras sigmoid, the cost ``0.5 * keras.losses.MeanSquaredError``, ``tf.GradientTape``
 and ``keras.optimizers.SGD``.
 
-Layout: Keras holds the examples as rows, the blog as columns; a Dense kernel is
-(in, out), the transpose of the blog's W (out, in), and its bias is (out,) where the
-blog's b is (out, 1). ``to_keras`` and ``to_blog`` translate the start values and the
-printed intermediates; the harness translates the watched parameters and their
-gradients back (``[layout]`` in example.toml).
+Layout: Keras holds the examples as rows, the blog as columns, so the data and the
+printed intermediates are transposed, and so is a Dense kernel (in, out) against the
+blog's W (out, in) (``[layout]`` in example.toml: the harness translates them both
+ways). A Dense bias is (out,) where the blog's b is (out, 1).
 """
 
 import keras
 import tensorflow as tf
 
 
-# Copied from reproductions/examples/xor_hidden_layer/tensorflow_impl.py:to_keras
-def to_keras(tensor, kind):
-    """The blog's layout to Keras's: data and W are transposed, b (out, 1) -> (out,)."""
-    return tf.reshape(tensor, [-1]) if kind == "bias" else tf.transpose(tensor)
-
-
-# Copied from reproductions/examples/xor_hidden_layer/tensorflow_impl.py:to_blog
-def to_blog(tensor):
-    """Keras's examples as rows back to the blog's columns: (examples, units) -> (units, examples)."""
-    return tf.transpose(tensor)
-
-
 class FeatureCrossNet:
     def __init__(self, ctx):
         self.dense = keras.layers.Dense(1, dtype=ctx.dtype)  # inputs x1, x2, x3 = x1 * x2
         self.dense.build((None, 3))
-        self.dense.kernel.assign(to_keras(ctx.tensor(ctx.init["W"]), "kernel"))
-        self.dense.bias.assign(to_keras(ctx.tensor(ctx.init["b"]), "bias"))
-        self.variables = {"W": self.dense.kernel, "b": self.dense.bias}
+        ctx.load(W=self.dense.kernel, b=self.dense.bias)
 
-    def forward(self, X):
+    def __call__(self, X):
         self.Z = self.dense(X)
         self.A = keras.activations.sigmoid(self.Z)
         return self.A
 
 
-# Copied from reproductions/examples/xor_hidden_layer/tensorflow_impl.py:make_cost
-def make_cost(dtype):
+# Copied from reproductions/examples/xor_hidden_layer/tensorflow_impl.py:compute_cost
+def compute_cost(Y, Y_hat):
     # (1/2m) sum (Y - Y_hat)^2 = 1/2 * mean over the m examples
-    mean_squared_error = keras.losses.MeanSquaredError(dtype=dtype)
-
-    def compute_cost(Y, Y_hat):
-        return 0.5 * mean_squared_error(Y, Y_hat)
-
-    return compute_cost
+    return 0.5 * keras.losses.MeanSquaredError()(Y, Y_hat)
 
 
-def first_iteration(trace, net, compute_cost, X, Y):
+def first_iteration(trace, net, X, Y):
     """Fig 71-72: the forward pass, dCost/dA and dCost/dZ, by the tape."""
     with tf.GradientTape() as tape:
-        cost = compute_cost(Y, net.forward(X))
+        cost = compute_cost(Y, net(X))
     dA, dZ = tape.gradient(cost, [net.A, net.Z])
-    trace.value("Z", to_blog(net.Z))
-    trace.value("A", to_blog(net.A))
-    trace.value("dA", to_blog(dA))
-    trace.value("dZ", to_blog(dZ))
+    trace.values(Z=net.Z, A=net.A, dA=dA, dZ=dZ)
 
 
 def reproduce(ctx):
     trace = ctx.trace
-    X = to_keras(ctx.data("X_train"), "data")
-    Y = to_keras(ctx.data("Y_train"), "data")
+    X, Y = ctx.data("X_train"), ctx.data("Y_train")
     net = FeatureCrossNet(ctx)
-    compute_cost = make_cost(ctx.dtype)
     optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper.learning_rate)
-    variables = list(net.variables.values())
-    trace.watch(**net.variables)  # see [layout]
-    optimizer.build(variables)  # its variables exist before the step is traced
+    trace.watch(W=net.dense.kernel, b=net.dense.bias)  # see [layout]
+    variables = [net.dense.kernel, net.dense.bias]
+    optimizer.build(variables)  # its variables exist before the step is compiled
 
-    @tf.function
+    @tf.function  # TensorFlow's idiom: the step compiled once, returning what it computed
     def training_step():
-        """One epoch, compiled once: the cost, the gradients and the updated parameters."""
         with tf.GradientTape() as tape:
-            cost = compute_cost(Y, net.forward(X))
+            cost = compute_cost(Y, net(X))
         grads = tape.gradient(cost, variables)
         optimizer.apply_gradients(zip(grads, variables))
-        updated = [tf.identity(v) for v in variables]  # read after the update
-        return cost, grads, updated
+        return cost, grads, [tf.identity(v) for v in variables]  # read after the update
 
     for epoch in range(ctx.steps):
         trace.step(epoch)
-        if epoch == 0:
-            first_iteration(trace, net, compute_cost, X, Y)
+        if trace.printed:  # a pass of its own for the intermediates the text prints
+            first_iteration(trace, net, X, Y)
         cost, grads, updated = training_step()
         trace.gradients(cost, grads)
         trace.parameters(updated)
 
-    if ctx.steps:  # the trained network: its cost and outputs
-        trace.step(ctx.steps)
-        cost = compute_cost(Y, net.forward(X))
-        trace.value("A", to_blog(net.A))
-        trace.cost(cost)
+    trace.step(ctx.steps)  # the trained network: its cost and outputs
+    cost = compute_cost(Y, net(X))
+    trace.value("A", net.A)
+    trace.cost(cost)

@@ -9,7 +9,7 @@ classes, forward/backward/update, the helper) is the blog's; the code is this su
 Each epoch: forward through both layers, the cost, backward, then the output layer's
 update and the hidden layer's.
 
-At step 0 every value Fig 79-82 prints goes through the trace (``note``) in the order
+At step 0 every value Fig 79-82 prints goes through the trace (``record``) in the order
 the text works it out, and the work goes on with what the trace returns: Z2 from A1,
 Y - Y_hat from A2, the cost and dA2 from Y - Y_hat, 1 - A from A, the local gradient
 from A and 1 - A, dZ from the upstream and local gradients, dW2 from dZ2 and A1,
@@ -19,10 +19,7 @@ printed values. Step ``steps`` is the state after the last update: its cost and 
 
 import numpy as np
 
-
-def as_is(name, value):
-    """The recorder of the epochs the text does not print."""
-    return value
+from reproductions.trace import no_record
 
 
 class LinearLayer:
@@ -51,25 +48,22 @@ class SigmoidLayer:
     def __init__(self, k):
         self.k = k
 
-    def forward(self, Z, note=as_is):
-        self.A = note(f"A{self.k}", 1.0 / (1.0 + np.exp(-Z)))
+    def forward(self, Z, record=no_record):
+        self.A = record(f"A{self.k}", 1.0 / (1.0 + np.exp(-Z)))
         return self.A
 
-    def backward(self, dA, note=as_is):
+    def backward(self, dA, record=no_record):
         # Fig 81.b and 81.d: 1 - A first, then the local gradient A(1 - A), then dZ
-        complement = note(f"one_minus_A{self.k}", 1.0 - self.A)
-        local = note(f"dA{self.k}_dZ{self.k}", self.A * complement)
-        return note(f"dZ{self.k}", dA * local)
+        complement = record(f"one_minus_A{self.k}", 1.0 - self.A)
+        local = record(f"dA{self.k}_dZ{self.k}", self.A * complement)
+        return record(f"dZ{self.k}", dA * local)
 
 
-def compute_cost(Y, Y_hat, note=as_is):
+def compute_cost(Y, Y_hat, record=no_record):
     """Half the mean squared error over the m columns, and its gradient in Y_hat."""
     m = Y.shape[1]
-    error = note("Y_minus_Y_hat", Y - Y_hat)  # printed in Fig 80 and 81.a
+    error = record("Y_minus_Y_hat", Y - Y_hat)  # printed in Fig 80 and 81.a
     return np.squeeze(np.sum(error ** 2) / (2 * m)), -error / m
-
-
-PRINTED_EPOCHS = {0}  # Fig 79-82 print every intermediate of the first iteration
 
 
 class Network:
@@ -79,9 +73,9 @@ class Network:
         self.hidden, self.hidden_act = LinearLayer(W1, b1), SigmoidLayer(1)
         self.output, self.output_act = LinearLayer(W2, b2), SigmoidLayer(2)
 
-    def forward(self, X, note=as_is):
-        A1 = self.hidden_act.forward(note("Z1", self.hidden.forward(X)), note)
-        return self.output_act.forward(note("Z2", self.output.forward(A1)), note)
+    def forward(self, X, record=no_record):
+        A1 = self.hidden_act.forward(record("Z1", self.hidden.forward(X)), record)
+        return self.output_act.forward(record("Z2", self.output.forward(A1)), record)
 
 
 def cost_at(example, step, params):
@@ -96,24 +90,24 @@ def reproduce(ctx):
     X, Y = ctx.data("X_train"), ctx.data("Y_train")
     net = Network(*(ctx.tensor(ctx.init[name]) for name in ("W1", "b1", "W2", "b2")))
     rate = ctx.hyper.learning_rate
+    record = trace.value  # it records where the text prints (printed_steps): Fig 79-82
 
     for epoch in range(ctx.steps):
         trace.step(epoch)
-        note = trace.value if epoch in PRINTED_EPOCHS else as_is
 
         # forward (Fig 79.a, 79.b), cost (Fig 80) and its gradient (Fig 81.a)
-        cost, dA2 = compute_cost(Y, net.forward(X, note), note)
+        cost, dA2 = compute_cost(Y, net.forward(X, record), record)
         trace.cost(cost)
-        dA2 = note("dA2", dA2)
+        dA2 = record("dA2", dA2)
 
         # backward through the output layer (Fig 81.b, 81.c)
-        dA1 = net.output.backward(net.output_act.backward(dA2, note))
+        dA1 = net.output.backward(net.output_act.backward(dA2, record))
         net.output.dW = trace.grad("W2", net.output.dW)
         net.output.db = trace.grad("b2", net.output.db)
-        dA1 = note("dA1", dA1)
+        dA1 = record("dA1", dA1)
 
         # backward through the hidden layer (Fig 81.d, 81.e)
-        net.hidden.backward(net.hidden_act.backward(dA1, note))
+        net.hidden.backward(net.hidden_act.backward(dA1, record))
         net.hidden.dW = trace.grad("W1", net.hidden.dW)
         net.hidden.db = trace.grad("b1", net.hidden.db)
 
@@ -123,8 +117,7 @@ def reproduce(ctx):
             layer.W = trace.param("W" + k, layer.W)
             layer.b = trace.param("b" + k, layer.b)
 
-    if ctx.steps:  # after the last update: the cost and the outputs
-        trace.step(ctx.steps)
-        Y_hat = net.forward(X)
-        trace.value("A2", Y_hat)
-        trace.cost(compute_cost(Y, Y_hat)[0])
+    trace.step(ctx.steps)  # after the last update: the cost and the outputs
+    Y_hat = net.forward(X)
+    trace.value("A2", Y_hat)
+    trace.cost(compute_cost(Y, Y_hat)[0])

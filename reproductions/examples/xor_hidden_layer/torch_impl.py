@@ -1,26 +1,13 @@
 """XOR with one hidden layer in PyTorch: two ``nn.Linear`` layers with
 ``torch.sigmoid``, the cost ``0.5 * nn.MSELoss()``, autograd and ``torch.optim.SGD``.
 
-Layout: PyTorch holds the examples as rows, the blog as columns. ``nn.Linear``
-keeps its weight as (out, in), as the blog's W does, and its bias as (out,) where
-the blog's b is (out, 1). ``to_torch`` and ``to_blog`` translate the start values
-and the printed intermediates; the harness translates the watched parameters and
-their gradients back (``[layout]`` in example.toml).
+Layout: PyTorch holds the examples as rows, the blog as columns, so the data and every
+printed intermediate are transposed (``[layout]`` in example.toml: the harness
+translates them both ways). ``nn.Linear`` keeps its weight as (out, in), as the blog's
+W does, and its bias as (out,) where the blog's b is (out, 1).
 """
 
 import torch
-
-
-def to_torch(tensor, kind):
-    """The blog's layout to PyTorch's: data (features, examples) -> (examples, features)."""
-    if kind == "data":
-        return tensor.T
-    return tensor.reshape(-1) if kind == "bias" else tensor
-
-
-def to_blog(tensor):
-    """PyTorch's examples as rows back to the blog's columns: (examples, units) -> (units, examples)."""
-    return tensor.T
 
 
 class TwoLayerNet(torch.nn.Module):
@@ -28,10 +15,8 @@ class TwoLayerNet(torch.nn.Module):
         super().__init__()
         self.layer1 = torch.nn.Linear(2, 3, dtype=ctx.dtype)  # hidden layer: W1, b1
         self.layer2 = torch.nn.Linear(3, 1, dtype=ctx.dtype)  # output layer: W2, b2
-        with torch.no_grad():
-            for layer, k in ((self.layer1, "1"), (self.layer2, "2")):
-                layer.weight.copy_(to_torch(ctx.tensor(ctx.init[f"W{k}"]), "weight"))
-                layer.bias.copy_(to_torch(ctx.tensor(ctx.init[f"b{k}"]), "bias"))
+        ctx.load(W1=self.layer1.weight, b1=self.layer1.bias,
+                 W2=self.layer2.weight, b2=self.layer2.bias)
 
     def forward(self, X):
         self.Z1 = self.layer1(X)
@@ -40,11 +25,10 @@ class TwoLayerNet(torch.nn.Module):
         self.A2 = torch.sigmoid(self.Z2)
         return self.A2
 
-    def named_blog_parameters(self):
+    def blog_parameters(self):
+        """The blog's names, in the order the blog updates them (layer 2, then layer 1)."""
         return {"W2": self.layer2.weight, "b2": self.layer2.bias,
                 "W1": self.layer1.weight, "b1": self.layer1.bias}
-
-
 
 
 def compute_cost(Y, Y_hat):
@@ -54,53 +38,41 @@ def compute_cost(Y, Y_hat):
 
 def sigmoid_local_gradient(Z):
     """dA/dZ of the element-wise sigmoid, by autograd."""
-    with torch.enable_grad():
-        Z = Z.detach().requires_grad_()
-        (local,) = torch.autograd.grad(torch.sigmoid(Z).sum(), Z)
+    Z = Z.detach().requires_grad_()
+    (local,) = torch.autograd.grad(torch.sigmoid(Z).sum(), Z)
     return local
 
 
-def show_first_iteration(trace, net, Y):
-    """The intermediates Fig 79-81 print, from the forward pass and autograd."""
-    for name in ("Z1", "A1", "Z2", "A2"):
-        trace.value(name, to_blog(getattr(net, name)))
-    trace.value("Y_minus_Y_hat", to_blog(Y - net.A2))
-    trace.value("dA2", to_blog(net.A2.grad))
-    trace.value("one_minus_A2", to_blog(1 - net.A2))
-    trace.value("dA2_dZ2", to_blog(sigmoid_local_gradient(net.Z2)))
-    trace.value("dZ2", to_blog(net.Z2.grad))
-    trace.value("dA1", to_blog(net.A1.grad))
-    trace.value("one_minus_A1", to_blog(1 - net.A1))
-    trace.value("dA1_dZ1", to_blog(sigmoid_local_gradient(net.Z1)))
-    trace.value("dZ1", to_blog(net.Z1.grad))
+def first_iteration(trace, net, X, Y):
+    """Fig 79-81: the forward pass and every upstream and local gradient, by autograd."""
+    cost = compute_cost(Y, net(X))
+    dA2, dZ2, dA1, dZ1 = torch.autograd.grad(cost, [net.A2, net.Z2, net.A1, net.Z1])
+    trace.values(Z1=net.Z1, A1=net.A1, Z2=net.Z2, A2=net.A2, Y_minus_Y_hat=Y - net.A2,
+                 dA2=dA2, one_minus_A2=1 - net.A2, dA2_dZ2=sigmoid_local_gradient(net.Z2),
+                 dZ2=dZ2, dA1=dA1, one_minus_A1=1 - net.A1,
+                 dA1_dZ1=sigmoid_local_gradient(net.Z1), dZ1=dZ1)
 
 
 def reproduce(ctx):
     trace = ctx.trace
-    X = to_torch(ctx.data("X_train"), "data")
-    Y = to_torch(ctx.data("Y_train"), "data")
+    X, Y = ctx.data("X_train"), ctx.data("Y_train")
     net = TwoLayerNet(ctx)
-    trace.watch(**net.named_blog_parameters())  # the blog's names and order; see [layout]
     optimizer = torch.optim.SGD(net.parameters(), lr=ctx.hyper.learning_rate)
+    trace.watch(**net.blog_parameters())  # see [layout]
 
     for epoch in range(ctx.steps):
         trace.step(epoch)
+        if trace.printed:  # a pass of its own for the intermediates the text prints
+            first_iteration(trace, net, X, Y)
         optimizer.zero_grad()
         cost = compute_cost(Y, net(X))
-        if epoch == 0:  # Fig 79-81 print every intermediate of the first iteration
-            for name in ("A2", "Z2", "A1", "Z1"):
-                getattr(net, name).retain_grad()
         cost.backward()
         trace.gradients(cost)  # the cost, and each watched parameter's .grad
-        if epoch == 0:
-            with torch.no_grad():
-                show_first_iteration(trace, net, Y)
         optimizer.step()
         trace.parameters()
 
-    if ctx.steps:  # after the last update: the cost and the outputs
-        trace.step(ctx.steps)
-        with torch.no_grad():
-            cost = compute_cost(Y, net(X))
-            trace.value("A2", to_blog(net.A2))
-            trace.cost(cost)
+    trace.step(ctx.steps)  # after the last update: the cost and the outputs
+    with torch.no_grad():
+        cost = compute_cost(Y, net(X))
+        trace.value("A2", net.A2)
+        trace.cost(cost)

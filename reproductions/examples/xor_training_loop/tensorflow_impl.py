@@ -2,29 +2,14 @@
 layers with the Keras sigmoid, the cost ``0.5 * keras.losses.MeanSquaredError``,
 ``tf.GradientTape`` and ``keras.optimizers.SGD``.
 
-Layout: Keras holds the examples as rows, the blog as columns; a Dense kernel is
-(in, out), the transpose of the blog's W (out, in), and its bias is (out,) where the
-blog's b is (out, 1). ``to_keras`` and ``to_blog`` translate the start values and the
-printed intermediates; the harness translates the watched parameters and their
-gradients back (``[layout]`` in example.toml).
+Layout: Keras holds the examples as rows, the blog as columns, so the data and the
+printed outputs are transposed, and so is a Dense kernel (in, out) against the blog's
+W (out, in) (``[layout]`` in example.toml: the harness translates them both ways). A
+Dense bias is (out,) where the blog's b is (out, 1).
 """
 
 import keras
 import tensorflow as tf
-
-
-# Copied from reproductions/examples/xor_hidden_layer/tensorflow_impl.py:to_keras
-def to_keras(tensor, kind):
-    """The blog's layout to Keras's: data and W are transposed, b (out, 1) -> (out,)."""
-    return tf.reshape(tensor, [-1]) if kind == "bias" else tf.transpose(tensor)
-
-
-# Copied from reproductions/examples/xor_hidden_layer/tensorflow_impl.py:to_blog
-def to_blog(tensor):
-    """Keras's examples as rows back to the blog's columns: (examples, units) -> (units, examples)."""
-    return tf.transpose(tensor)
-
-
 
 
 class TwoLayerNet:
@@ -33,26 +18,23 @@ class TwoLayerNet:
         self.layer2 = keras.layers.Dense(1, activation="sigmoid", dtype=ctx.dtype)  # W2, b2
         self.layer1.build((None, 2))
         self.layer2.build((None, 3))
-        for layer, k in ((self.layer1, "1"), (self.layer2, "2")):
-            layer.kernel.assign(to_keras(ctx.tensor(ctx.init[f"W{k}"]), "kernel"))
-            layer.bias.assign(to_keras(ctx.tensor(ctx.init[f"b{k}"]), "bias"))
-        # the blog's names, in the order the blog updates them (layer 2, then layer 1)
-        self.variables = {"W2": self.layer2.kernel, "b2": self.layer2.bias,
-                          "W1": self.layer1.kernel, "b1": self.layer1.bias}
+        ctx.load(W1=self.layer1.kernel, b1=self.layer1.bias,
+                 W2=self.layer2.kernel, b2=self.layer2.bias)
 
     def __call__(self, X):
         return self.layer2(self.layer1(X))
 
+    # Copied from reproductions/examples/xor_hidden_layer/tensorflow_impl.py:TwoLayerNet.blog_parameters
+    def blog_parameters(self):
+        """The blog's names, in the order the blog updates them (layer 2, then layer 1)."""
+        return {"W2": self.layer2.kernel, "b2": self.layer2.bias,
+                "W1": self.layer1.kernel, "b1": self.layer1.bias}
 
-# Copied from reproductions/examples/xor_hidden_layer/tensorflow_impl.py:make_cost
-def make_cost(dtype):
+
+# Copied from reproductions/examples/xor_hidden_layer/tensorflow_impl.py:compute_cost
+def compute_cost(Y, Y_hat):
     # (1/2m) sum (Y - Y_hat)^2 = 1/2 * mean over the m examples
-    mean_squared_error = keras.losses.MeanSquaredError(dtype=dtype)
-
-    def compute_cost(Y, Y_hat):
-        return 0.5 * mean_squared_error(Y, Y_hat)
-
-    return compute_cost
+    return 0.5 * keras.losses.MeanSquaredError()(Y, Y_hat)
 
 
 def predict(net, X, Y, thresh=0.5):
@@ -64,40 +46,33 @@ def predict(net, X, Y, thresh=0.5):
 
 def reproduce(ctx):
     trace = ctx.trace
-    X = to_keras(ctx.data("X_train"), "data")
-    Y = to_keras(ctx.data("Y_train"), "data")
+    X, Y = ctx.data("X_train"), ctx.data("Y_train")
     net = TwoLayerNet(ctx)
-    compute_cost = make_cost(ctx.dtype)
     optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper.learning_rate)
-    variables = list(net.variables.values())
-    trace.watch(**net.variables)  # the blog's names and order; see [layout]
-    optimizer.build(variables)  # its variables exist before the step is traced
+    trace.watch(**net.blog_parameters())  # see [layout]
+    variables = list(net.blog_parameters().values())
+    optimizer.build(variables)  # its variables exist before the step is compiled
 
-    @tf.function
+    @tf.function  # TensorFlow's idiom: the step compiled once, returning what it computed
     def training_step():
-        """One epoch, compiled once: the cost, the gradients and the updated parameters."""
         with tf.GradientTape() as tape:
             cost = compute_cost(Y, net(X))
         grads = tape.gradient(cost, variables)
         optimizer.apply_gradients(zip(grads, variables))
-        updated = [tf.identity(v) for v in variables]  # read after the update
-        return cost, grads, updated
+        return cost, grads, [tf.identity(v) for v in variables]  # read after the update
 
-    costs = []  # the costs the loop prints and keeps, every 100 epochs
+    costs = []  # the loop prints and keeps the cost of every 100th epoch
     for epoch in range(ctx.steps):
         trace.step(epoch)
         cost, grads, updated = training_step()
         trace.gradients(cost, grads)
-        if epoch % 100 == 0:
-            costs.append(cost)
+        costs.append(cost)
         trace.parameters(updated)
 
-    if ctx.steps:  # after the last update
-        trace.step(ctx.steps)
-        Y_hat = net(X)
-        trace.value("A2", to_blog(Y_hat))
-        trace.cost(compute_cost(Y, Y_hat))
-        trace.value("costs", tf.stack(costs))
-        predictions, accuracy = predict(net, X, Y)
-        trace.value("predicted_outputs", to_blog(predictions))
-        trace.value("accuracy", accuracy)
+    trace.step(ctx.steps)  # after the last update
+    Y_hat = net(X)
+    trace.value("A2", Y_hat)
+    trace.cost(compute_cost(Y, Y_hat))
+    trace.value("costs", tf.stack(costs[::100]))
+    predictions, accuracy = predict(net, X, Y)
+    trace.values(predicted_outputs=predictions, accuracy=accuracy)
