@@ -176,7 +176,8 @@ class Example(Strict):
                         "values) it holds transposed: a list, or a table of name = 'transposed'")
     printed_steps: list[int | Literal["last"]] | Literal["every"] | None = Field(
         None, description="steps whose intermediates are recorded ('last': the state "
-                          "after training); by default the steps the claims print values at")
+                          "after training); by default the steps the claims print values at, "
+                          "every step when no claim names a value")
     claims: list[Claim] = []
     errata: dict[str, Erratum] = {}
     folder: Path
@@ -235,7 +236,8 @@ class Example(Strict):
         if self.printed_steps == "every":
             return None
         if self.printed_steps is None:
-            return frozenset(c.step for c in self.claims if self.is_value(c.quantity))
+            claimed = frozenset(c.step for c in self.claims if self.is_value(c.quantity))
+            return claimed or None  # no claim on a value: every step
         return frozenset(steps if s == "last" else s for s in self.printed_steps)
 
     @model_validator(mode="after")

@@ -15,7 +15,8 @@ then records, in the source's layout:
   ``trace.values(**named)`` records several at once.
 
 Which steps record intermediates is the example's policy, not the implementation's:
-``printed_steps`` in example.toml, by default the steps its claims print values at.
+``printed_steps`` in example.toml, by default the steps its claims print values at
+(every step when no claim names a value).
 At any other step ``trace.value`` records nothing and returns its value as given, so
 an implementation calls it at every step and never asks which step it is. Where
 showing the intermediates costs work the training step does not do (an extra tape,

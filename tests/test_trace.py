@@ -64,3 +64,30 @@ def test_the_long_table_has_one_row_per_element_in_the_order_recorded():
     columns = side_by_side({"numpy": trace.recording(), "torch": other.recording()})
     assert columns["quantity"].tolist() == ["A", "A", "cost"]
     assert np.isnan(columns["torch"][:2]).all() and columns["torch"][2] == 0.25
+
+
+def test_values_are_recorded_only_at_the_printed_steps_and_pass_through_elsewhere():
+    trace = Trace(printed_steps=frozenset({0, 3}))
+    for step in range(4):
+        trace.step(step)
+        assert trace.value("A", float(step)) == float(step)  # returned either way
+        trace.values(B=2.0 * step, C=3.0 * step)
+        trace.cost(float(step))  # costs, gradients, parameters: every step
+        assert trace.printed == (step in (0, 3))
+    recording = trace.recording()
+    assert {q: recording[q].steps.tolist() for q in ("A", "B", "C", "cost")} == {
+        "A": [0, 3], "B": [0, 3], "C": [0, 3], "cost": [0, 1, 2, 3]}
+    assert recording.at("C", 3) == 9.0
+
+
+def test_every_step_is_printed_by_default():
+    trace = Trace()
+    trace.step(7)
+    assert trace.printed and trace.value("A", 1.0) == 1.0 and "A" in trace.recording()
+
+
+def test_the_null_recorder_returns_what_it_is_given():
+    from reproductions.trace import no_record
+
+    value = np.ones(3)
+    assert no_record("A", value) is value and no_record("A", value, scale=2.0) is value
