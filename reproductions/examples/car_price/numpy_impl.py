@@ -18,6 +18,8 @@ Chapter 7 checks the gradients with centred differences, one weight at a time.
 
 import numpy as np
 
+from reproductions.trace import no_record
+
 NAMES = ("W1", "W2", "W3")
 
 
@@ -30,13 +32,6 @@ def add_ones(a):
     return np.concatenate((a, np.ones((a.shape[0], 1), dtype=a.dtype)), axis=1)
 
 
-class NoTrace:
-    """Stands in for the trace where nothing is recorded (the perturbed passes)."""
-
-    def value(self, name, value, scale=None):
-        return value
-
-
 class NeuralNetwork:
     def __init__(self, X, y, W1, W2, W3):
         self.X, self.y = X, y
@@ -45,34 +40,34 @@ class NeuralNetwork:
     def weights(self):
         return {"W1": self.W1, "W2": self.W2, "W3": self.W3}
 
-    def forward(self, trace=NoTrace()):
-        self.Z2 = trace.value("Z2", np.dot(self.X, self.W1))
-        self.a2 = trace.value("a2", np.tanh(self.Z2))
-        self.a2b = trace.value("a2_bias", add_ones(self.a2))
-        self.Z3 = trace.value("Z3", np.dot(self.a2b, self.W2))
-        self.a3 = trace.value("a3", np.tanh(self.Z3))
-        self.a3b = trace.value("a3_bias", add_ones(self.a3))
-        self.Z4 = trace.value("Z4", np.dot(self.a3b, self.W3))
-        self.a4 = trace.value("a4", np.tanh(self.Z4))
+    def forward(self, record=no_record):
+        self.Z2 = record("Z2", np.dot(self.X, self.W1))
+        self.a2 = record("a2", np.tanh(self.Z2))
+        self.a2b = record("a2_bias", add_ones(self.a2))
+        self.Z3 = record("Z3", np.dot(self.a2b, self.W2))
+        self.a3 = record("a3", np.tanh(self.Z3))
+        self.a3b = record("a3_bias", add_ones(self.a3))
+        self.Z4 = record("Z4", np.dot(self.a3b, self.W3))
+        self.a4 = record("a4", np.tanh(self.Z4))
         return self.a4
 
     def cost(self):
         return np.sum(0.5 * np.square(self.y - self.a4))
 
-    def backward(self, trace=NoTrace()):
-        dtanh4 = trace.value("dtanh_Z4", tanh_prime(self.Z4))
-        residual = trace.value("residual", self.y - self.a4)
-        self.delta4 = trace.value("delta4", np.multiply(residual, -dtanh4))
+    def backward(self, record=no_record):
+        dtanh4 = record("dtanh_Z4", tanh_prime(self.Z4))
+        residual = record("residual", self.y - self.a4)
+        self.delta4 = record("delta4", np.multiply(residual, -dtanh4))
         self.dJdW3 = np.dot(self.a3b.T, self.delta4)
 
-        dtanh3 = trace.value("dtanh_Z3_bias", tanh_prime(add_ones(self.Z3)))
-        d4W3T = trace.value("delta4_W3T", np.dot(self.delta4, self.W3.T))
-        self.delta3 = trace.value("delta3", np.multiply(d4W3T, dtanh3))
+        dtanh3 = record("dtanh_Z3_bias", tanh_prime(add_ones(self.Z3)))
+        d4W3T = record("delta4_W3T", np.dot(self.delta4, self.W3.T))
+        self.delta3 = record("delta3", np.multiply(d4W3T, dtanh3))
         self.dJdW2 = np.dot(self.a2b.T, self.delta3[:, :-1])  # the bias error is not backpropagated
 
-        dtanh2 = trace.value("dtanh_Z2_bias", tanh_prime(add_ones(self.Z2)))
-        d3W2T = trace.value("delta3_W2T", np.dot(self.delta3[:, :-1], self.W2.T))
-        self.delta2 = trace.value("delta2", np.multiply(d3W2T, dtanh2))
+        dtanh2 = record("dtanh_Z2_bias", tanh_prime(add_ones(self.Z2)))
+        d3W2T = record("delta3_W2T", np.dot(self.delta3[:, :-1], self.W2.T))
+        self.delta2 = record("delta2", np.multiply(d3W2T, dtanh2))
         self.dJdW1 = np.dot(self.X.T, self.delta2[:, :-1])
         return {"W1": self.dJdW1, "W2": self.dJdW2, "W3": self.dJdW3}
 
@@ -151,26 +146,23 @@ def reproduce(ctx):
         checker = NeuralNetwork(net.X, net.y, net.W1.copy(), net.W2.copy(), net.W3.copy())
         checker.check_gradients(trace, h)
 
+    trace.step(0)
+    illustrations(ctx)  # chapter 4's numbers, before any training
     for step in range(ctx.steps):
         trace.step(step)
-        if step == 0:
-            illustrations(ctx)
-        record = trace if step == 0 else NoTrace()
-        net.forward(record)
+        net.forward(trace.value)
         trace.cost(net.cost())
-        if step == 0:
-            trace.value("cost_per_car", 0.5 * np.square(net.y - net.a4))
-        grads = net.backward(record)
+        trace.value("cost_per_car", 0.5 * np.square(net.y - net.a4))
+        grads = net.backward(trace.value)
         for name in NAMES:
             grads[name] = trace.grad(name, grads[name])
-        if step <= 1:
-            # step 0: the check at the weights the gradients above belong to, which is
-            # what the chapter's numbers show; step 1: at the updated weights, the ones
-            # the chapter displays as 'the weights that we used'
+        if trace.printed:
+            # at the weights the gradients above belong to: at step 0 the check the
+            # chapter's numbers show, at step 1 the updated weights it displays
             check_at_current_weights()
         net.W1 = trace.param("W1", net.W1 - alpha * (1 / n) * grads["W1"])
         net.W2 = trace.param("W2", net.W2 - alpha * (1 / n) * grads["W2"])
         net.W3 = trace.param("W3", net.W3 - alpha * (1 / n) * grads["W3"])
-    if ctx.steps == 1:
-        trace.step(1)
+    trace.step(ctx.steps)  # after the update: the check at the weights the chapter displays
+    if trace.printed:
         check_at_current_weights()

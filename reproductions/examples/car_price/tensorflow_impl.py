@@ -59,21 +59,17 @@ def check_gradients(trace, X, y, W, h):
         tape.watch(list(at.values()))
         J = cost(forward(X, at)["a4"], y)
     grads = tape.gradient(J, list(at.values()))
-    V1 = trace.value("V1", tf.reshape(tf.concat([tf.reshape(g, [-1]) for g in grads], 0), [-1, 1]))
-    trace.value("n_parameters", tf.constant(float(tf.size(V1)), dtype=V1.dtype))
+    V1 = tf.reshape(tf.concat([tf.reshape(g, [-1]) for g in grads], 0), [-1, 1])
+    trace.values(V1=V1, n_parameters=tf.constant(float(tf.size(V1)), dtype=V1.dtype))
     V2 = []
     for p in range(weights.shape[0]):
         perturbation = tf.one_hot([p], weights.shape[0], on_value=h, off_value=0.0, axis=0, dtype=weights.dtype)
-        f = forward(X, rolled(weights + perturbation))
-        loss2 = cost(f["a4"], y)
-        if p == 0:
-            trace.value("a4_plus_h", f["a4"])
-            trace.value("loss2", loss2)
-        f = forward(X, rolled(weights - perturbation))
-        loss1 = cost(f["a4"], y)
-        if p == 0:
-            trace.value("a4_minus_h", f["a4"])
-            trace.value("loss1", loss1)
+        a4_plus_h = forward(X, rolled(weights + perturbation))["a4"]
+        loss2 = cost(a4_plus_h, y)
+        a4_minus_h = forward(X, rolled(weights - perturbation))["a4"]
+        loss1 = cost(a4_minus_h, y)
+        if p == 0:  # the chapter prints the first weight's passes
+            trace.values(a4_plus_h=a4_plus_h, loss2=loss2, a4_minus_h=a4_minus_h, loss1=loss1)
         V2.append((loss2 - loss1) / (2 * h))
     V2 = tf.reshape(tf.stack(V2), [-1, 1])
     trace.value("numerical_grad", V2, scale=J / (2 * h))  # costs cancel over 2h
@@ -91,6 +87,16 @@ def illustrations(ctx, X, W1):
     trace.value("normalised_50k", (km - mean) / sigma)
 
 
+def record_passes(trace, f, y, dZ4, da3_bias, da2_bias):
+    """The matrices chapters 4 and 6 print: the forward pass, and the deltas from the
+    gradients with respect to Z^(4), [a^(3), 1] and [a^(2), 1]."""
+    dtanh3, dtanh2 = tanh_prime(add_ones(f["Z3"])), tanh_prime(add_ones(f["Z2"]))
+    trace.values(**f, cost_per_car=0.5 * tf.square(y - f["a4"]),
+                 dtanh_Z4=tanh_prime(f["Z4"]), residual=y - f["a4"],
+                 delta4=dZ4, dtanh_Z3_bias=dtanh3, delta4_W3T=da3_bias, delta3=da3_bias * dtanh3,
+                 dtanh_Z2_bias=dtanh2, delta3_W2T=da2_bias, delta2=da2_bias * dtanh2)
+
+
 def reproduce(ctx):
     trace, hyper = ctx.trace, ctx.hyper
     X, y = ctx.data("X"), ctx.data("y")
@@ -99,33 +105,21 @@ def reproduce(ctx):
     trace.watch(**W)  # the chapters' own (inputs + 1, neurons) layout
     optimizer = keras.optimizers.SGD(learning_rate=alpha / n)  # W - alpha (1/n) dJ/dW
 
+    trace.step(0)
+    illustrations(ctx, X, tf.convert_to_tensor(W["W1"]))  # chapter 4's numbers, before any training
     for step in range(ctx.steps):
         trace.step(step)
-        if step == 0:
-            illustrations(ctx, X, tf.convert_to_tensor(W["W1"]))
         with tf.GradientTape() as tape:
             f = forward(X, W)
             J = cost(f["a4"], y)
         watched = [f["Z4"], f["a3_bias"], f["a2_bias"]] + [W[name] for name in NAMES]
         dZ4, da3_bias, da2_bias, *grads = tape.gradient(J, watched)
         trace.gradients(J, grads)
-        if step == 0:
-            for name in ("Z2", "a2", "a2_bias", "Z3", "a3", "a3_bias", "Z4", "a4"):
-                trace.value(name, f[name])
-            trace.value("cost_per_car", 0.5 * tf.square(y - f["a4"]))
-            trace.value("dtanh_Z4", tanh_prime(f["Z4"]))
-            trace.value("residual", y - f["a4"])
-            trace.value("delta4", dZ4)                                       # dJ/dZ4
-            dtanh3 = trace.value("dtanh_Z3_bias", tanh_prime(add_ones(f["Z3"])))
-            trace.value("delta4_W3T", da3_bias)                              # dJ/d[a3, 1]
-            trace.value("delta3", da3_bias * dtanh3)
-            dtanh2 = trace.value("dtanh_Z2_bias", tanh_prime(add_ones(f["Z2"])))
-            trace.value("delta3_W2T", da2_bias)                              # dJ/d[a2, 1]
-            trace.value("delta2", da2_bias * dtanh2)
-        if step <= 1:
+        if trace.printed:
+            record_passes(trace, f, y, dZ4, da3_bias, da2_bias)
             check_gradients(trace, X, y, W, h)
         optimizer.apply_gradients(zip(grads, [W[name] for name in NAMES]))
         trace.parameters()
-    if ctx.steps == 1:
-        trace.step(1)
+    trace.step(ctx.steps)  # after the update: the check at the weights the chapter displays
+    if trace.printed:
         check_gradients(trace, X, y, W, h)

@@ -55,23 +55,18 @@ def check_gradients(trace, X, y, W, h):
     at = {name: value.clone().requires_grad_(True) for name, value in rolled(weights).items()}
     J = cost(forward(X, at)["a4"], y)
     V1 = torch.cat([g.reshape(-1) for g in torch.autograd.grad(J, list(at.values()))]).reshape(-1, 1)
-    V1 = trace.value("V1", V1)
-    trace.value("n_parameters", torch.tensor(float(V1.numel()), dtype=V1.dtype))
+    trace.values(V1=V1, n_parameters=torch.tensor(float(V1.numel()), dtype=V1.dtype))
     with torch.no_grad():
         V2 = torch.zeros_like(weights)
         perturbation = torch.zeros_like(weights)
         for p in range(len(weights)):
             perturbation[p] = h
-            f = forward(X, rolled(weights + perturbation))
-            loss2 = cost(f["a4"], y)
-            if p == 0:
-                trace.value("a4_plus_h", f["a4"])
-                trace.value("loss2", loss2)
-            f = forward(X, rolled(weights - perturbation))
-            loss1 = cost(f["a4"], y)
-            if p == 0:
-                trace.value("a4_minus_h", f["a4"])
-                trace.value("loss1", loss1)
+            a4_plus_h = forward(X, rolled(weights + perturbation))["a4"]
+            loss2 = cost(a4_plus_h, y)
+            a4_minus_h = forward(X, rolled(weights - perturbation))["a4"]
+            loss1 = cost(a4_minus_h, y)
+            if p == 0:  # the chapter prints the first weight's passes
+                trace.values(a4_plus_h=a4_plus_h, loss2=loss2, a4_minus_h=a4_minus_h, loss1=loss1)
             V2[p] = (loss2 - loss1) / (2 * h)
             perturbation[p] = 0
         trace.value("numerical_grad", V2, scale=J / (2 * h))  # costs cancel over 2h
@@ -91,21 +86,15 @@ def illustrations(ctx, X, W1):
         trace.value("normalised_50k", (km - mean) / sigma)
 
 
-def record_step0(trace, f, y):
-    """The matrices chapters 4 and 6 print, from the forward pass and autograd."""
+def record_passes(trace, f, y, dZ4, da3_bias, da2_bias):
+    """The matrices chapters 4 and 6 print: the forward pass, and the deltas from the
+    gradients with respect to Z^(4), [a^(3), 1] and [a^(2), 1]."""
     with torch.no_grad():
-        for name in ("Z2", "a2", "a2_bias", "Z3", "a3", "a3_bias", "Z4", "a4"):
-            trace.value(name, f[name])
-        trace.value("cost_per_car", 0.5 * torch.nn.MSELoss(reduction="none")(f["a4"], y))
-        trace.value("dtanh_Z4", tanh_prime(f["Z4"]))
-        trace.value("residual", y - f["a4"])
-        trace.value("delta4", f["Z4"].grad)                       # dJ/dZ4
-        dtanh3 = trace.value("dtanh_Z3_bias", tanh_prime(add_ones(f["Z3"])))
-        trace.value("delta4_W3T", f["a3_bias"].grad)              # dJ/d[a3, 1]
-        trace.value("delta3", f["a3_bias"].grad * dtanh3)
-        dtanh2 = trace.value("dtanh_Z2_bias", tanh_prime(add_ones(f["Z2"])))
-        trace.value("delta3_W2T", f["a2_bias"].grad)              # dJ/d[a2, 1]
-        trace.value("delta2", f["a2_bias"].grad * dtanh2)
+        dtanh3, dtanh2 = tanh_prime(add_ones(f["Z3"])), tanh_prime(add_ones(f["Z2"]))
+        trace.values(**f, cost_per_car=0.5 * torch.nn.MSELoss(reduction="none")(f["a4"], y),
+                     dtanh_Z4=tanh_prime(f["Z4"]), residual=y - f["a4"],
+                     delta4=dZ4, dtanh_Z3_bias=dtanh3, delta4_W3T=da3_bias, delta3=da3_bias * dtanh3,
+                     dtanh_Z2_bias=dtanh2, delta3_W2T=da2_bias, delta2=da2_bias * dtanh2)
 
 
 def reproduce(ctx):
@@ -116,10 +105,10 @@ def reproduce(ctx):
     trace.watch(**W)  # the chapters' own (inputs + 1, neurons) layout
     optimizer = torch.optim.SGD(W.values(), lr=alpha / n)  # W - alpha (1/n) dJ/dW
 
+    trace.step(0)
+    illustrations(ctx, X, W["W1"].detach())  # chapter 4's numbers, before any training
     for step in range(ctx.steps):
         trace.step(step)
-        if step == 0:
-            illustrations(ctx, X, W["W1"].detach())
         optimizer.zero_grad()
         f = forward(X, W)
         for name in ("Z4", "a3_bias", "a2_bias"):
@@ -127,12 +116,11 @@ def reproduce(ctx):
         J = cost(f["a4"], y)
         J.backward()
         trace.gradients(J)  # the cost, and each watched weight's .grad
-        if step == 0:
-            record_step0(trace, f, y)
-        if step <= 1:
+        if trace.printed:
+            record_passes(trace, f, y, f["Z4"].grad, f["a3_bias"].grad, f["a2_bias"].grad)
             check_gradients(trace, X, y, W, h)
         optimizer.step()
         trace.parameters()
-    if ctx.steps == 1:
-        trace.step(1)
+    trace.step(ctx.steps)  # after the update: the check at the weights the chapter displays
+    if trace.printed:
         check_gradients(trace, X, y, W, h)

@@ -18,11 +18,14 @@ import numpy as np
 NAMES = ("W1", "W2", "W3")
 
 
+# Copied from reproductions/examples/car_price/numpy_impl.py:tanh_prime
 def tanh_prime(z):
     return 1.0 - np.square(np.tanh(z))
 
 
+# Copied from reproductions/examples/car_price/numpy_impl.py:add_ones
 def add_ones(a):
+    """The bias unit: a column of ones after the last neuron."""
     return np.concatenate((a, np.ones((a.shape[0], 1), dtype=a.dtype)), axis=1)
 
 
@@ -77,14 +80,12 @@ def reproduce(ctx):
     net = NeuralNetwork(X, y, {k: ctx.tensor(ctx.init[k]) for k in NAMES}, Lambda)
     printed = NeuralNetwork(X, y, {k: ctx.tensor(ctx.init[k]) for k in NAMES}, Lambda, sign=-1)
 
+    trace.step(0)  # L1026: 'Our network has 23 parameters so we need at least 230 cars'
+    n_parameters = trace.value("n_parameters", np.asarray(net.W1.size + net.W2.size + net.W3.size,
+                                                          dtype=ctx.dtype))
+    trace.value("cars_needed", 10 * n_parameters)
     for step in range(ctx.steps):
         trace.step(step)
-        if step == 0:
-            # L1026: 'Our network has 23 parameters so we need at least 230 cars'
-            n_parameters = trace.value("n_parameters", np.asarray(net.W1.size + net.W2.size + net.W3.size,
-                                                                  dtype=ctx.dtype))
-            trace.value("cars_needed", 10 * n_parameters)
-
         net.forward()
         trace.value("data_cost", net.data_cost())
         trace.value("sum_of_squares", net.sum_of_squares())

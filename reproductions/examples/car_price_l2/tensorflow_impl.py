@@ -14,6 +14,7 @@ import tensorflow as tf
 NAMES = ("W1", "W2", "W3")
 
 
+# Copied from reproductions/examples/car_price/tensorflow_impl.py:add_ones
 def add_ones(a):
     return tf.concat([a, tf.ones((a.shape[0], 1), dtype=a.dtype)], axis=1)
 
@@ -24,8 +25,14 @@ def forward(X, W):
     return tf.tanh(a3 @ W["W3"])
 
 
+# Copied from reproductions/examples/car_price/tensorflow_impl.py:cost
 def data_cost(a4, y):
+    """J = sum over the cars of 1/2 (y - yhat)^2."""
     return 0.5 * keras.losses.MeanSquaredError(reduction="sum", dtype=y.dtype)(y, a4)
+
+
+def sum_of_squares(W):
+    return sum(tf.reduce_sum(tf.square(W[name])) for name in NAMES)
 
 
 def reproduce(ctx):
@@ -34,24 +41,21 @@ def reproduce(ctx):
     alpha, n, Lambda = ctx.hyper.learning_rate, y.shape[0], ctx.hyper.Lambda
     penalty = keras.regularizers.L2(Lambda / 2)  # 1/2 lambda sum W^2
     W = {name: tf.Variable(ctx.tensor(ctx.init[name]), name=name) for name in NAMES}
-    P = {name: tf.Variable(ctx.tensor(ctx.init[name]), name=name + "_printed") for name in NAMES}
     trace.watch(**W)
     optimizer = keras.optimizers.SGD(learning_rate=alpha / n)
+    P = {name: tf.Variable(ctx.tensor(ctx.init[name]), name=name + "_printed") for name in NAMES}
     printed_optimizer = keras.optimizers.SGD(learning_rate=alpha / n)
 
+    trace.step(0)  # L1026: 'Our network has 23 parameters so we need at least 230 cars'
+    n_parameters = tf.constant(float(sum(int(tf.size(W[name])) for name in NAMES)), dtype=ctx.dtype)
+    trace.values(n_parameters=n_parameters, cars_needed=10 * n_parameters)
     for step in range(ctx.steps):
         trace.step(step)
-        if step == 0:
-            n_parameters = trace.value("n_parameters", tf.constant(
-                float(sum(int(tf.size(W[name])) for name in NAMES)), dtype=ctx.dtype))
-            trace.value("cars_needed", 10 * n_parameters)
-
         with tf.GradientTape() as tape:
             J_data = data_cost(forward(X, W), y)
             J = J_data + sum(penalty(W[name]) for name in NAMES)
         grads = tape.gradient(J, [W[name] for name in NAMES])
-        trace.value("data_cost", J_data)
-        trace.value("sum_of_squares", sum(tf.reduce_sum(tf.square(W[name])) for name in NAMES))
+        trace.values(data_cost=J_data, sum_of_squares=sum_of_squares(W))
         trace.gradients(J, grads)
         optimizer.apply_gradients(zip(grads, [W[name] for name in NAMES]))
         trace.parameters()
@@ -59,8 +63,6 @@ def reproduce(ctx):
         with tf.GradientTape() as tape:
             J_printed = data_cost(forward(X, P), y) - sum(penalty(P[name]) for name in NAMES)  # L1030
         grads = tape.gradient(J_printed, [P[name] for name in NAMES])
-        trace.value("sum_of_squares_as_printed", sum(tf.reduce_sum(tf.square(P[name])) for name in NAMES))
-        trace.value("cost_as_printed", J_printed)
+        trace.values(sum_of_squares_as_printed=sum_of_squares(P), cost_as_printed=J_printed)
         printed_optimizer.apply_gradients(zip(grads, [P[name] for name in NAMES]))
-        for name in NAMES:
-            trace.value(f"{name}_as_printed", P[name])
+        trace.values(**{f"{name}_as_printed": P[name] for name in NAMES})

@@ -15,6 +15,7 @@ import torch
 NAMES = ("W1", "W2", "W3")
 
 
+# Copied from reproductions/examples/car_price/torch_impl.py:add_ones
 def add_ones(a):
     return torch.cat([a, torch.ones((a.shape[0], 1), dtype=a.dtype)], dim=1)
 
@@ -25,7 +26,9 @@ def forward(X, W):
     return torch.tanh(a3 @ W["W3"])
 
 
+# Copied from reproductions/examples/car_price/torch_impl.py:cost
 def data_cost(a4, y):
+    """J = sum over the cars of 1/2 (y - yhat)^2."""
     return 0.5 * torch.nn.MSELoss(reduction="sum")(a4, y)
 
 
@@ -43,20 +46,17 @@ def reproduce(ctx):
     P = {name: torch.nn.Parameter(ctx.tensor(ctx.init[name])) for name in NAMES}
     printed_optimizer = torch.optim.SGD(P.values(), lr=alpha / n)
 
+    trace.step(0)  # L1026: 'Our network has 23 parameters so we need at least 230 cars'
+    n_parameters = torch.tensor(float(sum(W[name].numel() for name in NAMES)), dtype=ctx.dtype)
+    trace.values(n_parameters=n_parameters, cars_needed=10 * n_parameters)
     for step in range(ctx.steps):
         trace.step(step)
-        if step == 0:
-            n_parameters = trace.value("n_parameters", torch.tensor(
-                float(sum(W[name].numel() for name in NAMES)), dtype=ctx.dtype))
-            trace.value("cars_needed", 10 * n_parameters)
-
         optimizer.zero_grad()
         J_data = data_cost(forward(X, W), y)
         J_data.backward()
         with torch.no_grad():
             squares = sum_of_squares(W)
-            trace.value("data_cost", J_data)
-            trace.value("sum_of_squares", squares)
+            trace.values(data_cost=J_data, sum_of_squares=squares)
             trace.gradients(J_data + 0.5 * Lambda * squares,  # the gradient as SGD's
                             [W[name].grad.add(W[name], alpha=Lambda) for name in NAMES])  # decay adds it
         optimizer.step()
@@ -66,8 +66,6 @@ def reproduce(ctx):
         squares = sum_of_squares(P)
         J_printed = data_cost(forward(X, P), y) - 0.5 * Lambda * squares  # L1030's minus
         J_printed.backward()
-        trace.value("sum_of_squares_as_printed", squares)
-        trace.value("cost_as_printed", J_printed)
+        trace.values(sum_of_squares_as_printed=squares, cost_as_printed=J_printed)
         printed_optimizer.step()
-        for name in NAMES:
-            trace.value(f"{name}_as_printed", P[name])
+        trace.values(**{f"{name}_as_printed": P[name] for name in NAMES})

@@ -12,7 +12,7 @@ def new_layer(ctx, name):
     n_in, n_out = ctx.init[name].shape
     dense = keras.layers.Dense(n_out, use_bias=False, dtype=ctx.dtype)
     dense.build((None, n_in))
-    dense.kernel.assign(ctx.tensor(ctx.init[name]))
+    ctx.load(**{name: dense.kernel})
     return dense
 
 
@@ -22,12 +22,12 @@ def reproduce(ctx):
     layer1, layer2, layer3 = (new_layer(ctx, name) for name in ("W1", "W2", "W3"))
 
     trace.step(0)
-    Z2_car1 = trace.value("Z2_car1", layer1(X[:1]))
-    trace.value("a2_car1", tf.tanh(Z2_car1))
+    Z2_car1 = layer1(X[:1])  # one car: the first hidden layer only
+    trace.values(Z2_car1=Z2_car1, a2_car1=tf.tanh(Z2_car1))
 
-    Z2 = trace.value("Z2", layer1(X))
-    a2 = trace.value("a2", tf.tanh(Z2))
-    Z3 = trace.value("Z3", layer2(a2))
-    a3 = trace.value("a3", tf.tanh(Z3))
-    Z4 = trace.value("Z4", layer3(a3))
-    trace.value("a4", tf.tanh(Z4))
+    Z2 = layer1(X)  # all five cars through the whole network
+    a2 = tf.tanh(Z2)
+    Z3 = layer2(a2)
+    a3 = tf.tanh(Z3)
+    Z4 = layer3(a3)
+    trace.values(Z2=Z2, a2=a2, Z3=Z3, a3=a3, Z4=Z4, a4=tf.tanh(Z4))
