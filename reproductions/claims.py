@@ -25,6 +25,7 @@ with any value within half a unit of its last digit. Verdicts:
 """
 
 import importlib.util
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -205,8 +206,12 @@ def _judge_one(example, claim, exact, replayed, errata, steps) -> ClaimResult:
                                            f"{steps} steps did not record")
             return result(FAILED, f"erratum '{claim.erratum}' cannot be recomputed: "
                                   f"{type(error).__name__}: {error}")
+        explanation = erratum.explanation or " ".join((inspect.getdoc(demonstrate) or "").split())
+        if not explanation:
+            return result(FAILED, f"erratum '{claim.erratum}' explains nothing: give it an "
+                                  "explanation or its errata.py function a docstring", value)
         if agrees(claim, value):
-            return result(TYPO if erratum.kind == "typo" else ERRATUM, erratum.explanation, value)
+            return result(TYPO if erratum.kind == "typo" else ERRATUM, explanation, value)
         return result(FAILED, f"erratum '{claim.erratum}' recomputes {value!r}, not the printed "
                               "value", value)
     return result(FAILED, "unexplained mismatch")

@@ -272,7 +272,7 @@ def markdown(result: ExampleResult, columns: dict[str, np.ndarray]) -> str:
     lines = [
         f"# {example.id}: {example.title}", "",
         f"Source: `{example.source.seed}`, {example.source.section}.", "",
-        example.summary.strip(), "",
+        example.summary_markdown, "",
         f"**{status}**: parity {'holds' if result.parity_passed else 'FAILS'}, "
         f"claims {'all accounted for' if result.claims_passed else 'FAIL'}.", "",
         f"Provenance: {versions}; dtype {prov['dtype']}; "

@@ -156,7 +156,8 @@ class Erratum(Strict):
     never certain. Reports say which.
     """
 
-    explanation: str
+    explanation: str = Field("", description="why; by default the docstring of errata.py's "
+                                              "function of the same name")
     kind: Literal["cause", "typo"] = "cause"
 
 
@@ -164,7 +165,7 @@ class Example(Strict):
     id: str
     title: str
     source: Source
-    summary: str = ""
+    summary: str = Field("", description="what the source works out (or NOTES.md's opening)")
     notes: list[str] = Field([], description="findings worth a reader's attention (or NOTES.md)")
     steps: int = Field(ge=0, description="training steps of the default run")
     hyper: dict[str, float | int | str | bool] = {}
@@ -251,13 +252,24 @@ class Example(Strict):
                                  f"printed_steps {self.printed_steps} does not record")
         return self
 
+    def _notes_file(self) -> tuple[str, str]:
+        """``NOTES.md`` as (opening, notes): the text before its ``## Notes`` heading
+        (what the source works out) and the findings under it; a file without the
+        heading is all findings."""
+        path = self.folder / "NOTES.md"
+        text = path.read_text(encoding="utf-8") if path.is_file() else ""
+        opening, heading, notes = text.partition("\n## Notes\n")
+        return (opening.strip(), notes.strip()) if heading else ("", text.strip())
+
+    @property
+    def summary_markdown(self) -> str:
+        """What the source works out: ``summary``, else NOTES.md's opening."""
+        return self.summary.strip() or self._notes_file()[0]
+
     @property
     def notes_markdown(self) -> str:
-        """The findings a reader should know: the folder's ``NOTES.md``, else ``notes``."""
-        path = self.folder / "NOTES.md"
-        if path.is_file():
-            return path.read_text(encoding="utf-8").strip()
-        return "\n".join(f"- {note}" for note in self.notes)
+        """The findings a reader should know: NOTES.md's, else ``notes``."""
+        return self._notes_file()[1] or "\n".join(f"- {note}" for note in self.notes)
 
     def array(self, name: str) -> np.ndarray:
         """A data entry as a float64 array."""

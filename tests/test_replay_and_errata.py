@@ -141,6 +141,34 @@ def test_an_erratum_whose_demonstration_misses_fails(tmp_path):
     assert "recomputes" in b.explanation
 
 
+@pytest.mark.parametrize("docstring, verdict, explanation", [
+    ('"""0.999 with its last two\n    digits swapped."""', claims.ERRATUM, "0.999 with its last two digits swapped."),
+    ("", claims.FAILED, "erratum 'digits_swapped' explains nothing"),
+])
+def test_an_erratum_without_an_explanation_takes_its_functions_docstring(
+        tmp_path, docstring, verdict, explanation):
+    errata = ERRATA.replace("values):\n", f"values):\n    {docstring}\n", 1)
+    example = make_example(tmp_path, CLAIM_A + '''
+    [[claims]]
+    where = "line 2"
+    quantity = "b"
+    printed = "0.998"
+    erratum = "digits_swapped"
+    [errata.digits_swapped]
+    kind = "cause"
+    ''', errata)
+    b = verdicts(example)["0.998"]
+    assert b.verdict == verdict and b.explanation.startswith(explanation)
+
+
+def test_the_summary_may_open_notes_md_above_its_notes(tmp_path):
+    example = make_example(tmp_path, CLAIM_A)
+    (example.folder / "NOTES.md").write_text("What the source\nworks out.\n\n## Notes\n\n- a finding\n")
+    assert (example.summary_markdown, example.notes_markdown) == ("What the source\nworks out.", "- a finding")
+    (example.folder / "NOTES.md").write_text("- only findings\n")
+    assert (example.summary_markdown, example.notes_markdown) == ("", "- only findings")
+
+
 def test_the_replay_rounds_only_the_reference(tmp_path):
     example = make_example(tmp_path, CLAIM_A)
     result = harness.run_example(example, ["numpy", "torch"])
