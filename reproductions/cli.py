@@ -185,7 +185,8 @@ def run_one(example, names, args, out: Path, progress=None) -> Outcome:
     except Exception as error:  # an implementation's own bug, not bad input
         if os.environ.get("REPRO_DEBUG"):
             raise
-        message = f"{type(error).__name__}: {error}"
+        message = (str(error) if isinstance(error, harness.ImplementationError)
+                   else f"{type(error).__name__}: {error}")
         steps = example.steps if args.steps is None else args.steps
         folder = write_results(report.write_crash, example, out, names, args.dtype, steps, message)
         return Outcome(example, None, folder, message)

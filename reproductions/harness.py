@@ -21,6 +21,10 @@ from .spec import Example
 from .trace import Recording, Trace
 
 
+class ImplementationError(RuntimeError):
+    """An implementation that raised: the message names the framework and the step."""
+
+
 class Hyper(Mapping):
     """An example's hyperparameters, read as ``ctx.hyper.learning_rate``."""
 
@@ -131,7 +135,11 @@ def run_framework(example: Example, framework: str, dtype: str, steps: int,
         tensor=lambda array: adapter.from_numpy(array, framework_dtype),
         assign=adapter.assign,
     )
-    implementation(example, framework).reproduce(ctx)
+    try:
+        implementation(example, framework).reproduce(ctx)
+    except Exception as error:
+        raise ImplementationError(f"the {framework} implementation raised {type(error).__name__}"
+                                  f" at step {trace.current_step}: {error}") from error
     recording = trace.recording()
     check_final_parameters(trace, recording, framework)
     return recording

@@ -161,6 +161,9 @@ class Erratum(Strict):
     kind: Literal["cause", "typo"] = "cause"
 
 
+REAL_HYPER = ("learning_rate",)  # hyperparameters that are real numbers even when written 1
+
+
 class Example(Strict):
     id: str
     title: str
@@ -188,6 +191,13 @@ class Example(Strict):
     def array_claims_are_expanded(cls, claims):
         return expand_claims(claims) if isinstance(claims, list) else claims
 
+    @field_validator("hyper")
+    @classmethod
+    def rates_are_real_numbers(cls, hyper: dict) -> dict:
+        """``learning_rate = 1`` is the rate 1.0: a framework's optimizer takes a float."""
+        return {name: float(value) if name in REAL_HYPER and type(value) is int else value
+                for name, value in hyper.items()}
+
     @field_validator("layout")
     @classmethod
     def layout_lists_names(cls, layout: dict) -> dict:
@@ -201,17 +211,24 @@ class Example(Strict):
         return data
 
     @model_validator(mode="after")
-    def init_claims_name_elements(self):
+    def claims_name_elements_of_known_shapes(self):
+        """A claim on the cost, a start value, a parameter or its gradient must name an
+        element of its known shape (the cost is a scalar, the rest have [init]'s shape);
+        the shapes of printed intermediates are known only once they are recorded."""
         shapes = {param.name: param.shape for param in self.init.params}
         for claim in self.claims:
-            if not claim.quantity.startswith("init."):
-                continue
-            name = claim.quantity.removeprefix("init.")
-            if name not in shapes:
+            name = claim.quantity.removeprefix("init.").removeprefix("grad.")
+            if claim.quantity.startswith("init.") and name not in shapes:
                 raise ValueError(f"claim on unknown start value '{claim.quantity}'")
-            shape = shapes[name]
+            if claim.quantity == "cost":
+                shape = ()
+            elif name in shapes:
+                shape = shapes[name]
+            else:
+                continue
             if len(claim.index) != len(shape) or any(not 0 <= i < n for i, n in zip(claim.index, shape)):
-                raise ValueError(f"claim index {claim.index} is outside '{name}' of shape {shape}")
+                raise ValueError(f"claim index {claim.index} is outside '{claim.quantity}' "
+                                 f"of shape {shape}")
         return self
 
     @model_validator(mode="after")
