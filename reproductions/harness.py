@@ -73,7 +73,7 @@ class Context:
         of the same name, translated into the framework's layout ([layout])."""
         for name, parameter in parameters.items():
             if name not in self.init:
-                raise KeyError(f"{self.framework}: no start value named '{name}' to load")
+                raise KeyError(f"no start value named '{name}' to load")
             self.assign(parameter, self.framework_layout(name, self.init[name]))
 
     def framework_layout(self, name: str, array: np.ndarray) -> np.ndarray:
