@@ -8,6 +8,7 @@ import argparse
 import concurrent.futures
 import multiprocessing
 import os
+import shutil
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from rich.table import Table
 
 import frameworks
 
-from . import harness, report, spec
+from . import harness, publish, report, spec
 from .claims import FAILED
 
 DEFAULT_OUT = Path("results")
@@ -188,9 +189,10 @@ def run_one(example, names, args, out: Path, progress=None) -> Outcome:
         message = (str(error) if isinstance(error, harness.ImplementationError)
                    else f"{type(error).__name__}: {error}")
         steps = example.steps if args.steps is None else args.steps
-        folder = write_results(report.write_crash, example, out, names, args.dtype, steps, message)
-        return Outcome(example, None, folder, message)
-    return Outcome(example, result, write_results(report.write, result, out))
+        write_results(report.write_crash, example, out, names, args.dtype, steps, message)
+        return Outcome(example, None, Path(args.out) / example.id, message)
+    write_results(report.write, result, out)
+    return Outcome(example, result, Path(args.out) / example.id)
 
 
 def report_outcome(outcome: Outcome) -> None:
@@ -227,25 +229,37 @@ def run_in_processes(examples, names, args, out: Path, jobs: int) -> list[Outcom
     return [outcomes[example.id] for example in examples]
 
 
+def run_all(examples, names, args, out: Path, jobs: int) -> list[Outcome]:
+    """Every example, its results written under ``out``, each reported as it ends."""
+    if jobs > 1:
+        outcomes = run_in_processes(examples, names, args, out, jobs)
+        for outcome in outcomes:
+            report_outcome(outcome)
+        return outcomes
+    outcomes = []
+    with progress_bars() as bars:
+        def progress(example_id, framework, steps):
+            task = bars.add_task(f"{example_id} {framework}", total=max(steps, 1))
+            return lambda step: bars.update(task, completed=step + 1)
+
+        for example in examples:
+            outcomes.append(run_one(example, names, args, out, progress))
+            report_outcome(outcomes[-1])
+    return outcomes
+
+
 def command_run(args, catalogue) -> int:
     names = framework_list(args.frameworks)
     examples = selected(catalogue, args.examples, names)
     jobs = job_count(args.jobs, len(examples))
     out = writable(Path(args.out))
-    if jobs > 1:
-        outcomes = run_in_processes(examples, names, args, out, jobs)
-        for outcome in outcomes:
-            report_outcome(outcome)
-    else:
-        outcomes = []
-        with progress_bars() as bars:
-            def progress(example_id, framework, steps):
-                task = bars.add_task(f"{example_id} {framework}", total=max(steps, 1))
-                return lambda step: bars.update(task, completed=step + 1)
-
-            for example in examples:
-                outcomes.append(run_one(example, names, args, out, progress))
-                report_outcome(outcomes[-1])
+    for unfinished in publish.interrupted_runs(out):
+        console.print(f"[yellow]an earlier run into {out} did not finish: its partial results "
+                      f"({unfinished.name}) are discarded[/]")
+        shutil.rmtree(unfinished, ignore_errors=True)
+    staging = write_results(publish.new_staging, out)  # swapped in when every example is done
+    outcomes = run_all(examples, names, args, staging, jobs)
+    write_results(publish.publish, staging, out)
     write_results(report.write_index, out)
     failed = [outcome.example.id for outcome in outcomes if not outcome.passed]
     if failed:

@@ -2,7 +2,8 @@
 provenance, a Markdown report and a cost plot; and an index of all examples.
 
 Every file is written to a temporary name beside it and renamed into place, so
-an interrupted run never leaves a half-written file.
+an interrupted run never leaves a half-written file; a run's folders are staged and
+swapped in together when it finishes (``publish.py``).
 """
 
 import dataclasses
@@ -25,6 +26,7 @@ import frameworks
 from .claims import CONFIRMED, ERRATUM, FAILED, NOISE, NOT_REACHED, ROUNDED, TYPO
 from .harness import ExampleResult
 from .parity import POLICY
+from .publish import fault_point
 from .spec import Example
 from .trace import side_by_side
 
@@ -40,6 +42,7 @@ def write_atomic(path: Path, data: bytes) -> None:
             stream.write(data)
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
+        fault_point()
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

@@ -191,9 +191,10 @@ def test_an_implementation_that_raises_replaces_the_earlier_results(tmp_path):
     impl.write_text(impl.read_text() + "\n\ndef reproduce(ctx):\n    raise RuntimeError('broken')\n")
     done = repro(*args)
     assert done.returncode == 1
-    assert "hours_studied: RuntimeError: broken" in done.stdout
+    error = "the numpy implementation raised RuntimeError at step 0: broken"
+    assert f"hours_studied: {error}" in done.stdout
     summary = json.loads((out / "hours_studied" / "summary.json").read_text())
-    assert summary["passed"] is False and summary["error"] == "RuntimeError: broken"
+    assert summary["passed"] is False and summary["error"] == error
     assert not (out / "hours_studied" / "trace.parquet").exists()
     assert "| FAILED (error) |" in (out / "index.md").read_text()
 

@@ -1,0 +1,82 @@
+"""A run killed at any point leaves each results/<id>/ as it was or wholly new.
+
+The run is killed with SIGKILL at every file write and folder swap in turn
+(``REPRO_KILL_AT``, see ``reproductions/publish.py``): no cleanup code runs, as when
+a CI job is cancelled or the machine goes down.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = ["computational_graph", "hours_studied"]
+
+
+def check(out: Path, dtype: str, kill_at: int | None = None) -> int:
+    env = dict(os.environ)
+    env.pop("REPRO_KILL_AT", None)
+    if kill_at is not None:
+        env["REPRO_KILL_AT"] = str(kill_at)
+    done = subprocess.run([sys.executable, "-m", "reproductions.cli", "check", *EXAMPLES,
+                           "--frameworks", "numpy", "--dtype", dtype, "--steps", "3",
+                           "--jobs", "1", "--out", str(out)],
+                          cwd=REPO, env=env, capture_output=True, text=True)
+    return done.returncode
+
+
+def contents(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def wholly_new(folder: Path, old: dict[str, bytes]) -> bool:
+    """Every file there, and each from the float32 run: summary, report and trace agree."""
+    if set(contents(folder)) != set(old):
+        return False
+    summary = json.loads((folder / "summary.json").read_text())
+    trace = pd.read_parquet(folder / "trace.parquet")["numpy"].to_numpy()
+    return (summary["provenance"]["dtype"] == "float32"
+            and "dtype float32" in (folder / "report.md").read_text()
+            and bool(np.all(trace.astype(np.float32).astype(np.float64) == trace)))
+
+
+def test_a_killed_run_leaves_every_result_old_or_wholly_new(tmp_path):
+    before = tmp_path / "before"
+    assert check(before, "float64") == 0
+    old = {example: contents(before / example) for example in EXAMPLES}
+    old_index = (before / "index.md").read_bytes()
+    outcomes = []
+    for kill_at in range(1, 100):
+        out = tmp_path / f"killed_at_{kill_at}"
+        shutil.copytree(before, out)
+        code = check(out, "float32", kill_at)
+        states = ["old" if contents(out / e) == old[e] else "new" if wholly_new(out / e, old[e])
+                  else "MIXED" for e in EXAMPLES]
+        assert "MIXED" not in states, (kill_at, states)
+        index = (out / "index.md").read_bytes()
+        unfinished = list(out.glob(".staging-*"))
+        if code != -9:  # the run got past every point and finished
+            assert code == 0 and states == ["new", "new"] and not unfinished
+            break
+        if unfinished:  # the index is rewritten only after every folder
+            assert index == old_index, kill_at
+        else:  # killed after its last write: nothing left to do
+            assert states == ["new", "new"] and index != old_index, kill_at
+        outcomes.append(tuple(states))
+    else:
+        raise AssertionError("the run never finished")
+    # it was killed while writing (all old) and between the swaps (some new)
+    assert ("old", "old") in outcomes and ("new", "old") in outcomes
+    # the next run says what it found and cleans up
+    out = tmp_path / "killed_at_1"
+    done = subprocess.run([sys.executable, "-m", "reproductions.cli", "check", EXAMPLES[0],
+                           "--frameworks", "numpy", "--out", str(out)],
+                          cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0 and "did not finish" in " ".join(done.stdout.split())
+    assert not list(out.glob(".staging-*"))
