@@ -3,29 +3,19 @@
 ``tf.function``.
 
 Layout: a Dense layer's kernel is (in, out), as the chapter's weights are; its
-bias is (out,) where the chapter's biases are (1, out). ``to_keras`` and
-``to_chapter`` translate the start values and the MAE section's values; the watched
-parameters and their gradients are translated back by the harness (``[layout]``).
+bias is (out,) where the chapter's biases are (1, out). ``ctx.load`` sets the start
+values and the harness gives what is recorded the chapter's shapes; only the MAE
+section's bias slope, which is no start value, is given the (1, out) shape here.
 """
 
 import keras
 import tensorflow as tf
 
 
-def to_keras(dense, weights, biases):
-    dense.kernel.assign(weights)
-    dense.bias.assign(tf.reshape(biases, [-1]))
-
-
-def to_chapter(tensor, like):
-    """A kernel-shaped tensor is already (in, out); a bias goes back to (1, out)."""
-    return tensor if like == "weights" else tf.reshape(tensor, [1, -1])
-
-
 def new_model(ctx):
     dense = keras.layers.Dense(1, dtype=ctx.dtype)
     dense.build((None, 1))
-    to_keras(dense, ctx.tensor(ctx.init["weights"]), ctx.tensor(ctx.init["biases"]))
+    ctx.load(weights=dense.kernel, biases=dense.bias)
     return dense
 
 
@@ -92,11 +82,10 @@ def mae_backward_section(ctx, X, y):
     with tf.GradientTape(persistent=True) as tape:
         outputs = dense(X)
         mae = keras.losses.MeanAbsoluteError(dtype=X.dtype)(y, outputs)
-    trace.value("mae_cost", mae)
-    trace.value("mae_dinputs", tape.gradient(mae, outputs))
+    dinputs = tape.gradient(mae, outputs)
     slope_w, slope_b = tape.gradient(mae, [dense.kernel, dense.bias])
-    trace.value("mae_slope_w", to_chapter(slope_w, "weights"))
-    trace.value("mae_slope_b", to_chapter(slope_b, "biases"))
+    trace.values(mae_cost=mae, mae_dinputs=dinputs, mae_slope_w=slope_w,
+                 mae_slope_b=tf.reshape(slope_b, [1, -1]))  # the chapter's (1, out)
 
 
 def reproduce(ctx):

@@ -2,29 +2,18 @@
 and ``torch.optim.SGD``.
 
 Layout: ``nn.Linear`` keeps its weight as (out, in) and its bias as (out,); the
-chapter keeps weights as (in, out) and biases as (1, out). ``to_torch`` sets the start
-values; the watched parameters and their gradients are translated back by the harness,
-as ``[layout]`` in example.toml declares, and ``to_chapter`` translates the MAE
-section's values.
+chapter keeps weights as (in, out) and biases as (1, out). ``ctx.load`` sets the start
+values and the harness translates what is recorded back, as ``[layout]`` in
+example.toml declares; only the MAE section's bias slope, which is no start value, is
+given the chapter's (1, out) shape here.
 """
 
 import torch
 
 
-def to_torch(linear, weights, biases):
-    with torch.no_grad():
-        linear.weight.copy_(weights.T)
-        linear.bias.copy_(biases.reshape(-1))
-
-
-def to_chapter(tensor, like):
-    """A weight-shaped tensor back to (in, out); a bias-shaped one back to (1, out)."""
-    return tensor.T if like == "weights" else tensor.reshape(1, -1)
-
-
 def new_model(ctx):
     linear = torch.nn.Linear(1, 1, dtype=ctx.dtype)
-    to_torch(linear, ctx.tensor(ctx.init["weights"]), ctx.tensor(ctx.init["biases"]))
+    ctx.load(weights=linear.weight, biases=linear.bias)
     return linear
 
 
@@ -95,10 +84,8 @@ def mae_backward_section(ctx, X, y):
     outputs.retain_grad()
     mae = torch.nn.L1Loss()(outputs, y)
     mae.backward()
-    trace.value("mae_cost", mae)
-    trace.value("mae_dinputs", outputs.grad)
-    trace.value("mae_slope_w", to_chapter(linear.weight.grad, "weights"))
-    trace.value("mae_slope_b", to_chapter(linear.bias.grad, "biases"))
+    trace.values(mae_cost=mae, mae_dinputs=outputs.grad, mae_slope_w=linear.weight.grad,
+                 mae_slope_b=linear.bias.grad.reshape(1, -1))  # the chapter's (1, out)
 
 
 def reproduce(ctx):

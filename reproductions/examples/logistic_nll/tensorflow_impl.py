@@ -15,29 +15,24 @@ eager TensorFlow adds them in the tape's order.
 
 Layout: a Dense kernel is (in, out) = (d, 1), the notes' column w; its bias is (1,)
 where the notes' w_0 is (1, 1), and it takes points as rows where the notes' X holds
-them as columns. ``to_keras`` sets the start values, the harness translates the watched
-parameters and their gradients back (``[layout]`` in example.toml), and
-``points = X^T`` is the only place that translates data.
+them as columns. ``[layout]`` in example.toml declares the data: ``ctx.data`` gives the
+points as rows, ``ctx.load`` sets the start values, and the harness gives the watched
+parameters and their gradients the notes' shapes.
 """
 
 import keras
 import tensorflow as tf
 
 
-def to_keras(dense, w, w0):
-    dense.kernel.assign(w)
-    dense.bias.assign(tf.reshape(w0, [-1]))
-
-
 def reproduce(ctx):
     trace = ctx.trace
-    points = tf.transpose(ctx.data("X"))   # (n, d): one data point per row
-    labels = tf.transpose(ctx.data("y"))   # (n, 1)
+    points = ctx.data("X")            # (n, d): one data point per row
+    labels = ctx.data("y")            # (n, 1)
     order = ctx.example.data["order"]
 
     neuron = keras.layers.Dense(1, activation="sigmoid", dtype=ctx.dtype)
     neuron.build((None, points.shape[1]))
-    to_keras(neuron, ctx.tensor(ctx.init["w"]), ctx.tensor(ctx.init["w0"]))
+    ctx.load(w=neuron.kernel, w0=neuron.bias)
     nll = keras.losses.BinaryCrossentropy(dtype=ctx.dtype)
     optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper.learning_rate)
     variables = [neuron.kernel, neuron.bias]
@@ -56,6 +51,6 @@ def reproduce(ctx):
         with tf.GradientTape() as tape:  # eager, not compiled (see the module docstring)
             cost = nll(labels[i:i + 1], neuron(points[i:i + 1]))
         gradients = tape.gradient(cost, variables)
-        updated = update(gradients)
         trace.gradients(cost, gradients)
+        updated = update(gradients)
         trace.parameters(updated)

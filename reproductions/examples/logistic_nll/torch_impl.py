@@ -6,28 +6,22 @@ notes' NLL; it clamps each log at -100, which no value of this run comes near.
 
 Layout: the notes keep w as a (d, 1) column with z = w^T x + w_0 and data points as
 columns of X (d, n); ``nn.Linear`` keeps its weight as (out, in) = w^T, its bias as
-(out,), and takes points as rows. ``to_torch`` sets the start values, the harness
-translates the watched parameters and their gradients back (``[layout]`` in
-example.toml), and ``points = X.T`` is the only place that translates data.
+(out,), and takes points as rows. ``[layout]`` in example.toml declares both:
+``ctx.data`` gives the points as rows, ``ctx.load`` sets the start values, and the
+harness translates the watched parameters and their gradients back.
 """
 
 import torch
 
 
-def to_torch(linear, w, w0):
-    with torch.no_grad():
-        linear.weight.copy_(w.T)
-        linear.bias.copy_(w0.reshape(-1))
-
-
 def reproduce(ctx):
     trace = ctx.trace
-    points = ctx.data("X").T          # (n, d): one data point per row
-    labels = ctx.data("y").T          # (n, 1)
+    points = ctx.data("X")            # (n, d): one data point per row
+    labels = ctx.data("y")            # (n, 1)
     order = ctx.example.data["order"]
 
     linear = torch.nn.Linear(points.shape[1], 1, dtype=ctx.dtype)
-    to_torch(linear, ctx.tensor(ctx.init["w"]), ctx.tensor(ctx.init["w0"]))
+    ctx.load(w=linear.weight, w0=linear.bias)
     neuron = torch.nn.Sequential(linear, torch.nn.Sigmoid())
     trace.watch(w=linear.weight, w0=linear.bias)  # see [layout]
     nll = torch.nn.BCELoss()

@@ -114,7 +114,7 @@ def reproduce(ctx):
             # Lines 1015 and 1020. Each update makes a new array: dZ_dA keeps the old W.
             W[l] = trace.param(f"W{l}", W[l] - eta * dL_dW)
             W0[l] = trace.param(f"W0_{l}", W0[l] - eta * dL_dW0)
-            if t == 0 and l == L:
-                # The other reading of line 990, shown once: W^2 already updated.
+            if l == L and trace.printed:
+                # The other reading of line 990, shown where printed: W^2 already updated.
                 trace.value("dL_dW1_with_updated_W2",
                             literal_dL_dW1(W[L], x, Z, dL_dZ[L]))

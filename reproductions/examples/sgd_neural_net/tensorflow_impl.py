@@ -5,29 +5,19 @@ data point per step.
 
 All gradients come from one tape at the step's start and the optimizer then updates
 every layer: the reading of the pseudocode explained in example.toml. That step is one
-compiled ``tf.function``. At step 0 the other reading (layer 1's gradient with layer 2
-already updated) is computed eagerly, before the step, by a tape on that partially
-updated network, for the record.
+compiled ``tf.function``. Where the step's values are printed (step 0), the other
+reading (layer 1's gradient with layer 2 already updated) is computed eagerly, before
+the step, by a tape on that partially updated network, for the record.
 
 Layout: a Dense kernel is (in, out) = (m^l, n^l), the notes' W^l; its bias is (n^l,)
 where the notes' W_0^l is (n^l, 1), and it takes points as rows where the notes' X and
-Y hold them as columns. ``to_keras`` sets the start values, the harness translates the
-watched parameters and their gradients back (``[layout]`` in example.toml), and the
-transposes of X and Y are the only place that translates data.
+Y hold them as columns. ``[layout]`` in example.toml declares the data: ``ctx.data``
+gives the points as rows, ``ctx.load`` sets the start values, and the harness gives
+what is recorded the notes' shapes.
 """
 
 import keras
 import tensorflow as tf
-
-
-def to_keras(dense, W, W0):
-    dense.kernel.assign(W)
-    dense.bias.assign(tf.reshape(W0, [-1]))
-
-
-def to_notes(tensor, like):
-    """A kernel is already W (m, n); a bias (n,) goes back to W_0 (n, 1)."""
-    return tensor if like == "W" else tf.reshape(tensor, [-1, 1])
 
 
 def reading_with_updated_W2(layers, nllm, x, y, lr):
@@ -45,7 +35,7 @@ def reading_with_updated_W2(layers, nllm, x, y, lr):
 
 def reproduce(ctx):
     trace = ctx.trace
-    points, targets = tf.transpose(ctx.data("X")), tf.transpose(ctx.data("Y"))
+    points, targets = ctx.data("X"), ctx.data("Y")   # one point per row
     order = ctx.example.data["order"]
     lr = ctx.hyper.learning_rate
 
@@ -55,14 +45,13 @@ def reproduce(ctx):
     }
     layers[1].build((None, 2))
     layers[2].build((None, 4))
-    for l, dense in layers.items():
-        to_keras(dense, ctx.tensor(ctx.init[f"W{l}"]), ctx.tensor(ctx.init[f"W0_{l}"]))
     nllm = keras.losses.CategoricalCrossentropy(from_logits=True, dtype=ctx.dtype)
-    optimizer = keras.optimizers.SGD(learning_rate=lr)
     params = {"W2": layers[2].kernel, "W0_2": layers[2].bias,  # the notes' names
               "W1": layers[1].kernel, "W0_1": layers[1].bias}
-    variables = list(params.values())
+    ctx.load(**params)
     trace.watch(**params)  # see [layout]
+    variables = list(params.values())
+    optimizer = keras.optimizers.SGD(learning_rate=lr)
     optimizer.build(variables)  # its variables exist before the step is traced
 
     @tf.function(input_signature=[tf.TensorSpec([], tf.int32)])  # traced once, for any i
@@ -79,11 +68,11 @@ def reproduce(ctx):
     for t in range(ctx.steps):
         trace.step(t)
         i = int(order[t])
-        if t == 0:  # before the update: the other reading of the pseudocode
-            dW1_literal = reading_with_updated_W2(layers, nllm, points[i:i + 1],
-                                                  targets[i:i + 1], lr)
+        x, y = points[i:i + 1], targets[i:i + 1]
+        if trace.printed:  # before the update: the other reading of the pseudocode
+            dW1_literal = reading_with_updated_W2(layers, nllm, x, y, lr)
         cost, grads, updated = training_step(i)
         trace.gradients(cost, grads)
-        if t == 0:
-            trace.value("dL_dW1_with_updated_W2", to_notes(dW1_literal, "W"))
+        if trace.printed:
+            trace.value("dL_dW1_with_updated_W2", dW1_literal)
         trace.parameters(updated)

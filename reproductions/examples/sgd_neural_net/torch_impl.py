@@ -1,38 +1,39 @@
-"""SGD-NEURAL-NET in PyTorch: ``nn.Linear`` layers with ``nn.Tanh``,
+"""SGD-NEURAL-NET in PyTorch: ``nn.Linear`` layers with ``torch.tanh``,
 ``nn.CrossEntropyLoss`` (softmax and the multiclass NLL in one, on the logits, with
 one-hot targets), ``loss.backward()`` and ``torch.optim.SGD``, one stored data point
 per step.
 
 All gradients come from one backward pass at the step's start and the optimizer then
-updates every layer: the reading of the pseudocode explained in example.toml. At step 0
-the other reading (layer 1's gradient with layer 2 already updated) is computed by
-autograd on that partially updated network, for the record.
+updates every layer: the reading of the pseudocode explained in example.toml. Where the
+step's values are printed (step 0), the other reading (layer 1's gradient with layer 2
+already updated) is computed before the step by autograd on that partially updated
+network, for the record.
 
 Layout: the notes keep W^l as (m^l, n^l) with Z^l = W^l^T A^(l-1) + W_0^l, W_0^l as
 (n^l, 1), and data points as columns; ``nn.Linear`` keeps its weight as
-(out, in) = W^l^T, its bias as (n^l,), and takes points as rows. ``to_torch`` sets the
-start values, the harness translates the watched parameters and their gradients back
-(``[layout]`` in example.toml), ``to_notes`` translates the step-0 value, and ``.T`` on
-X and Y is the only place that translates data.
+(out, in) = W^l^T, its bias as (n^l,), and takes points as rows. ``[layout]`` in
+example.toml declares it: ``ctx.data`` gives the points as rows, ``ctx.load`` sets the
+start values, and the harness translates what is recorded back.
 """
 
 import torch
 
 
-def to_torch(linear, W, W0):
-    with torch.no_grad():
-        linear.weight.copy_(W.T)
-        linear.bias.copy_(W0.reshape(-1))
-
-
-def to_notes(tensor, like):
-    """A Linear weight (n, m) back to W (m, n); a bias (n,) back to W_0 (n, 1)."""
-    return tensor.T if like == "W" else tensor.reshape(-1, 1)
+def reading_with_updated_W2(layers, nllm, x, y, lr):
+    """Layer 2 updated, layer 1 not: layer 1's gradient, back-propagating the step's
+    output error dL/dZ^2 through the updated W^2 (the other reading, for the record)."""
+    logits = layers[2](torch.tanh(layers[1](x)))
+    cost = nllm(logits, y)
+    dW2, dL_dZ2 = torch.autograd.grad(cost, [layers[2].weight, logits])
+    W2_updated = layers[2].weight - lr * dW2
+    logits_partial = torch.nn.functional.linear(torch.tanh(layers[1](x)), W2_updated)
+    (dW1,) = torch.autograd.grad(logits_partial, layers[1].weight, grad_outputs=dL_dZ2)
+    return dW1
 
 
 def reproduce(ctx):
     trace = ctx.trace
-    points, targets = ctx.data("X").T, ctx.data("Y").T   # one point per row
+    points, targets = ctx.data("X"), ctx.data("Y")   # one point per row
     order = ctx.example.data["order"]
     lr = ctx.hyper.learning_rate
 
@@ -40,31 +41,24 @@ def reproduce(ctx):
         1: torch.nn.Linear(2, 4, dtype=ctx.dtype),
         2: torch.nn.Linear(4, 3, dtype=ctx.dtype),
     }
-    for l, linear in layers.items():
-        to_torch(linear, ctx.tensor(ctx.init[f"W{l}"]), ctx.tensor(ctx.init[f"W0_{l}"]))
-    hidden = torch.nn.Sequential(layers[1], torch.nn.Tanh())
     nllm = torch.nn.CrossEntropyLoss()
-    params = [p for l in (1, 2) for p in layers[l].parameters()]
-    trace.watch(W2=layers[2].weight, W0_2=layers[2].bias,  # the notes' names; see [layout]
-                W1=layers[1].weight, W0_1=layers[1].bias)
-    optimizer = torch.optim.SGD(params, lr=lr)
+    params = {"W2": layers[2].weight, "W0_2": layers[2].bias,  # the notes' names
+              "W1": layers[1].weight, "W0_1": layers[1].bias}
+    ctx.load(**params)
+    trace.watch(**params)  # see [layout]
+    optimizer = torch.optim.SGD(params.values(), lr=lr)
 
     for t in range(ctx.steps):
         trace.step(t)
         i = int(order[t])
         x, y = points[i:i + 1], targets[i:i + 1]
+        if trace.printed:  # before the update: the other reading of the pseudocode
+            dW1_literal = reading_with_updated_W2(layers, nllm, x, y, lr)
         optimizer.zero_grad()
-        logits = layers[2](hidden(x))
-        cost = nllm(logits, y)
-        if t == 0:
-            (dL_dZ2,) = torch.autograd.grad(cost, logits, retain_graph=True)
+        cost = nllm(layers[2](torch.tanh(layers[1](x))), y)
         cost.backward()
         trace.gradients(cost)  # the cost, and each watched parameter's .grad
-        if t == 0:
-            # Layer 2 updated, layer 1 not; back-propagate the step's output error dL/dZ^2.
-            W2_updated = (layers[2].weight - lr * layers[2].weight.grad).detach()
-            logits_partial = torch.nn.functional.linear(hidden(x), W2_updated)
-            (dW1,) = torch.autograd.grad(logits_partial, layers[1].weight, grad_outputs=dL_dZ2)
-            trace.value("dL_dW1_with_updated_W2", to_notes(dW1, "W"))
+        if trace.printed:
+            trace.value("dL_dW1_with_updated_W2", dW1_literal)
         optimizer.step()
         trace.parameters()

@@ -4,7 +4,7 @@ Keras sigmoid, ``0.5 * keras.losses.MeanSquaredError(reduction="sum")``,
 ``tf.function``.
 
 Layout: a Dense kernel is (in, out), as the series' W1 (2, 3) and W2 (3, 1) are, so
-nothing is transposed; ``weights`` names the one place that pairs them.
+nothing is transposed; ``ctx.load`` sets the start values.
 """
 
 import keras
@@ -30,7 +30,7 @@ class Neural_Network:
 
 def new_network(ctx):
     net = Neural_Network(ctx.dtype)
-    set_weights(net, ctx.tensor(ctx.init["W1"]), ctx.tensor(ctx.init["W2"]))
+    ctx.load(W1=net.hidden.kernel, W2=net.output.kernel)
     return net
 
 
@@ -39,26 +39,25 @@ def set_weights(net, W1, W2):
     net.output.kernel.assign(W2)
 
 
-def make_cost(dtype):
+def cost_function(yHat, y):
     # J = 1/2 sum (y - yHat)^2: the series' cost has no mean, so reduction="sum"
-    squared_error = keras.losses.MeanSquaredError(reduction="sum", dtype=dtype)
+    return 0.5 * keras.losses.MeanSquaredError(reduction="sum", dtype=yHat.dtype)(y, yHat)
 
-    def cost_function(yHat, y):
-        return 0.5 * squared_error(y, yHat)
 
-    return cost_function
+def unrolled(W1, W2):
+    """The series' parameter vector of (W1, W2): W1 row by row, then W2."""
+    return tf.concat([tf.reshape(W1, [-1]), tf.reshape(W2, [-1])], axis=0)
 
 
 def get_params(net):
-    """The series' parameter vector: W1 row by row, then W2."""
-    return tf.concat([tf.reshape(w, [-1]) for w in net.weights()], axis=0)
+    return unrolled(*net.weights())
 
 
 def set_params(net, params):
     set_weights(net, tf.reshape(params[:6], [2, 3]), tf.reshape(params[6:], [3, 1]))
 
 
-def numerical_gradient(net, cost_function, X, y, e):
+def numerical_gradient(net, X, y, e):
     """Central differences, and the largest cost differenced (see numpy_impl.py)."""
     start = tf.identity(get_params(net))
     n = start.shape[0]
@@ -77,21 +76,20 @@ def numerical_gradient(net, cost_function, X, y, e):
 
 def step_zero(ctx, X, y):
     trace, e = ctx.trace, ctx.hyper.eps
-    cost_function = make_cost(ctx.dtype)
     net = new_network(ctx)
 
     with tf.GradientTape() as tape:
         yHat = net.forward(X)
         cost = cost_function(yHat, y)
     dJdW1, dJdW2, delta3, delta2 = tape.gradient(cost, net.weights() + [net.z3, net.z2])
-    trace.value("yHat", yHat)
-    residual = trace.value("y_minus_yHat", y - yHat)
-    trace.value("shape.y_minus_yHat", tf.constant(residual.shape.as_list(), ctx.dtype))
-    trace.value("delta3", delta3)  # dJ/dz3
-    trace.value("shape.delta3", tf.constant(delta3.shape.as_list(), ctx.dtype))
-    trace.value("delta2", delta2)  # dJ/dz2
+    residual = y - yHat
     n_weights = tf.add_n([tf.size(w) for w in net.weights()])
-    trace.value("n_weights", tf.cast(n_weights, ctx.dtype))
+    trace.values(yHat=yHat, y_minus_yHat=residual,
+                 **{"shape.y_minus_yHat": tf.constant(residual.shape.as_list(), ctx.dtype)},
+                 delta3=delta3,  # dJ/dz3
+                 **{"shape.delta3": tf.constant(delta3.shape.as_list(), ctx.dtype)},
+                 delta2=delta2,  # dJ/dz2
+                 n_weights=tf.cast(n_weights, ctx.dtype))
 
     # Where the sigmoid's slope is largest, by the tape on a grid of step 0.01.
     z = tf.range(-500, 501, dtype=ctx.dtype) / 100
@@ -100,11 +98,10 @@ def step_zero(ctx, X, y):
         sigmoid = keras.activations.sigmoid(z)
     slopes = slope_tape.gradient(sigmoid, z)
     steepest = tf.argmax(slopes)
-    trace.value("sigmoidPrime_argmax", z[steepest])
-    trace.value("sigmoidPrime_max", slopes[steepest])
+    trace.values(sigmoidPrime_argmax=z[steepest], sigmoidPrime_max=slopes[steepest])
 
-    grad = tf.concat([tf.reshape(dJdW1, [-1]), tf.reshape(dJdW2, [-1])], axis=0)
-    numgrad, largest_cost = numerical_gradient(net, cost_function, X, y, e)
+    grad = unrolled(dJdW1, dJdW2)
+    numgrad, largest_cost = numerical_gradient(net, X, y, e)
     # scales as in numpy_impl.py (only the reference's are used): costs cancelled over
     # 2e; grad against numgrad, each about half of norm(grad + numgrad)
     trace.value("numgrad", numgrad, scale=largest_cost / (2 * e))
@@ -116,9 +113,9 @@ def step_zero(ctx, X, y):
     scalar = ctx.hyper.probe_step
     W1, W2 = [tf.identity(w) for w in net.weights()]
     set_weights(net, W1 + scalar * dJdW1, W2 + scalar * dJdW2)
-    trace.value("cost_plus_gradient", cost_function(net.forward(X), y))
+    uphill = cost_function(net.forward(X), y)
     set_weights(net, W1 - scalar * dJdW1, W2 - scalar * dJdW2)
-    trace.value("cost_minus_gradient", cost_function(net.forward(X), y))
+    trace.values(cost_plus_gradient=uphill, cost_minus_gradient=cost_function(net.forward(X), y))
 
 
 def reproduce(ctx):
@@ -126,13 +123,13 @@ def reproduce(ctx):
 
     trace.step(0)
     X_raw, y_raw = ctx.data("X"), ctx.data("y")
-    X = trace.value("X_scaled", X_raw / tf.reduce_max(X_raw, axis=0))  # columns over maxima
-    y = trace.value("y_scaled", y_raw / 100)  # scores over 100
+    X = X_raw / tf.reduce_max(X_raw, axis=0)  # columns over their maxima
+    y = y_raw / 100  # scores over 100
+    trace.values(X_scaled=X, y_scaled=y)
     step_zero(ctx, X, y)
 
     net = new_network(ctx)
     trace.watch(W1=net.hidden.kernel, W2=net.output.kernel)  # already the series' (in, out)
-    cost_function = make_cost(ctx.dtype)
     optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper.learning_rate)
     optimizer.build(net.weights())  # its variables exist before the step is traced
 

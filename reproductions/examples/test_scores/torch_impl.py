@@ -2,9 +2,11 @@
 ``0.5 * nn.MSELoss(reduction="sum")``, autograd and ``torch.optim.SGD``.
 
 Layout: ``nn.Linear`` keeps its weight as (out, in); the series keeps W1 as (2, 3)
-and W2 as (3, 1), i.e. (in, out). ``to_torch`` and ``to_series`` translate in the
-step-0 sections; in training, the harness translates the watched weights and their
-gradients back, as ``[layout]`` in example.toml declares.
+and W2 as (3, 1), i.e. (in, out). ``ctx.load`` sets the start values and the harness
+translates the weights and their gradients back, as ``[layout]`` in example.toml
+declares. The one translation left is ``unrolled``: the gradient check's parameter
+vector runs through the series' W1 row by row, which in nn.Linear's (out, in) is a
+transpose inside one vector of both weights, and [layout] names whole arrays only.
 """
 
 import torch
@@ -16,32 +18,26 @@ class Neural_Network(torch.nn.Module):
         self.hidden = torch.nn.Linear(2, 3, bias=False, dtype=dtype)  # W1
         self.output = torch.nn.Linear(3, 1, bias=False, dtype=dtype)  # W2
 
+    def weights(self):
+        """The series' (W1, W2), as nn.Linear holds them: (out, in)."""
+        return [self.hidden.weight, self.output.weight]
+
     def forward(self, X):
         self.z2 = self.hidden(X)
         self.z3 = self.output(torch.sigmoid(self.z2))
         return torch.sigmoid(self.z3)
 
 
-def to_torch(tensor):
-    """A series weight (in, out) as an nn.Linear weight (out, in)."""
-    return tensor.T
-
-
-def to_series(tensor):
-    """An nn.Linear weight or its gradient (out, in) back to the series' (in, out)."""
-    return tensor.T
-
-
 def new_network(ctx):
     net = Neural_Network(ctx.dtype)
-    set_weights(net, ctx.tensor(ctx.init["W1"]), ctx.tensor(ctx.init["W2"]))
+    ctx.load(W1=net.hidden.weight, W2=net.output.weight)
     return net
 
 
 @torch.no_grad()
 def set_weights(net, W1, W2):
-    net.hidden.weight.copy_(to_torch(W1))
-    net.output.weight.copy_(to_torch(W2))
+    net.hidden.weight.copy_(W1)
+    net.output.weight.copy_(W2)
 
 
 def cost_function(yHat, y):
@@ -49,14 +45,18 @@ def cost_function(yHat, y):
     return 0.5 * torch.nn.MSELoss(reduction="sum")(yHat, y)
 
 
+def unrolled(W1, W2):
+    """The series' parameter vector of (W1, W2) held as (out, in): W1 row by row, then W2,
+    each row of the series' (in, out) a column here."""
+    return torch.cat([W1.T.reshape(-1), W2.T.reshape(-1)])
+
+
 def get_params(net):
-    """The series' parameter vector: W1 row by row, then W2."""
-    return torch.cat([to_series(net.hidden.weight).reshape(-1),
-                      to_series(net.output.weight).reshape(-1)])
+    return unrolled(*net.weights())
 
 
 def set_params(net, params):
-    set_weights(net, params[:6].reshape(2, 3), params[6:].reshape(3, 1))
+    set_weights(net, params[:6].reshape(2, 3).T, params[6:].reshape(3, 1).T)
 
 
 @torch.no_grad()
@@ -83,28 +83,24 @@ def step_zero(ctx, X, y):
     net = new_network(ctx)
 
     yHat = net(X)
-    net.z2.retain_grad()
-    net.z3.retain_grad()
     cost = cost_function(yHat, y)
-    cost.backward()
-    trace.value("yHat", yHat)
-    residual = trace.value("y_minus_yHat", y - yHat)
-    trace.value("shape.y_minus_yHat", torch.tensor(residual.shape, dtype=ctx.dtype))
-    delta3 = trace.value("delta3", net.z3.grad)  # dJ/dz3
-    trace.value("shape.delta3", torch.tensor(delta3.shape, dtype=ctx.dtype))
-    trace.value("delta2", net.z2.grad)  # dJ/dz2
-    n_weights = sum(parameter.numel() for parameter in net.parameters())
-    trace.value("n_weights", torch.tensor(n_weights, dtype=ctx.dtype))
+    dJdW1, dJdW2, delta3, delta2 = torch.autograd.grad(cost, net.weights() + [net.z3, net.z2])
+    residual = y - yHat
+    n_weights = sum(w.numel() for w in net.weights())
+    trace.values(yHat=yHat, y_minus_yHat=residual,
+                 **{"shape.y_minus_yHat": torch.tensor(residual.shape, dtype=ctx.dtype)},
+                 delta3=delta3,  # dJ/dz3
+                 **{"shape.delta3": torch.tensor(delta3.shape, dtype=ctx.dtype)},
+                 delta2=delta2,  # dJ/dz2
+                 n_weights=torch.tensor(n_weights, dtype=ctx.dtype))
 
     # Where the sigmoid's slope is largest, by autograd on a grid of step 0.01.
     z = (torch.arange(-500, 501, dtype=ctx.dtype) / 100).requires_grad_()
-    torch.sigmoid(z).sum().backward()
-    steepest = torch.argmax(z.grad)
-    trace.value("sigmoidPrime_argmax", z.detach()[steepest])
-    trace.value("sigmoidPrime_max", z.grad[steepest])
+    (slopes,) = torch.autograd.grad(torch.sigmoid(z).sum(), z)
+    steepest = torch.argmax(slopes)
+    trace.values(sigmoidPrime_argmax=z.detach()[steepest], sigmoidPrime_max=slopes[steepest])
 
-    dJdW1, dJdW2 = to_series(net.hidden.weight.grad), to_series(net.output.weight.grad)
-    grad = torch.cat([dJdW1.reshape(-1), dJdW2.reshape(-1)])
+    grad = unrolled(dJdW1, dJdW2)
     numgrad, largest_cost = numerical_gradient(net, X, y, e)
     # scales as in numpy_impl.py (only the reference's are used): costs cancelled over
     # 2e; grad against numgrad, each about half of norm(grad + numgrad)
@@ -116,11 +112,11 @@ def step_zero(ctx, X, y):
 
     scalar = ctx.hyper.probe_step
     with torch.no_grad():
-        W1, W2 = to_series(net.hidden.weight).clone(), to_series(net.output.weight).clone()
+        W1, W2 = [w.clone() for w in net.weights()]
         set_weights(net, W1 + scalar * dJdW1, W2 + scalar * dJdW2)
-        trace.value("cost_plus_gradient", cost_function(net(X), y))
+        uphill = cost_function(net(X), y)
         set_weights(net, W1 - scalar * dJdW1, W2 - scalar * dJdW2)
-        trace.value("cost_minus_gradient", cost_function(net(X), y))
+        trace.values(cost_plus_gradient=uphill, cost_minus_gradient=cost_function(net(X), y))
 
 
 def reproduce(ctx):
@@ -128,8 +124,9 @@ def reproduce(ctx):
 
     trace.step(0)
     X_raw, y_raw = ctx.data("X"), ctx.data("y")
-    X = trace.value("X_scaled", X_raw / X_raw.amax(dim=0))  # columns over their maxima
-    y = trace.value("y_scaled", y_raw / 100)  # scores over 100
+    X = X_raw / X_raw.amax(dim=0)  # columns over their maxima
+    y = y_raw / 100  # scores over 100
+    trace.values(X_scaled=X, y_scaled=y)
     step_zero(ctx, X, y)
 
     net = new_network(ctx)
