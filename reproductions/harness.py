@@ -120,9 +120,9 @@ def run_framework(example: Example, framework: str, dtype: str, steps: int,
     adapter = frameworks.require(framework)
     framework_dtype = adapter.setup(dtype)
     init = example.initial_parameters()
+    transposed, shapes = example.framework_layout(framework)
     trace = Trace(as_array=adapter.view, rounding=rounding, on_step=on_step, expected_steps=steps,
-                  transposed=frozenset(example.layout.get(framework, {})),
-                  shapes={name: value.shape for name, value in init.items()},
+                  transposed=transposed, shapes=shapes,
                   stored_gradient=adapter.stored_gradient,
                   printed_steps=example.value_steps(steps))
     ctx = Context(

@@ -174,10 +174,11 @@ class Example(Strict):
     hyper: dict[str, float | int | str | bool] = {}
     data: dict[str, float | list] = {}
     init: Initialisation = Initialisation()
-    layout: dict[Literal["numpy", "torch", "tensorflow"],
-                 list[str] | dict[str, Literal["transposed"]]] = Field(
-        {}, description="per framework, the names of the arrays (parameters, data, printed "
-                        "values) it holds transposed: a list, or a table of name = 'transposed'")
+    layout: dict[Literal["numpy", "torch", "tensorflow"], list[str] | dict[str, str]] = Field(
+        {}, description="per framework, how it holds the source's arrays: a list of the names "
+                        "(parameters, data, printed values) it holds transposed, or a table of "
+                        "name = 'transposed' or name = <a start value>, for a printed value held "
+                        "as that start value is (a gradient printed under another name)")
     printed_steps: list[int | Literal["last"]] | Literal["every"] | None = Field(
         None, description="steps whose intermediates are recorded ('last': the state "
                           "after training); by default the steps the claims print values at, "
@@ -200,8 +201,31 @@ class Example(Strict):
 
     @field_validator("layout")
     @classmethod
-    def layout_lists_names(cls, layout: dict) -> dict:
-        return {framework: list(names) for framework, names in layout.items()}
+    def layout_is_a_table(cls, layout: dict) -> dict:
+        """Each framework's layout as a table: name -> "transposed" or a start value's name."""
+        return {framework: dict.fromkeys(names, "transposed") if isinstance(names, list) else names
+                for framework, names in layout.items()}
+
+    @model_validator(mode="after")
+    def layout_names_start_values(self):
+        starts = {param.name for param in self.init.params}
+        for framework, table in self.layout.items():
+            for name, held in table.items():
+                if held != "transposed" and held not in starts:
+                    raise ValueError(f"layout.{framework}.{name}: '{held}' is neither 'transposed' "
+                                     "nor a start value")
+        return self
+
+    def framework_layout(self, framework: str) -> tuple[frozenset, dict]:
+        """For a framework: the names it holds transposed, and the source's shape of
+        each name that has one (start values, and the names held as one)."""
+        shapes = {param.name: tuple(param.shape) for param in self.init.params}
+        table = self.layout.get(framework, {})
+        aliases = {name: held for name, held in table.items() if held != "transposed"}
+        transposed = {name for name, held in table.items() if held == "transposed"}
+        transposed |= {name for name, held in aliases.items() if held in transposed}
+        shapes.update({name: shapes[held] for name, held in aliases.items()})
+        return frozenset(transposed), shapes
 
     @field_validator("data")
     @classmethod

@@ -101,3 +101,19 @@ def test_a_value_claim_at_a_step_printed_steps_leaves_out_is_refused(tmp_path):
     (folder / "example.toml").write_text(definition + claim)
     with pytest.raises(spec.DefinitionError, match="claim on 'A' at step 1, which printed_steps"):
         spec.load(folder)
+
+
+def test_a_value_held_as_a_start_value_is_given_its_layout(example):
+    toml = example.folder / "example.toml"
+    toml.write_text(toml.read_text().replace('torch = ["X"]', 'torch = { X = "transposed", b_as_held = "b", '
+                                             'W_as_held = "W" }'))
+    recording = harness.run_framework(spec.load(example.folder), "torch", "float64", 1)
+    assert recording.at("b_as_held", 0).tolist() == [[0.25]]  # the (1,) bias given b's (1, 1)
+    assert recording.at("W_as_held", 0).tolist() == [[0.5, -1.0, 2.0]]
+
+
+def test_a_layout_that_names_no_start_value_is_refused(example):
+    toml = example.folder / "example.toml"
+    toml.write_text(toml.read_text().replace('torch = ["X"]', 'torch = { X = "transposed", g = "V" }'))
+    with pytest.raises(spec.DefinitionError, match="layout.torch.g: 'V' is neither 'transposed' nor a start value"):
+        spec.load(example.folder)

@@ -84,8 +84,7 @@ def mae_backward_section(ctx, X, y):
         mae = keras.losses.MeanAbsoluteError(dtype=X.dtype)(y, outputs)
     dinputs = tape.gradient(mae, outputs)
     slope_w, slope_b = tape.gradient(mae, [dense.kernel, dense.bias])
-    trace.values(mae_cost=mae, mae_dinputs=dinputs, mae_slope_w=slope_w,
-                 mae_slope_b=tf.reshape(slope_b, [1, -1]))  # the chapter's (1, out)
+    trace.values(mae_cost=mae, mae_dinputs=dinputs, mae_slope_w=slope_w, mae_slope_b=slope_b)
 
 
 def reproduce(ctx):

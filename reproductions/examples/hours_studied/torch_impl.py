@@ -85,7 +85,7 @@ def mae_backward_section(ctx, X, y):
     mae = torch.nn.L1Loss()(outputs, y)
     mae.backward()
     trace.values(mae_cost=mae, mae_dinputs=outputs.grad, mae_slope_w=linear.weight.grad,
-                 mae_slope_b=linear.bias.grad.reshape(1, -1))  # the chapter's (1, out)
+                 mae_slope_b=linear.bias.grad)
 
 
 def reproduce(ctx):
