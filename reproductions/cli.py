@@ -133,11 +133,11 @@ def show(result: harness.ExampleResult, folder: Path) -> None:
                   f"  -> {folder}")
     if result.parities:
         table = Table(box=None, padding=(0, 2))
-        for column in ("vs numpy", "max abs diff", "max rel diff", "max rel/scale",
+        for column in ("vs numpy", "max abs diff", "max rel diff", "max rel/size",
                        "tolerance used", "parity"):
             table.add_column(column)
         for p in result.parities:
-            table.add_row(p.framework, f"{p.max_abs:.2e}", f"{p.max_rel:.2e}", f"{p.max_rel_scale:.2e}",
+            table.add_row(p.framework, f"{p.max_abs:.2e}", f"{p.max_rel:.2e}", f"{p.max_rel_size:.2e}",
                           f"{p.used * 100:.2g}%", "agrees" if p.passed else "[red]DIVERGES[/]")
         console.print(table)
         console.print(f"  policy: {result.parities[0].tolerance}")

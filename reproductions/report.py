@@ -140,14 +140,15 @@ def summary(result: ExampleResult) -> dict:
         "source": {"seed": example.source.seed, "section": example.source.section},
         "passed": result.passed,
         "provenance": provenance(result),
-        "tolerance": {"rtol": POLICY[result.dtype].rtol, "atol": POLICY[result.dtype].atol},
+        "tolerance": {"roundings": POLICY[result.dtype].roundings, "eps": POLICY[result.dtype].eps,
+                      "rtol": POLICY[result.dtype].rtol, "rule": str(POLICY[result.dtype])},
         "parity": [
             {
                 "framework": p.framework,
                 "passed": p.passed,
                 "max_abs_diff": finite(p.max_abs),
                 "max_rel_diff": finite(p.max_rel),
-                "max_rel_diff_to_scale": finite(p.max_rel_scale),
+                "max_rel_diff_to_size": finite(p.max_rel_size),
                 "tolerance_used": finite(p.used),
                 "first_divergence": None if p.first_divergence is None else vars(p.first_divergence),
                 "one_sided": p.missing,
@@ -191,13 +192,14 @@ def parity_section(result: ExampleResult) -> list[str]:
     if not result.parities:
         return ["Only NumPy ran: nothing to compare."]
     lines = [f"Policy ({result.dtype}): {POLICY[result.dtype]} (see `reproductions/parity.py`). "
-             "`rel` is the largest difference relative to the NumPy value, `rel/scale` relative "
-             "to the size of the operands where a value is computed by cancellation; `used` is the "
-             "largest share of the tolerance any element took (at most 100% passes).", ""]
+             "`rel` is the largest difference relative to the NumPy value, `rel/size` relative "
+             "to the quantity's size (its largest magnitude so far, or the size of the operands "
+             "where a value is computed by cancellation); `used` is the largest share of the "
+             "tolerance any element took (at most 100% passes).", ""]
     for p in result.parities:
         verdict = "agrees" if p.passed else "DIVERGES"
         lines.append(f"**{p.framework}** {verdict}: max abs {p.max_abs:.3g}, max rel {p.max_rel:.3g},"
-                     f" max rel/scale {p.max_rel_scale:.3g}, tolerance used {p.used * 100:.2g}%.")
+                     f" max rel/size {p.max_rel_size:.3g}, tolerance used {p.used * 100:.2g}%.")
         for problem in p.problems():
             lines.append(f"**Failed:** {problem}.")
         if p.first_divergence:
@@ -206,9 +208,9 @@ def parity_section(result: ExampleResult) -> list[str]:
             lines.append("Recorded by one side only: " + "; ".join(p.missing[:10]) + ".")
         lines.append("")
     header = ["quantity", "kind", "elements", "framework", "max_abs", "max_rel",
-              "max_rel_scale", "used", "ok"]
+              "max_rel_size", "used", "ok"]
     rows = [[q.quantity, q.kind, q.elements, p.framework, f"{q.max_abs:.2e}", f"{q.max_rel:.2e}",
-             f"{q.max_rel_scale:.2e}", f"{q.used * 100:.2g}%", "yes" if q.passed else "NO"]
+             f"{q.max_rel_size:.2e}", f"{q.used * 100:.2g}%", "yes" if q.passed else "NO"]
             for i in range(max(len(p.quantities) for p in result.parities))
             for p in sorted(result.parities, key=lambda p: p.framework) if i < len(p.quantities)
             for q in [p.quantities[i]]]

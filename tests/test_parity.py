@@ -35,9 +35,46 @@ def test_every_step_is_compared(run_result, example_id):
         assert result.traces[name].elements == recording.elements
 
 
-def test_policy_is_strict_in_float64():
-    assert POLICY["float64"].rtol <= 1e-12
-    assert POLICY["float64"].atol <= 1e-12
+def test_policy_is_one_rule_in_units_of_each_dtypes_rounding():
+    assert POLICY["float64"].roundings == POLICY["float32"].roundings
+    assert POLICY["float64"].eps == np.finfo(np.float64).eps
+    assert POLICY["float32"].eps == np.finfo(np.float32).eps
+    assert POLICY["float64"].rtol < 1e-13  # 100 000 times stricter than assert_close's 1e-7
+
+
+def gradients(values, steps=None):
+    recorder = Trace()
+    for step, value in zip(steps or range(len(values)), values):
+        recorder.step(step)
+        recorder.grad("W", np.asarray(value, dtype=float))
+    return recorder.recording()
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_a_gradient_recorded_as_zeros_fails_however_small_it_is(dtype):
+    """test_scores' grad.W1 late in training: 7.5e-5 to 7.8e-4, under float32's former 1e-3 floor."""
+    true = [[6.8e-3, -2e-3], [7.8e-4, 7.5e-5], [5e-4, -1e-4]]
+    zeroed = [true[0], [0.0, 0.0], [0.0, 0.0]]
+    parity = compare(gradients(true), gradients(zeroed), "other", dtype)
+    assert not parity.passed
+    assert (parity.first_divergence.step, parity.first_divergence.index) == (1, "0")
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_differences_count_against_the_largest_magnitude_so_far(dtype):
+    """A gradient that falls to zero at convergence is a sum of terms as large as it was."""
+    eps = np.finfo(dtype).eps
+    true = [[460.0], [30.0], [0.03]]
+    rounded = [[460.0], [30.0], [0.03 + 60 * eps * 460.0]]  # 60 roundings of 460: agrees
+    assert compare(gradients(true), gradients(rounded), "other", dtype).passed
+    wrong = [[460.0], [30.0], [0.03 + 200 * eps * 460.0]]
+    assert compare(gradients(true), gradients(wrong), "other", dtype).first_divergence.step == 2
+
+
+def test_a_quantity_that_has_only_been_zero_agrees_only_with_zero():
+    assert compare(gradients([[0.0], [0.0]]), gradients([[0.0], [0.0]]), "other", "float64").passed
+    parity = compare(gradients([[0.0], [0.0]]), gradients([[0.0], [1e-300]]), "other", "float64")
+    assert parity.first_divergence.step == 1 and parity.used == np.inf
 
 
 @pytest.mark.parametrize("reference, other, diverged", [
