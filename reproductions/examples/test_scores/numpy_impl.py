@@ -128,9 +128,9 @@ def step_zero(ctx, X, y):
     numgrad, largestCost = computeNumericalGradient(NN, X, y, e)
     # the scales of both values are worked out in reproductions/parity.py ("Choosing a scale")
     numgrad = trace.value("numgrad", numgrad, scale=largestCost / (2 * e))
-    check = np.linalg.norm(grad - numgrad) / np.linalg.norm(grad + numgrad)
-    operands = max(np.linalg.norm(grad), np.linalg.norm(numgrad)) / np.linalg.norm(grad + numgrad)
-    trace.value("gradient_check", check, scale=operands)
+    norm_of_sum = np.linalg.norm(grad + numgrad)
+    check = np.linalg.norm(grad - numgrad) / norm_of_sum
+    trace.value("gradient_check", check, scale=largestCost / (2 * e) / norm_of_sum)
 
     # 'adding a scalar times our derivative ... our cost will increase'; subtracting lowers it.
     scalar = ctx.hyper.probe_step

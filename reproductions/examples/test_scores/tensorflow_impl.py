@@ -103,12 +103,11 @@ def step_zero(ctx, X, y):
     grad = unrolled(dJdW1, dJdW2)
     numgrad, largest_cost = numerical_gradient(net, X, y, e)
     # scales as in numpy_impl.py (only the reference's are used): costs cancelled over
-    # 2e; grad against numgrad, each about half of norm(grad + numgrad)
+    # 2e, and the check inherits that over norm(grad + numgrad)
     trace.value("numgrad", numgrad, scale=largest_cost / (2 * e))
     norm_of_sum = tf.norm(grad + numgrad)
-    operands = tf.maximum(tf.norm(grad), tf.norm(numgrad))
     trace.value("gradient_check", tf.norm(grad - numgrad) / norm_of_sum,
-                scale=operands / norm_of_sum)
+                scale=largest_cost / (2 * e) / norm_of_sum)
 
     scalar = ctx.hyper.probe_step
     W1, W2 = [tf.identity(w) for w in net.weights()]

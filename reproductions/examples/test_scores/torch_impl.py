@@ -103,12 +103,11 @@ def step_zero(ctx, X, y):
     grad = unrolled(dJdW1, dJdW2)
     numgrad, largest_cost = numerical_gradient(net, X, y, e)
     # scales as in numpy_impl.py (only the reference's are used): costs cancelled over
-    # 2e; grad against numgrad, each about half of norm(grad + numgrad)
+    # 2e, and the check inherits that over norm(grad + numgrad)
     trace.value("numgrad", numgrad, scale=largest_cost / (2 * e))
     norm_of_sum = torch.linalg.vector_norm(grad + numgrad)
-    operands = torch.maximum(torch.linalg.vector_norm(grad), torch.linalg.vector_norm(numgrad))
     trace.value("gradient_check", torch.linalg.vector_norm(grad - numgrad) / norm_of_sum,
-                scale=operands / norm_of_sum)
+                scale=largest_cost / (2 * e) / norm_of_sum)
 
     scalar = ctx.hyper.probe_step
     with torch.no_grad():
