@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "reproductions" / "examples"
 
@@ -79,3 +81,30 @@ def test_a_run_that_compares_nothing_fails(tmp_path):
     done = check(examples, tmp_path, "--frameworks", "numpy,torch")
     assert done.returncode == 1
     assert "nothing was compared" in done.stdout
+
+
+# Errors of whole percents that float32's former bound, 1e-4 * max(|numpy|, scale) + 1e-3,
+# let through; each is caught in float64 and must be in float32 too (parity.py's policy).
+FLOAT32_MUTANTS = [
+    ("test_scores", "tensorflow", "learning_rate=ctx.hyper.learning_rate)",
+     "learning_rate=ctx.hyper.learning_rate * 1.0001)", "W"),
+    ("xor_hidden_layer", "torch", "lr=ctx.hyper.learning_rate", "lr=ctx.hyper.learning_rate * 1.0001",
+     r"(grad\.)?[Wb]"),
+    ("test_scores", "torch", "trace.gradients(cost)", "trace.gradients(cost + 5e-4)", "cost"),
+    ("xor_hidden_layer", "torch", "trace.gradients(cost)", "trace.gradients(cost * 1.005)", "cost"),
+    ("test_scores", "tensorflow", "trace.gradients(cost, gradients)",
+     "trace.gradients(cost, [gradients[0] * float(step < 10), gradients[1]])", r"grad\.W1"),
+]
+
+
+@pytest.mark.parametrize("example_id, framework, old, new, quantity", FLOAT32_MUTANTS,
+                         ids=["lr_x1.0001_tf", "lr_x1.0001_torch", "cost_plus_5e-4", "cost_x1.005",
+                              "grad_zeroed_from_step_10"])
+def test_a_float32_run_sees_errors_the_former_floor_hid(tmp_path, example_id, framework, old, new,
+                                                       quantity):
+    examples = broken_copy(tmp_path, example_id, framework, old, new)
+    done = check(examples, tmp_path, "--frameworks", f"numpy,{framework}", "--dtype", "float32",
+                 "--steps", "30")
+    assert done.returncode == 1
+    assert re.search(rf"first divergence\s+{example_id} {framework}: step \d+, {quantity}",
+                     done.stdout), done.stdout
