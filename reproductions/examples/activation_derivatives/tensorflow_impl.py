@@ -5,8 +5,9 @@ sees as unconnected to z: its gradient is ``None``, read as zero
 (``unconnected_gradients=ZERO``). For the elementwise activations the tape's gradient
 of the vector output (the gradient of its sum) is the derivative at each grid point.
 
-Layout: ``tape.jacobian`` returns d s_i / d z_j at [i, j]; the notes' denominator layout
-is [i, j] = d s_j / d z_i. ``to_notes_layout`` is the one place that translates.
+Layout: ``tape.jacobian`` returns d s_i / d z_j at [i, j] (shape (3, 1, 3, 1) for a
+column, read as a 3 x 3 matrix); the notes' denominator layout is its transpose, [i, j]
+= d s_j / d z_i (``[layout]`` in example.toml: the harness translates it).
 """
 
 import keras
@@ -35,10 +36,6 @@ def derivative(f, z):
     return tape.gradient(a, z, unconnected_gradients=tf.UnconnectedGradients.ZERO)
 
 
-def to_notes_layout(jacobian, n):
-    return tf.transpose(tf.reshape(jacobian, [n, n]))
-
-
 def reproduce(ctx):
     trace = ctx.trace
     h = tf.constant(ctx.hyper.h, ctx.dtype)
@@ -65,8 +62,8 @@ def reproduce(ctx):
         trace.value(f"{name}_slope_left_of_0", (f(zero) - f(zero - h)) / h, scale=f(zero) / h)
 
     z_vec = ctx.data("z_softmax")
+    n = z_vec.shape[0]
     with tf.GradientTape() as tape:
         tape.watch(z_vec)
         s = keras.activations.softmax(z_vec, axis=0)  # a column: classes on axis 0
-    trace.value("softmax", s)
-    trace.value("d_softmax", to_notes_layout(tape.jacobian(s, z_vec), z_vec.shape[0]))
+    trace.values(softmax=s, d_softmax=tf.reshape(tape.jacobian(s, z_vec), [n, n]))

@@ -8,20 +8,22 @@ no formula for it ("derivative for aten::heaviside is not implemented"). Its der
 is taken from the same function written as ``torch.where(z >= 0, 1, 0)``, which autodiff
 sees as constant in z.
 
-Layout: ``jacrev`` returns d s_i / d z_j at [i, j]; the notes' denominator layout is
-[i, j] = d s_j / d z_i. ``to_notes_layout`` is the one place that translates.
+Layout: ``jacrev`` returns d s_i / d z_j at [i, j] (shape (3, 1, 3, 1) for a column,
+read as a 3 x 3 matrix); the notes' denominator layout is its transpose, [i, j] =
+d s_j / d z_i (``[layout]`` in example.toml: the harness translates it).
 """
 
 import torch
 from torch.func import grad, jacrev, vmap
 
 
-def step_as_where(z):
-    return torch.where(z >= 0, torch.ones_like(z), torch.zeros_like(z))
+def step(z):
+    return torch.heaviside(z, torch.ones_like(z))  # step(0) = 1, as the notes define it
 
 
 ACTIVATIONS = {  # name: (activation, the form autodiff differentiates)
-    "step": (lambda z: torch.heaviside(z, torch.ones_like(z)), step_as_where),
+    # autograd has no derivative for heaviside: the same step as a where, constant in z
+    "step": (step, lambda z: torch.where(z >= 0, torch.ones_like(z), torch.zeros_like(z))),
     "relu": (torch.nn.functional.relu, torch.nn.functional.relu),
     "sigmoid": (torch.sigmoid, torch.sigmoid),
     "identity": (torch.nn.Identity(), torch.nn.Identity()),
@@ -33,10 +35,6 @@ KINKED = ("step", "relu")
 def derivative(f, z):
     """d/dz f(z) at every point of the grid, by autodiff."""
     return vmap(grad(f))(z)
-
-
-def to_notes_layout(jacobian, n):
-    return jacobian.reshape(n, n).T
 
 
 def reproduce(ctx):
@@ -65,6 +63,6 @@ def reproduce(ctx):
         trace.value(f"{name}_slope_left_of_0", (f(zero) - f(zero - h)) / h, scale=f(zero) / h)
 
     z_vec = ctx.data("z_softmax")
+    n = z_vec.shape[0]
     softmax = lambda v: torch.softmax(v, dim=0)  # noqa: E731  (a column: classes on dim 0)
-    trace.value("softmax", softmax(z_vec))
-    trace.value("d_softmax", to_notes_layout(jacrev(softmax)(z_vec), z_vec.shape[0]))
+    trace.values(softmax=softmax(z_vec), d_softmax=jacrev(softmax)(z_vec).reshape(n, n))

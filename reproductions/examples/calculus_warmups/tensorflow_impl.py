@@ -8,6 +8,21 @@ import keras
 import tensorflow as tf
 
 
+def z(point):
+    return point[0] ** 2 + point[1] ** 3
+
+
+def gradient_step(start, learning_rate, dtype):
+    """One step of SGD on z from ``start``: z there, its gradient, the point after the step."""
+    point = tf.Variable(tf.constant(start, dtype=dtype))
+    optimizer = keras.optimizers.SGD(learning_rate=learning_rate)
+    with tf.GradientTape() as tape:
+        z_before = z(point)
+    F = tape.gradient(z_before, point)
+    optimizer.apply_gradients([(F, point)])
+    return z_before, F, point
+
+
 def reproduce(ctx):
     trace, hyper = ctx.trace, ctx.hyper
     trace.step(0)
@@ -17,31 +32,18 @@ def reproduce(ctx):
         s = tf.sigmoid(x)
     trace.value("sigmoid_slope", tape.gradient(s, x))
 
-    start = tf.constant([hyper.point_x, hyper.point_y], dtype=ctx.dtype)
-
-    def z(point):
-        return point[0] ** 2 + point[1] ** 3
-
-    for name, learning_rate in (("full_step", 1.0), ("descent_step", hyper.learning_rate)):
-        point = tf.Variable(start)
-        optimizer = keras.optimizers.SGD(learning_rate=learning_rate)
-        with tf.GradientTape() as tape:
-            z_before = z(point)
-        F = tape.gradient(z_before, point)
-        if name == "full_step":
-            trace.value("gradient", F)
-        optimizer.apply_gradients([(F, point)])
-        trace.value(name, point)
-        if name == "descent_step":
-            trace.value("z_before", z_before)
-            trace.value("z_after", z(point))
+    start = [hyper.point_x, hyper.point_y]
+    _, F, full_step = gradient_step(start, 1.0, ctx.dtype)  # the whole gradient subtracted
+    trace.values(gradient=F, full_step=full_step)
+    z_before, _, new_point = gradient_step(start, hyper.learning_rate, ctx.dtype)
+    trace.values(descent_step=new_point, z_before=z_before, z_after=z(new_point))
 
     x = tf.Variable(hyper.chain_x, dtype=ctx.dtype)
     with tf.GradientTape(persistent=True) as tape:
         g = 2 * x ** 2 + 8
         f = g ** 3
-    trace.value("g", g)
-    trace.value("dg_dx", tape.gradient(g, x))
-    trace.value("df_dg", tape.gradient(f, g))
-    trace.value("df_dx", tape.gradient(f, x))
+    df_dg = tape.gradient(f, g)
+    dg_dx = tape.gradient(g, x)
+    df_dx = tape.gradient(f, x)
     del tape
+    trace.values(g=g, dg_dx=dg_dx, df_dg=df_dg, df_dx=df_dx)

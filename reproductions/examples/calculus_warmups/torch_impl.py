@@ -7,6 +7,21 @@ and the chain rule's three derivatives by ``torch.autograd.grad``.
 import torch
 
 
+def z(point):
+    return point[0] ** 2 + point[1] ** 3
+
+
+def gradient_step(start, learning_rate, dtype):
+    """One step of SGD on z from ``start``: z there, its gradient, the point after the step."""
+    point = torch.nn.Parameter(torch.tensor(start, dtype=dtype))
+    optimizer = torch.optim.SGD([point], lr=learning_rate)
+    optimizer.zero_grad()
+    z_before = z(point)
+    z_before.backward()
+    optimizer.step()
+    return z_before, point.grad, point
+
+
 def reproduce(ctx):
     trace, hyper = ctx.trace, ctx.hyper
     trace.step(0)
@@ -16,24 +31,11 @@ def reproduce(ctx):
     trace.value("sigmoid_slope", x.grad)
 
     start = [hyper.point_x, hyper.point_y]
-
-    def z(point):
-        return point[0] ** 2 + point[1] ** 3
-
-    for name, learning_rate in (("full_step", 1.0), ("descent_step", hyper.learning_rate)):
-        point = torch.nn.Parameter(torch.tensor(start, dtype=ctx.dtype))
-        optimizer = torch.optim.SGD([point], lr=learning_rate)
-        optimizer.zero_grad()
-        z_before = z(point)
-        z_before.backward()
-        if name == "full_step":
-            trace.value("gradient", point.grad)
-        optimizer.step()
-        trace.value(name, point)
-        if name == "descent_step":
-            trace.value("z_before", z_before)
-            with torch.no_grad():
-                trace.value("z_after", z(point))
+    _, F, full_step = gradient_step(start, 1.0, ctx.dtype)  # the whole gradient subtracted
+    trace.values(gradient=F, full_step=full_step)
+    z_before, _, new_point = gradient_step(start, hyper.learning_rate, ctx.dtype)
+    with torch.no_grad():
+        trace.values(descent_step=new_point, z_before=z_before, z_after=z(new_point))
 
     x = torch.tensor(hyper.chain_x, dtype=ctx.dtype, requires_grad=True)
     g = 2 * x ** 2 + 8
@@ -41,7 +43,4 @@ def reproduce(ctx):
     df_dg, = torch.autograd.grad(f, g, retain_graph=True)
     dg_dx, = torch.autograd.grad(g, x, retain_graph=True)
     df_dx, = torch.autograd.grad(f, x)
-    trace.value("g", g)
-    trace.value("dg_dx", dg_dx)
-    trace.value("df_dg", df_dg)
-    trace.value("df_dx", df_dx)
+    trace.values(g=g, dg_dx=dg_dx, df_dg=df_dg, df_dx=df_dx)

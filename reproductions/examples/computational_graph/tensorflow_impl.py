@@ -21,17 +21,16 @@ def reproduce(ctx):
         e = c * d
         e_via_d = tf.stop_gradient(c) * d  # only the path through d
         e_via_c = c * tf.stop_gradient(d)  # only the path through c
-    trace.value("c", c)
-    trace.value("d", d)
-    trace.value("e", e)
+    trace.values(c=c, d=d, e=e)
 
     de_dc, de_dd = tape.gradient(e, [c, d])
-    trace.value("de_dc", de_dc)
-    trace.value("de_dd", de_dd)
-    trace.value("dc_db", tape.gradient(c, b))
-    trace.value("dd_db", tape.gradient(d, b))
-    trace.value("b_via_d", tape.gradient(e_via_d, b))
-    trace.value("b_via_c", tape.gradient(e_via_c, b))
+    dc_db = tape.gradient(c, b)
+    dd_db = tape.gradient(d, b)
+    trace.values(de_dc=de_dc, de_dd=de_dd, dc_db=dc_db, dd_db=dd_db)
+
+    via_d = tape.gradient(e_via_d, b)
+    via_c = tape.gradient(e_via_c, b)
+    trace.values(b_via_d=via_d, b_via_c=via_c)
 
     de_da, de_db = tape.gradient(e, [a, b])  # both paths: the tape sums them at b
     del tape

@@ -17,22 +17,16 @@ def reproduce(ctx):
     c = a * b
     d = b + d_offset
     e = c * d
-    trace.value("c", c)
-    trace.value("d", d)
-    trace.value("e", e)
+    trace.values(c=c, d=d, e=e)
 
     de_dc, de_dd = torch.autograd.grad(e, [c, d], retain_graph=True)
     (dc_db,) = torch.autograd.grad(c, b, retain_graph=True)
     (dd_db,) = torch.autograd.grad(d, b, retain_graph=True)
-    trace.value("de_dc", de_dc)
-    trace.value("de_dd", de_dd)
-    trace.value("dc_db", dc_db)
-    trace.value("dd_db", dd_db)
+    trace.values(de_dc=de_dc, de_dd=de_dd, dc_db=dc_db, dd_db=dd_db)
 
     (via_d,) = torch.autograd.grad(c.detach() * d, b, retain_graph=True)  # only the path through d
     (via_c,) = torch.autograd.grad(c * d.detach(), b, retain_graph=True)  # only the path through c
-    trace.value("b_via_d", via_d)
-    trace.value("b_via_c", via_c)
+    trace.values(b_via_d=via_d, b_via_c=via_c)
 
     e.backward()  # both paths: autograd sums them at b
     trace.grad("a", a.grad)

@@ -5,26 +5,32 @@ with respect to the guess is ``.grad`` after ``backward()`` of the summed loss
 (``reduction='sum'``). The pairs are independent, so that gradient is each pair's
 derivative.
 
-Multiclass: PyTorch wants one case per row, (N, C); the notes write one case per column.
-``to_rows`` and ``to_notes`` are the only places that translate.
+Multiclass: PyTorch wants one case per row, (N, C); the notes write one case per column,
+so Z, Y and every multiclass value are transposed (``[layout]`` in example.toml: the
+harness translates them both ways).
 """
 
 import torch
 import torch.nn.functional as F
 
 
-def to_rows(M):
-    return M.T
-
-
-def to_notes(M):
-    return M.T
+def per_pair(loss):
+    """The loss of each pair (a[i], y[i]), as a function of a and y."""
+    return lambda a, y: loss(a, y, reduction="none")
 
 
 def loss_and_derivative(loss, a, y):
+    """Each pair's loss and its derivative in a."""
     a = a.clone().requires_grad_(True)
     loss(a, y, reduction="sum").backward()
-    return loss(a, y, reduction="none").detach(), a.grad
+    return per_pair(loss)(a, y).detach(), a.grad
+
+
+def gradient(f, x):
+    """The gradient of f(x), a loss summed over the cases, with respect to x."""
+    x = x.detach().requires_grad_(True)
+    f(x).backward()
+    return x.grad
 
 
 def reproduce(ctx):
@@ -35,15 +41,13 @@ def reproduce(ctx):
     a, y = ctx.data("a_reg"), ctx.data("y_reg")
     smooth, kink = a != y, a == y
     values, d = loss_and_derivative(F.mse_loss, a, y)
-    trace.value("loss_sq", values)
-    trace.value("d_sq", d)
-    L_sq = lambda a, y: F.mse_loss(a, y, reduction="none")  # noqa: E731
+    trace.values(loss_sq=values, d_sq=d)
+    L_sq = per_pair(F.mse_loss)
     trace.value("fd_sq", (L_sq(a + h, y) - L_sq(a - h, y)) / (2 * h), scale=L_sq(a + h, y) / (2 * h))
     values, d = loss_and_derivative(F.l1_loss, a, y)
-    trace.value("loss_abs", values)
-    trace.value("d_abs", d[smooth])
+    trace.values(loss_abs=values, d_abs=d[smooth])
     trace.finding("d_abs_at_kink", d[kink])
-    L_lin = lambda a, y: F.l1_loss(a, y, reduction="none")  # noqa: E731
+    L_lin = per_pair(F.l1_loss)
     a_s, y_s = a[smooth], y[smooth]
     trace.value("fd_abs", (L_lin(a_s + h, y_s) - L_lin(a_s - h, y_s)) / (2 * h),
                 scale=L_lin(a_s + h, y_s) / (2 * h))
@@ -55,9 +59,8 @@ def reproduce(ctx):
 
     a, y = ctx.data("a_nll"), ctx.data("y_nll")
     values, d = loss_and_derivative(F.binary_cross_entropy, a, y)
-    trace.value("loss_nll", values)
-    trace.value("d_nll", d)
-    L_NLL = lambda a, y: F.binary_cross_entropy(a, y, reduction="none")  # noqa: E731
+    trace.values(loss_nll=values, d_nll=d)
+    L_NLL = per_pair(F.binary_cross_entropy)
     trace.value("fd_nll", (L_NLL(a + h, y) - L_NLL(a - h, y)) / (2 * h), scale=L_NLL(a + h, y) / (2 * h))
 
     a, y = ctx.data("a_nll_edge"), ctx.data("y_nll_edge")
@@ -65,24 +68,18 @@ def reproduce(ctx):
     trace.finding("loss_nll_edge", values)
     trace.finding("d_nll_edge", d)
 
-    Z, Y = ctx.data("Z"), ctx.data("Y")
-    Z_rows, Y_rows = to_rows(Z), to_rows(Y)
-    target = Y_rows.argmax(dim=1)  # nll_loss takes the class index of each one-hot row
-    A_rows = torch.softmax(Z_rows, dim=1)
-    trace.value("A", to_notes(A_rows))
+    Z, Y = ctx.data("Z"), ctx.data("Y")  # one case per row
+    target = Y.argmax(dim=1)  # nll_loss takes the class index of each one-hot row
+    A = torch.softmax(Z, dim=1)
+    trace.value("A", A)
 
     # d/da: NLL on the probabilities, nll_loss of log(a)
-    A_leaf = A_rows.detach().requires_grad_(True)
-    F.nll_loss(torch.log(A_leaf), target, reduction="sum").backward()
-    trace.value("loss_nllm", F.nll_loss(torch.log(A_rows), target, reduction="none"))
-    trace.value("d_nllm_da", to_notes(A_leaf.grad))
-    trace.finding("d_nllm_da_library", to_notes(A_leaf.grad))
+    dL_dA = gradient(lambda A: F.nll_loss(torch.log(A), target, reduction="sum"), A)
+    trace.values(loss_nllm=F.nll_loss(torch.log(A), target, reduction="none"), d_nllm_da=dL_dA)
+    trace.finding("d_nllm_da_library", dL_dA)
 
     # d/dz: cross_entropy on the logits (the fused softmax + NLL) ...
-    Z_leaf = Z_rows.clone().requires_grad_(True)
-    F.cross_entropy(Z_leaf, Y_rows, reduction="sum").backward()
-    trace.value("d_nllm_dz", to_notes(Z_leaf.grad))
+    trace.value("d_nllm_dz", gradient(lambda Z: F.cross_entropy(Z, Y, reduction="sum"), Z))
     # ... and the same loss taken apart, so autograd carries -y/a back through softmax
-    Z_leaf = Z_rows.clone().requires_grad_(True)
-    F.nll_loss(torch.log(torch.softmax(Z_leaf, dim=1)), target, reduction="sum").backward()
-    trace.value("d_nllm_dz_chain", to_notes(Z_leaf.grad))
+    trace.value("d_nllm_dz_chain", gradient(
+        lambda Z: F.nll_loss(torch.log(torch.softmax(Z, dim=1)), target, reduction="sum"), Z))

@@ -15,10 +15,7 @@ loss, nothing more.
 
 import numpy as np
 
-
-def as_is(name, value):
-    """The recorder for values nobody asked to see."""
-    return value
+from reproductions.trace import no_record
 
 
 class LinearLayer:
@@ -48,30 +45,30 @@ class LinearLayer:
 class SigmoidLayer:
     """Squashes z into (0, 1); its local gradient is y_hat (1 - y_hat) (Fig 18)."""
 
-    def forward(self, Z, note=as_is):
-        self.out = note("y_hat", 1.0 / (1.0 + np.exp(note("minus_z", -Z))))
+    def forward(self, Z, record=no_record):
+        self.out = record("y_hat", 1.0 / (1.0 + np.exp(record("minus_z", -Z))))
         return self.out
 
-    def backward(self, d_out, note=as_is):
-        slope = note("dy_hat_dz", self.out * (1.0 - self.out))
-        return note("dL_dz", d_out * slope)
+    def backward(self, d_out, record=no_record):
+        slope = record("dy_hat_dz", self.out * (1.0 - self.out))
+        return record("dL_dz", d_out * slope)
 
 
-def compute_cost(Y, Y_hat, note=as_is):
+def compute_cost(Y, Y_hat, record=no_record):
     """Half the mean of the squared errors over the m columns, and its slope in Y_hat."""
     m = Y.shape[1]
-    gap = note("residual", Y - Y_hat)
+    gap = record("residual", Y - Y_hat)
     cost = np.squeeze(np.sum(gap * gap) / (2 * m))
     return cost, -gap / m
 
 
-def forward_pass(unit, squash, X, note):
-    z = note("z", unit.forward(X))
-    return squash.forward(z, note)
+def forward_pass(unit, squash, X, record):
+    z = record("z", unit.forward(X))
+    return squash.forward(z, record)
 
 
-def backward_pass(unit, squash, d_y_hat, note):
-    unit.backward(squash.backward(note("dL_dy_hat", d_y_hat), note))
+def backward_pass(unit, squash, d_y_hat, record):
+    unit.backward(squash.backward(record("dL_dy_hat", d_y_hat), record))
 
 
 def reproduce(ctx):
@@ -81,12 +78,12 @@ def reproduce(ctx):
 
     # Figs 10-17, no bias: the weight gradients are zero because dz/dw = x = 0.
     trace.step(0)
-    note = lambda name, value: trace.value("nobias_" + name, value)
+    record = lambda name, value: trace.value("nobias_" + name, value)
     unit, squash = LinearLayer(W_start), SigmoidLayer()
-    loss, d_y_hat = compute_cost(Y, forward_pass(unit, squash, X, note), note)
-    note("loss", loss)
-    backward_pass(unit, squash, d_y_hat, note)
-    note("dW", unit.dW)
+    loss, d_y_hat = compute_cost(Y, forward_pass(unit, squash, X, record), record)
+    record("loss", loss)
+    backward_pass(unit, squash, d_y_hat, record)
+    record("dW", unit.dW)
 
     # Figs 21-24: the same example with b = 0, then a step of size 1.
     unit, squash = LinearLayer(W_start, b_start), SigmoidLayer()
@@ -102,9 +99,8 @@ def reproduce(ctx):
         unit.b = trace.param("b", unit.b)
 
     # Figs 25-26: the forward pass and loss after the step.
-    if ctx.steps:
-        trace.step(ctx.steps)
-        trace.cost(compute_cost(Y, forward_pass(unit, squash, X, trace.value), trace.value)[0])
+    trace.step(ctx.steps)
+    trace.cost(compute_cost(Y, forward_pass(unit, squash, X, trace.value), trace.value)[0])
 
 
 def cost_at(example, step, params):
