@@ -12,6 +12,9 @@ def d_of_the_numbers(values):
 
 
 def d_as_b_plus_1(example, values):
+    """Fig 53 substitutes d = 6, which is b + 1 with b = 5; the equations (l.951) say d = b
+    + 5 = 10. The offset 1 is inferred from the printed numbers (Fig 51's graph is an
+    image the text does not transcribe); errata.py returns the start value b plus 1."""
     return d_of_the_numbers(values)
 
 
@@ -21,6 +24,9 @@ def c_path_with_d_as_b_plus_1(example, values):
 
 
 def sum_with_d_as_b_plus_1(example, values):
+    """Fig 53's 22 = (10 * 1) + (6 * 2) is the sum with d = b + 1. With d = b + 5, as the
+    equations state, de/db = 10 + 10 * 2 = 30 (autodiff and central differences agree).
+    errata.py adds the recorded c * dd/db and (b + 1) * dc/db."""
     # (c * dd/db) + (d * dc/db): the path through d is unchanged, c = a * b = 10
     via_d = values.get("c") * values.get("dd_db")
     return via_d + c_path_with_d_as_b_plus_1(example, values)

@@ -4,6 +4,9 @@ from decimal import Decimal
 
 
 def example2_features_swapped_x1(example, values):
+    """The printed X_train [[0, 1, 1, 1], [0, 0, 0, 1]] has example 2's features swapped:
+    its first row holds x2 = 1 of example 2 where x1 = 0 belongs (Fig 41 defines [[0, 0,
+    1, 1], [0, 1, 0, 1]], and the Z printed uses it)."""
     # the printed X_train's first row holds example 2's x2 (1) where its x1 (0) belongs
     return values.get("X_train", step=0, index=(1, 1))
 
@@ -18,6 +21,9 @@ def dz1_sign_slip(example, values):
 
 
 def bias_from_the_slipped_sum(example, values):
+    """Fig 46 gives the bias as 0.099: 0 - 1 * ((-0.031) + (-0.02) + (-0.03) + (-0.018)),
+    the update from the bias sum as l.850 writes it with dz1's sign slipped. Fig 45
+    computes b = 0.037, and Fig 46's own Z uses 0.037."""
     # db summed as l.850 writes it: the printed dZ (3 decimals) with dz1's sign slipped,
     # then b = b - alpha * db from the start value
     printed = [round(values.get("dZ", step=0, index=(0, i)), 3) for i in range(4)]

@@ -18,9 +18,17 @@ def insert_digit(number, digit, places_from_end):
 
 
 def loss_of_the_rounded_y_hat_with_a_stray_zero(example, values):
+    """Two things: the text squares y_hat rounded to 0.469, 1/2 (-0.469)^2 = 0.1099805 (the
+    exact loss is 0.1098823), and prints that with a 0 inserted before its last digit,
+    0.10998005. errata.py rounds the recorded y_hat of step 1 to 3 decimals, works the
+    loss in decimal arithmetic and inserts the 0; the rounding is a cause, the inserted
+    digit only a likely slip."""
     return float(insert_digit(loss_as_the_text_works_it(example, values), "0", 1))
 
 
 def loss_cut_to_three_decimals(example, values):
+    """'around 0.109' is the loss cut (not rounded) to three decimals: errata.py cuts the
+    text's 0.1099805 (from the rounded y_hat) and gets 0.109; the exact 0.1098823 cut
+    gives 0.109 too. Rounded, both are 0.110."""
     loss = loss_as_the_text_works_it(example, values)
     return float(loss.quantize(Decimal("0.001"), rounding=ROUND_DOWN))
