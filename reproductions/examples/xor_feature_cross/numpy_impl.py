@@ -16,18 +16,19 @@ import numpy as np
 from reproductions.trace import no_record
 
 
+# Copied from reproductions/examples/xor_hidden_layer/numpy_impl.py:LinearLayer
 class LinearLayer:
-    """Weights W (n_out, n_in) and bias b (n_out, 1); the input's columns are examples."""
+    """Weights W (n_out, n_in), bias b (n_out, 1); columns of the input are examples."""
 
     def __init__(self, W, b):
         self.W, self.b = W.copy(), b.copy()
 
     def forward(self, A_in):
-        self.A_in = A_in  # needed again for dW
+        self.A_in = A_in  # the local gradient of W, kept for the backward pass
         return self.W @ A_in + self.b
 
     def backward(self, dZ):
-        """dZ = dCost/dZ already holds the 1/m; returns dCost/dA_in."""
+        """dZ = dCost/dZ, the 1/m already in it; returns dCost/dA_in."""
         self.dW = dZ @ self.A_in.T
         self.db = np.sum(dZ, axis=1, keepdims=True)
         return self.W.T @ dZ

@@ -11,6 +11,7 @@ import torch
 
 
 class TwoLayerNet(torch.nn.Module):
+    # Copied from reproductions/examples/xor_hidden_layer/torch_impl.py:TwoLayerNet.__init__
     def __init__(self, ctx):
         super().__init__()
         self.layer1 = torch.nn.Linear(2, 3, dtype=ctx.dtype)  # hidden layer: W1, b1
