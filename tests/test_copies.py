@@ -61,7 +61,7 @@ def copies(root: Path) -> list[tuple[str, str, str]]:
 
 def test_every_marked_copy_reads_as_its_original():
     marked = copies(REPO / "reproductions")
-    assert len(marked) >= 10  # the XOR trio and the OR pair share their translations
+    assert len(marked) >= 10  # the XOR trio, the car price trio and the OR pair share code
     assert [(copy, problem) for copy, _, problem in marked if problem] == []
 
 

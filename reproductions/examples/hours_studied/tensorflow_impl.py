@@ -4,8 +4,8 @@
 
 Layout: a Dense layer's kernel is (in, out), as the chapter's weights are; its
 bias is (out,) where the chapter's biases are (1, out). ``ctx.load`` sets the start
-values and the harness gives what is recorded the chapter's shapes; only the MAE
-section's bias slope, which is no start value, is given the (1, out) shape here.
+values and the harness gives what is recorded the chapter's shapes (``[layout]``: the
+MAE section's slopes are held as the weights and biases are).
 """
 
 import keras

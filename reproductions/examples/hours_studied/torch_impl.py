@@ -4,8 +4,7 @@ and ``torch.optim.SGD``.
 Layout: ``nn.Linear`` keeps its weight as (out, in) and its bias as (out,); the
 chapter keeps weights as (in, out) and biases as (1, out). ``ctx.load`` sets the start
 values and the harness translates what is recorded back, as ``[layout]`` in
-example.toml declares; only the MAE section's bias slope, which is no start value, is
-given the chapter's (1, out) shape here.
+example.toml declares (the MAE section's slopes are held as the weights and biases are).
 """
 
 import torch
