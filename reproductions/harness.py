@@ -25,6 +25,10 @@ class ImplementationError(RuntimeError):
     """An implementation that raised: the message names the framework and the step."""
 
 
+class ClaimError(ValueError):
+    """A claim on a quantity no implementation records."""
+
+
 class Hyper(Mapping):
     """An example's hyperparameters, read as ``ctx.hyper.learning_rate``."""
 
@@ -158,6 +162,16 @@ def check_final_parameters(trace: Trace, recording: Recording, framework: str) -
                                f"(step {series.steps[-1]}): an update that was not recorded")
 
 
+def check_claims_are_recorded(example: Example, recording: Recording) -> None:
+    """Before any other framework runs: every claim names a quantity the reference
+    records (a misspelt name would otherwise be found only after every run)."""
+    unknown = sorted({c.quantity for c in example.claims
+                      if not c.quantity.startswith("init.") and c.quantity not in recording})
+    if unknown:
+        raise ClaimError(f"claims name {', '.join(map(repr, unknown))}, which the numpy "
+                         "implementation never records")
+
+
 def numerical_steps(steps: int, chosen: list[int] | None) -> list[int]:
     """Steps for the numerical-gradient column: the first and the last by default."""
     if chosen is not None:
@@ -175,6 +189,8 @@ def run_example(example: Example, framework_names: list[str], dtype: str = "floa
     for name in names:
         on_step = progress(example.id, name, steps) if progress else None
         traces[name] = run_framework(example, name, dtype, steps, on_step=on_step)
+        if name == "numpy" and steps == example.steps:
+            check_claims_are_recorded(example, traces[name])
     parities = [compare(traces["numpy"], traces[name], name, dtype) for name in names[1:]]
 
     exact = traces["numpy"] if dtype == "float64" else run_framework(example, "numpy", "float64", steps)

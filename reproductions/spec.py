@@ -153,12 +153,21 @@ class Erratum(Strict):
     the recomputation derives the printed value from it. A ``typo`` (digits
     swapped, dropped or appended) is a slip of the pen: the recomputation shows
     the printed digits are that slip of the right value, which makes it likely,
-    never certain. Reports say which.
+    never certain. Reports say which. ``refuted`` is for a number shown wrong with
+    no cause found: the explanation says what was tried, errata.py has nothing to
+    recompute, and the claim fails the day the number is reproduced.
     """
 
     explanation: str = Field("", description="why; by default the docstring of errata.py's "
                                               "function of the same name")
-    kind: Literal["cause", "typo"] = "cause"
+    kind: Literal["cause", "typo", "refuted"] = "cause"
+
+    @model_validator(mode="after")
+    def a_refutation_says_what_was_tried(self):
+        if self.kind == "refuted" and not self.explanation:
+            raise ValueError("a refuted claim's erratum must say, in its explanation, what "
+                             "was tried")
+        return self
 
 
 REAL_HYPER = ("learning_rate",)  # hyperparameters that are real numbers even when written 1
@@ -253,6 +262,18 @@ class Example(Strict):
             if len(claim.index) != len(shape) or any(not 0 <= i < n for i, n in zip(claim.index, shape)):
                 raise ValueError(f"claim index {claim.index} is outside '{claim.quantity}' "
                                  f"of shape {shape}")
+        return self
+
+    @model_validator(mode="after")
+    def one_explanation_per_printed_number(self):
+        explained = {}
+        for claim in self.claims:
+            key = (claim.quantity, claim.step, tuple(claim.index), claim.printed)
+            if explained.setdefault(key, claim.erratum) != claim.erratum:
+                raise ValueError(
+                    f"'{claim.printed}' for {claim.quantity}{list(claim.index)} at step "
+                    f"{claim.step} is explained twice, by '{explained[key]}' and "
+                    f"'{claim.erratum}': one printed number has at most one explanation")
         return self
 
     @model_validator(mode="after")

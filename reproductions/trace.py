@@ -49,15 +49,16 @@ def round_by_hand(value, decimals):
     away from zero (-0.0135 -> -0.014, where ``np.round`` gives -0.013).
 
     ``decimals`` is a number of places, or a dict from element index to places
-    with the key ``None`` for the elements it does not name."""
+    (an element it does not name is left as it is, unless the key ``None`` gives
+    places for all the others)."""
     array = np.asarray(value, dtype=np.float64)
     places = decimals if isinstance(decimals, dict) else {None: decimals}
     rounded = np.empty(array.shape)
     for i in np.ndindex(array.shape):
-        x, d = array[i], places.get(i, places[None])
+        x, d = array[i], places.get(i, places.get(None))
         rounded[i] = (float(Decimal(f"{x:.{d + 4}f}").quantize(Decimal(1).scaleb(-d),
                                                                 rounding=ROUND_HALF_UP))
-                      if np.isfinite(x) else x)
+                      if np.isfinite(x) and d is not None else x)
     return rounded if array.shape else np.float64(rounded[()])
 
 

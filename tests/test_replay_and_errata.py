@@ -219,12 +219,19 @@ def test_printed_noise_digits_agree_only_for_declared_cancellation(tmp_path):
         [[claims]]
         where = "c"
         quantity = "change"
-        printed = "0.06125000001"
+        printed = "0.0612500010"
     '''))
     (folder / "numpy_impl.py").write_text(CANCELLING_IMPL)
     result = harness.run_example(spec.load(folder), ["numpy"])
     declared, plain, too_far = result.claims
-    # off by 1e-12, within a few roundings of 4255 (eps * 4255 = 9.4e-13 each)
+    # off by 1e-12, within the parity bound at the size of 4255 (128 eps * 4255 = 1.2e-10)
     assert declared.verdict == claims.NOISE
     assert plain.verdict == claims.FAILED  # the same number, with no scale declared
-    assert too_far.verdict == claims.FAILED  # off by 1e-11: more than rounding noise
+    assert too_far.verdict == claims.FAILED  # off by 1e-9: more than float64 rounding
+
+
+def test_a_claim_on_a_quantity_never_recorded_stops_before_the_other_frameworks(tmp_path):
+    example = make_example(tmp_path, CLAIM_A.replace('quantity = "a"', 'quantity = "aa"'))
+    (example.folder / "torch_impl.py").write_text("def reproduce(ctx):\n    raise AssertionError('ran')\n")
+    with pytest.raises(harness.ClaimError, match="claims name 'aa', which the numpy implementation never records"):
+        harness.run_example(example, ["numpy", "torch"])
