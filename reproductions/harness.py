@@ -140,7 +140,8 @@ def run_framework(example: Example, framework: str, dtype: str, steps: int,
         assign=adapter.assign,
     )
     try:
-        implementation(example, framework).reproduce(ctx)
+        with np.errstate(over="ignore", invalid="ignore"):  # a divergence is reported, not warned
+            implementation(example, framework).reproduce(ctx)
     except Exception as error:
         raise ImplementationError(f"the {framework} implementation raised {type(error).__name__}"
                                   f" at step {trace.current_step}: {error}") from error
@@ -191,7 +192,8 @@ def run_example(example: Example, framework_names: list[str], dtype: str = "floa
         traces[name] = run_framework(example, name, dtype, steps, on_step=on_step)
         if name == "numpy" and steps == example.steps:
             check_claims_are_recorded(example, traces[name])
-    parities = [compare(traces["numpy"], traces[name], name, dtype) for name in names[1:]]
+    parities = [compare(traces["numpy"], traces[name], name, dtype, example.diverges)
+                for name in names[1:]]
 
     exact = traces["numpy"] if dtype == "float64" else run_framework(example, "numpy", "float64", steps)
     replay = None

@@ -48,6 +48,12 @@ Choosing a scale, two worked cases from test_scores' gradient check:
   says what is true: the measure is all rounding noise there (4e-4 to 7e-4 against
   the exact 5.4e-10), and only float64 checks it.
 
+A training run that diverges (values that stop being finite) never agrees by
+accident: unless the example declares ``diverges = true``, a non-finite value on
+either side fails the check. A declared divergence is compared instead: every
+framework must first stop being finite at the same step as NumPy, in the same way
+(+inf, -inf or NaN), and the steps before it are compared as usual.
+
 The observed agreement is reported whatever the policy says. Two things fail whatever
 it says: a comparison of nothing, and a value that is not finite (an infinity or a
 NaN) on either side, reported as the step where that side diverged.
@@ -56,6 +62,7 @@ NaN) on either side, reported as the step where that side diverged.
 CPU, is a different question with its own rule: ``committed.py``.)
 """
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -123,6 +130,8 @@ class Parity:
     missing: list[str]  # "step N quantity (only ...)": recorded by one side only
     # per side ("numpy" or the framework): where its values first stopped being finite
     diverged: dict[str, str] = field(default_factory=dict)
+    divergence_expected: bool = False  # the example declares it diverges (see above)
+    divergence_mismatch: str | None = None  # how the declared divergences differ
 
     @property
     def compared(self) -> int:
@@ -132,12 +141,17 @@ class Parity:
     @property
     def passed(self) -> bool:
         """Compared something, every value finite on both sides, and all of it agrees."""
-        return (self.first_divergence is None and not self.missing and not self.diverged
+        diverged_as_declared = (len(self.diverged) == 2 and self.divergence_mismatch is None
+                                if self.divergence_expected else not self.diverged)
+        return (self.first_divergence is None and not self.missing and diverged_as_declared
                 and self.compared > 0)
 
     def problems(self) -> list[str]:
         """What keeps it from passing, one line each."""
-        lines = [f"{side} diverged at {where}" for side, where in self.diverged.items()]
+        if self.divergence_expected:
+            lines = [self.divergence_mismatch] if self.divergence_mismatch else []
+        else:
+            lines = [f"{side} diverged at {where}" for side, where in self.diverged.items()]
         if self.compared == 0:
             lines.append("nothing was compared: no quantity recorded at a common step")
         return lines
@@ -258,6 +272,12 @@ def _compare_chunk_with_non_finite(a, b, size, tolerance: Tolerance):
 def first_non_finite(recording: Recording, quantities) -> str | None:
     """Where a run's values of ``quantities`` first stop being finite:
     "step k: quantity[i] = inf"."""
+    found = _first_non_finite(recording, quantities)
+    return None if found is None else found[1]
+
+
+def _first_non_finite(recording: Recording, quantities) -> tuple | None:
+    """((step, record order), description, how: "inf", "-inf" or "nan"), or None."""
     first = None
     for quantity in quantities:
         series = recording.series[quantity]
@@ -273,12 +293,17 @@ def first_non_finite(recording: Recording, quantities) -> str | None:
             element = int(np.argmax(bad[row]))
             index = index_label(np.unravel_index(element, series.shape)) if series.shape else ""
             where = f"[{index}]" if index else ""
-            first = (key, f"step {key[0]}: {quantity}{where} = {float(flat[row, element])!r}")
-    return None if first is None else first[1]
+            value = float(flat[row, element])
+            first = (key, f"step {key[0]}: {quantity}{where} = {value!r}", repr(value))
+    return first
 
 
-def compare(reference: Recording, other: Recording, framework: str, dtype: str) -> Parity:
-    """Every quantity NumPy recorded against the other framework's, at every step."""
+def compare(reference: Recording, other: Recording, framework: str, dtype: str,
+            diverges: bool = False) -> Parity:
+    """Every quantity NumPy recorded against the other framework's, at every step
+    (before a declared divergence, at every step before it: see the policy)."""
+    if diverges:
+        return _compare_divergence(reference, other, framework, dtype)
     tolerance = POLICY[dtype]
     quantities, failures, missing = [], [], set()
     # what the comparison did not already show finite, for the divergence scan
@@ -322,3 +347,38 @@ def compare(reference: Recording, other: Recording, framework: str, dtype: str) 
         ("numpy", first_non_finite(reference, unseen["numpy"])),
         (framework, first_non_finite(other, unseen[framework]))) if where}
     return Parity(framework, tolerance, quantities, first, sorted(missing), diverged)
+
+
+def _before(recording: Recording, step: int) -> Recording:
+    """The records of the steps before ``step``."""
+    kept = {}
+    for quantity, series in recording.series.items():
+        n = int(np.searchsorted(series.steps, step))
+        kept[quantity] = Series(series.kind, series.steps[:n], series.order[:n],
+                                series.values[:n], series.scale[:n])
+    return Recording(kept)
+
+
+def _compare_divergence(reference: Recording, other: Recording, framework: str,
+                        dtype: str) -> Parity:
+    """A declared divergence: the same first non-finite step and kind on both sides,
+    and agreement before it."""
+    ends = {side: _first_non_finite(recording, recording.series)
+            for side, recording in (("numpy", reference), (framework, other))}
+    cut = min((end[0][0] for end in ends.values() if end is not None), default=None)
+    if cut is None:
+        parity = compare(reference, other, framework, dtype)
+        return dataclasses.replace(parity, divergence_expected=True,
+                                   divergence_mismatch="declared to diverge, but neither side "
+                                                       "stopped being finite")
+    parity = compare(_before(reference, cut), _before(other, cut), framework, dtype)
+    mismatch = None
+    if any(end is None for end in ends.values()):
+        stayed = next(side for side, end in ends.items() if end is None)
+        mismatch = f"{stayed} stayed finite where the other diverged"
+    elif ends["numpy"][0][0] != ends[framework][0][0] or ends["numpy"][2] != ends[framework][2]:
+        mismatch = (f"numpy diverged at {ends['numpy'][1]}, {framework} at "
+                    f"{ends[framework][1]}: not at the same step in the same way")
+    diverged = {side: end[1] for side, end in ends.items() if end is not None}
+    return dataclasses.replace(parity, diverged=diverged, divergence_expected=True,
+                               divergence_mismatch=mismatch)

@@ -188,6 +188,8 @@ class Example(Strict):
                         "(parameters, data, printed values) it holds transposed, or a table of "
                         "name = 'transposed' or name = <a start value>, for a printed value held "
                         "as that start value is (a gradient printed under another name)")
+    diverges: bool = Field(False, description="the source's training diverges: every framework "
+                                               "must stop being finite at the same step")
     printed_steps: list[int | Literal["last"]] | Literal["every"] | None = Field(
         None, description="steps whose intermediates are recorded ('last': the state "
                           "after training); by default the steps the claims print values at, "

@@ -108,3 +108,18 @@ def test_a_float32_run_sees_errors_the_former_floor_hid(tmp_path, example_id, fr
     assert done.returncode == 1
     assert re.search(rf"first divergence\s+{example_id} {framework}: step \d+, {quantity}",
                      done.stdout), done.stdout
+
+
+@pytest.mark.parametrize("mirror, old, new, message", [
+    ("example.toml", "diverges = true", "diverges = false", r"numpy diverged at step 46: cost = inf"),
+    ("example.toml", "learning_rate = 50.0", "learning_rate = 0.04",
+     r"declared to diverge, but neither side stopped being finite"),
+    ("torch", "lr=ctx.hyper.learning_rate", "lr=ctx.hyper.learning_rate * 1.5",
+     r"numpy diverged at step 46: cost = inf, torch at step \d+: .*not at the same step in the same way"),
+])
+def test_a_declared_divergence_is_compared_not_assumed(tmp_path, mirror, old, new, message):
+    """learning_rate_too_high diverges at step 46 in every framework (Fig 31's alpha = 50)."""
+    examples = broken_copy(tmp_path, "learning_rate_too_high", mirror, old, new)
+    done = check(examples, tmp_path, "--frameworks", "numpy,torch")
+    assert done.returncode == 1
+    assert re.search(message, " ".join(done.stdout.split())), done.stdout
