@@ -197,7 +197,7 @@ def run_example(example: Example, framework_names: list[str], dtype: str = "floa
 
     exact = traces["numpy"] if dtype == "float64" else run_framework(example, "numpy", "float64", steps)
     replay = None
-    if example.claims:
+    if example.claims and example.replay:
         replay = run_framework(example, "numpy", "float64", steps,
                                rounding=claims_.printed_precision(example))
     init = example.initial_parameters()

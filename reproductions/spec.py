@@ -188,6 +188,8 @@ class Example(Strict):
                         "(parameters, data, printed values) it holds transposed, or a table of "
                         "name = 'transposed' or name = <a start value>, for a printed value held "
                         "as that start value is (a gradient printed under another name)")
+    replay: bool = Field(True, description="run the rounded replay; off for a source whose "
+                                           "numbers are all machine-printed, never by hand")
     diverges: bool = Field(False, description="the source's training diverges: every framework "
                                                "must stop being finite at the same step")
     printed_steps: list[int | Literal["last"]] | Literal["every"] | None = Field(

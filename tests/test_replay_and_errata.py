@@ -235,3 +235,18 @@ def test_a_claim_on_a_quantity_never_recorded_stops_before_the_other_frameworks(
     (example.folder / "torch_impl.py").write_text("def reproduce(ctx):\n    raise AssertionError('ran')\n")
     with pytest.raises(harness.ClaimError, match="claims name 'aa', which the numpy implementation never records"):
         harness.run_example(example, ["numpy", "torch"])
+
+
+def test_an_example_of_machine_printed_numbers_can_turn_the_replay_off(tmp_path):
+    example = make_example(tmp_path, CLAIM_A + """
+    [[claims]]
+    where = "line 2"
+    quantity = "b"
+    printed = "0.999"
+    """)
+    assert verdicts(example)["0.999"].verdict == claims.ROUNDED
+    toml = example.folder / "example.toml"
+    toml.write_text(toml.read_text().replace('steps = 0', 'steps = 0\nreplay = false'))
+    result = harness.run_example(spec.load(example.folder), ["numpy"])
+    assert result.replay is None
+    assert {c.claim.printed: c.verdict for c in result.claims}["0.999"] == claims.FAILED
