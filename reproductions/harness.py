@@ -5,6 +5,7 @@ one file per framework, ``numpy_impl.py``, ``torch_impl.py`` and
 ``tensorflow_impl.py``, each defining ``reproduce(ctx)``.
 """
 
+import importlib
 import importlib.util
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -111,6 +112,8 @@ class ExampleResult:
 
 
 def implementation(example: Example, framework: str):
+    if example.engine is not None:  # a generic engine: one module per framework
+        return importlib.import_module(f"{example.engine}.{framework}")
     path = example.folder / f"{framework}_impl.py"
     spec = importlib.util.spec_from_file_location(f"{example.id}_{framework}_impl", path)
     module = importlib.util.module_from_spec(spec)

@@ -188,6 +188,11 @@ class Example(Strict):
                         "(parameters, data, printed values) it holds transposed, or a table of "
                         "name = 'transposed' or name = <a start value>, for a printed value held "
                         "as that start value is (a gradient printed under another name)")
+    engine: str | None = Field(None, description="a package whose modules numpy, torch and "
+                                                 "tensorflow implement the example (a generic "
+                                                 "engine), instead of the folder's *_impl.py")
+    network: dict | None = Field(None, description="what a generic engine builds; its own "
+                                                   "schema validates it")
     replay: bool = Field(True, description="run the rounded replay; off for a source whose "
                                            "numbers are all machine-printed, never by hand")
     diverges: bool = Field(False, description="the source's training diverges: every framework "
