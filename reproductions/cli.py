@@ -1,7 +1,11 @@
 """The ``repro`` command: list the examples, run them, check them.
 
 Exit status: 0 when every comparison agrees and every claim is confirmed or
-explained, 1 on any parity or claim failure, 2 on bad input.
+explained, 1 on any parity or claim failure, 2 on bad input. Bad input stops the
+command before it writes anything, with one line on stderr; the one exception is an
+example folder that cannot be read while the whole catalogue runs (``repro check``
+with no example named, ``repro list``): it is reported in one line, nothing is
+written for it, the others run, and the exit status is 2 at the end.
 """
 
 import argparse
@@ -21,7 +25,7 @@ from rich.table import Table
 import frameworks
 
 from . import harness, publish, report, spec
-from .claims import FAILED
+from .claims import FAILED, REFUTED
 
 DEFAULT_OUT = Path("results")
 console = Console(width=min(Console().width if Console().is_terminal else 100, 100), highlight=False)
@@ -85,24 +89,62 @@ def writable(folder: Path) -> Path:
     return folder
 
 
+def with_mirrors(folder: Path, names: list[str]) -> spec.Example:
+    """An example folder's definition, read and checked for the mirrors asked for."""
+    example = spec.load_example(folder)
+    for name in ["numpy", *names]:
+        if not (example.folder / f"{name}_impl.py").is_file():
+            raise UsageError(f"example '{example.id}' has no {name} implementation ({name}_impl.py)")
+    return example
+
+
 def selected(catalogue: dict[str, Path], ids: list[str], names: list[str]) -> list:
-    """The named examples (all when none are named), read and checked for their mirrors."""
+    """The named examples, read and checked for their mirrors: any that cannot be is
+    bad input, and nothing runs."""
     for example_id in ids:
         if example_id not in catalogue:
             raise UsageError(f"unknown example '{example_id}' (see 'repro list')")
-    examples = [spec.load_example(catalogue[i]) for i in (dict.fromkeys(ids) or catalogue)]
+    return [with_mirrors(catalogue[i], names) for i in dict.fromkeys(ids)]
+
+
+def readable(catalogue: dict[str, Path], names: list[str] | None) -> tuple[list, list[str]]:
+    """Every example of the catalogue that can be read, and one line for each folder
+    that cannot (its definition broken, or, unless ``names`` is None, a mirror asked
+    for missing): a broken folder fails only itself."""
+    examples, unreadable = [], []
+    for folder in catalogue.values():
+        try:
+            examples.append(spec.load_example(folder) if names is None else with_mirrors(folder, names))
+        except (UsageError, spec.DefinitionError) as error:
+            unreadable.append(str(error))
+    return examples, unreadable
+
+
+def say_unreadable(unreadable: list[str]) -> None:
+    for message in unreadable:
+        print(f"repro: {message}", file=sys.stderr, flush=True)
+
+
+def check_gradient_steps(examples: list, args) -> None:
+    """--gradient-steps past the end of a run are refused, not silently dropped."""
+    if args.gradient_steps is None:
+        return
     for example in examples:
-        for name in ["numpy", *names]:
-            if not (example.folder / f"{name}_impl.py").is_file():
-                raise UsageError(f"example '{example.id}' has no {name} implementation ({name}_impl.py)")
-    return examples
+        steps = example.steps if args.steps is None else args.steps
+        last = max(steps, 1) - 1  # the numerical column is taken at the start of a step
+        past = sorted({s for s in args.gradient_steps if s > last})
+        if past:
+            raise UsageError(f"--gradient-steps {','.join(map(str, past))}: the last step of "
+                             f"'{example.id}' ({report.steps_text(steps)}) is {last}")
 
 
 def examples_in(folder: str | None) -> dict[str, Path]:
     if folder is None:
         return spec.folders()
-    if not Path(folder).is_dir():
+    if not Path(folder).exists():
         raise UsageError(f"examples folder '{folder}' does not exist")
+    if not Path(folder).is_dir():
+        raise UsageError(f"examples folder '{folder}' is not a folder")
     catalogue = spec.folders(Path(folder))
     if not catalogue:
         raise UsageError(f"examples folder '{folder}' has no example (no */example.toml)")
@@ -110,15 +152,18 @@ def examples_in(folder: str | None) -> dict[str, Path]:
 
 
 def command_list(args, catalogue) -> int:
-    table = Table(title="Examples", show_lines=False)
-    for column in ("id", "source", "frameworks", "steps", "claims"):
-        table.add_column(column, overflow="fold")
-    for example in map(spec.load_example, catalogue.values()):
-        present = [n for n in frameworks.NAMES if (example.folder / f"{n}_impl.py").is_file()]
-        table.add_row(example.id, f"{example.source.seed}\n{example.source.section}",
-                      ", ".join(present), str(example.steps), str(len(example.claims)))
-    console.print(table)
-    return 0
+    examples, unreadable = readable(catalogue, None)
+    say_unreadable(unreadable)
+    if examples:
+        table = Table(title="Examples", show_lines=False)
+        for column in ("id", "source", "frameworks", "steps", "claims"):
+            table.add_column(column, overflow="fold")
+        for example in examples:
+            present = [n for n in frameworks.NAMES if (example.folder / f"{n}_impl.py").is_file()]
+            table.add_row(example.id, f"{example.source.seed}\n{example.source.section}",
+                          ", ".join(present), str(example.steps), str(len(example.claims)))
+        console.print(table)
+    return 2 if unreadable else 0
 
 
 def progress_bars():
@@ -144,6 +189,9 @@ def show(result: harness.ExampleResult, folder: Path) -> None:
     for p in result.parities:
         for line in p.problems():
             console.print(f"  [red]{result.example.id} {p.framework}:[/] {line}")
+        if p.divergence_expected and p.passed:
+            console.print(f"  {p.framework} diverged as declared, with numpy, at "
+                          f"{p.diverged[p.framework]}")
         if p.first_divergence:
             console.print(f"  [red]first divergence[/] {result.example.id} {p.framework}: "
                           f"{p.first_divergence.describe(p.framework)}")
@@ -152,6 +200,10 @@ def show(result: harness.ExampleResult, folder: Path) -> None:
     counts = ", ".join(f"{n} {v}" for v, n in report.claim_counts(result).items())
     console.print(f"  claims: {counts or 'none printed by the source'}")
     for c in result.claims:
+        if c.verdict == REFUTED:
+            console.print(f"  [yellow]refuted[/] {c.claim.quantity} step {c.claim.step} "
+                          f"{c.claim.index} printed {c.claim.printed}, exact {c.exact!r} "
+                          f"({c.claim.where})")
         if c.verdict == FAILED:
             console.print(f"  [red]claim failed[/] {c.claim.quantity} step {c.claim.step} "
                           f"{c.claim.index} printed {c.claim.printed}, exact {c.exact!r}: {c.explanation}")
@@ -191,8 +243,9 @@ def run_one(example, names, args, out: Path, progress=None) -> Outcome:
         steps = example.steps if args.steps is None else args.steps
         write_results(report.write_crash, example, out, names, args.dtype, steps, message)
         return Outcome(example, None, Path(args.out) / example.id, message)
-    write_results(report.write, result, out)
-    return Outcome(example, result, Path(args.out) / example.id)
+    folder = Path(args.out) / example.id  # where its results are read once published
+    write_results(report.write, result, out, folder)
+    return Outcome(example, result, folder)
 
 
 def report_outcome(outcome: Outcome) -> None:
@@ -250,8 +303,15 @@ def run_all(examples, names, args, out: Path, jobs: int) -> list[Outcome]:
 
 def command_run(args, catalogue) -> int:
     names = framework_list(args.frameworks)
-    examples = selected(catalogue, args.examples, names)
+    if args.examples:  # named: each must be readable, or nothing runs
+        examples, unreadable = selected(catalogue, args.examples, names), []
+    else:  # the whole catalogue: an unreadable folder fails only itself
+        examples, unreadable = readable(catalogue, names)
+        say_unreadable(unreadable)
+        if not examples:
+            return 2  # nothing readable: nothing is run or written
     jobs = job_count(args.jobs, len(examples))
+    check_gradient_steps(examples, args)
     out = writable(Path(args.out))
     for unfinished in publish.interrupted_runs(out):
         console.print(f"[yellow]an earlier run into {out} did not finish: its partial results "
@@ -264,10 +324,16 @@ def command_run(args, catalogue) -> int:
     failed = [outcome.example.id for outcome in outcomes if not outcome.passed]
     if failed:
         console.print(f"[red]{len(failed)} of {len(examples)} examples failed:[/] {', '.join(failed)}")
-        return 1
-    count = f"{len(examples)} example{'s' if len(examples) != 1 else ''}"
-    console.print(f"[green]{count} passed: every step agrees and every claim is accounted for[/]")
-    return 0
+    else:
+        count = f"{len(examples)}{' readable' if unreadable else ''} example" \
+                f"{'s' if len(examples) != 1 else ''}"
+        console.print(f"[green]{count} passed: every step agrees and every claim is accounted for[/]")
+    if unreadable:
+        many = len(unreadable) != 1
+        console.print(f"[red]{len(unreadable)} example folder{'s' if many else ''} could not be "
+                      f"read (see the errors above); nothing was written for {'them' if many else 'it'}[/]")
+        return 2
+    return 1 if failed else 0
 
 
 def width_list(text: str) -> list[int]:
@@ -289,9 +355,10 @@ def command_bench(args, argv: list[str]) -> int:
         os.execve(sys.executable, [sys.executable, "-m", "reproductions.cli", *argv], env)
     from .bench import measure
 
-    out = writable(Path(args.out))
     repeat = whole_number(args.repeat, "--repeat", 1)
-    bench = measure.measure(repeat, width_list(args.widths), check=not args.no_check,
+    widths = width_list(args.widths)
+    out = writable(Path(args.out))  # checked after the options: bad input writes nothing
+    bench = measure.measure(repeat, widths, check=not args.no_check,
                             progress=lambda text: errors.print(f"bench: {text}"))
     write_results(measure.write, bench, out)
     console.print(measure.markdown(bench))

@@ -4,11 +4,34 @@ provenance, a Markdown report and a cost plot; and an index of all examples.
 Every file is written to a temporary name beside it and renamed into place, so
 an interrupted run never leaves a half-written file; a run's folders are staged and
 swapped in together when it finishes (``publish.py``).
+
+Two identities go into every ``summary.json``:
+
+- ``trace_sha256``, the determinism hash (:func:`trace_hash`): a SHA-256 of the
+  trace exactly as ``trace.parquet`` holds it, the table of :func:`trace_columns`.
+  Its rows are every recorded element in record order (NumPy's recording first, in
+  the order its implementation recorded, then anything only another framework
+  recorded), its columns ``step, kind, quantity, index``, one per framework, then
+  ``rounded_replay`` and ``numerical`` where the run has them. The hash takes, column
+  by column in that order: the column's name and type (``int64``, ``float64`` or
+  ``text``) and its number of rows, then its contents: a number column as its values'
+  little-endian bytes (int64 for ``step``, float64 for every value column, NaN where
+  a column has no such element), a text column as the two buffers Arrow writes for
+  it (int32 little-endian offsets, then the UTF-8 bytes of the strings one after
+  another), each buffer preceded by its length in bytes. Two runs that compute the
+  same numbers bit for bit have the same hash, whatever the machine, date or folder;
+  a run that stopped with an error has none (``null``).
+- ``provenance.example`` (:func:`example_provenance`): which example folder the run
+  read, as given, whether it lies inside this tool's repository, the commit of the
+  git repository that holds it and whether the folder has uncommitted changes there
+  (both ``null`` outside any repository), and ``files_sha256``, an identity of its
+  definition and implementation that needs no repository.
 """
 
 import dataclasses
 import datetime
 import functools
+import hashlib
 import html
 import io
 import json
@@ -17,20 +40,22 @@ import os
 import platform
 import subprocess
 import tempfile
+import warnings
+import urllib.parse
 from pathlib import Path
 
 import numpy as np
 
 import frameworks
 
-from .claims import CONFIRMED, ERRATUM, FAILED, NOISE, NOT_REACHED, ROUNDED, TYPO
+from .claims import CONFIRMED, ERRATUM, FAILED, NOISE, NOT_REACHED, REFUTED, ROUNDED, TYPO
 from .harness import ExampleResult
 from .parity import POLICY
 from .publish import fault_point
 from .spec import Example
 from .trace import side_by_side
 
-VERDICTS = (CONFIRMED, NOISE, ROUNDED, ERRATUM, TYPO, NOT_REACHED, FAILED)
+VERDICTS = (CONFIRMED, NOISE, ROUNDED, ERRATUM, TYPO, REFUTED, NOT_REACHED, FAILED)
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -60,6 +85,59 @@ def git_commit() -> str:
         return "unknown"
 
 
+EXAMPLE_FILES = ("example.toml", "example.draft.toml", "errata.py", "NOTES.md")  # and *_impl.py
+
+
+def example_files(folder: Path) -> list[Path]:
+    """The files that define an example: its definition (``example.toml`` or a draft's
+    ``example.draft.toml``), its implementations, ``errata.py`` and ``NOTES.md``,
+    sorted by name."""
+    found = [folder / name for name in EXAMPLE_FILES] + list(folder.glob("*_impl.py"))
+    return sorted((path for path in found if path.is_file()), key=lambda path: path.name)
+
+
+def files_sha256(files: list[Path]) -> str:
+    """SHA-256 of the lines ``sha256sum`` prints for ``files`` in this order, so that
+    ``cd <folder> && LC_ALL=C sha256sum <the files, by name> | sha256sum`` gives it too."""
+    lines = "".join(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.name}\n"
+                    for path in files)
+    return hashlib.sha256(lines.encode()).hexdigest()
+
+
+def git_output(folder: Path, *command: str) -> str | None:
+    try:
+        return subprocess.run(["git", "-C", str(folder), *command], capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def example_provenance(folder: Path) -> dict:
+    """Where an example's definition and code came from; see the module's docstring.
+    Cached per folder while its files stay as they are (name, size and time of change),
+    so a run pays for git once per folder."""
+    files = example_files(folder)
+    stamps = tuple((path.name, path.stat().st_size, path.stat().st_mtime_ns) for path in files)
+    return dict(_example_provenance(str(folder), stamps))
+
+
+@functools.cache
+def _example_provenance(folder: str, stamps: tuple) -> dict:
+    path = Path(folder)
+    commit = git_output(path, "rev-parse", "HEAD")
+    status = git_output(path, "status", "--porcelain", "--", ".") if commit else None
+    inside = path.resolve().is_relative_to(REPO)
+    return {
+        # inside this repository, relative to it: the same in every clone
+        "folder": str(path.resolve().relative_to(REPO)) if inside else folder,
+        "in_tool_repository": inside,
+        "git_commit": commit,
+        "uncommitted_changes": None if status is None else bool(status),
+        "files": [name for name, _, _ in stamps],
+        "files_sha256": files_sha256([path / name for name, _, _ in stamps]),
+    }
+
+
 def provenance(result: ExampleResult) -> dict:
     return run_provenance(result.example, result.versions, result.dtype, result.steps)
 
@@ -83,6 +161,7 @@ def run_provenance(example: Example, versions: dict[str, str], dtype: str, steps
         "seeds": {"init": example.init.seed},
         "steps": steps,
         "hyper": dict(example.hyper),
+        "example": example_provenance(example.folder),
     }
 
 
@@ -97,27 +176,51 @@ def trace_columns(result: ExampleResult) -> dict[str, np.ndarray]:
     return side_by_side(result.traces, aligned)
 
 
-def parquet(columns: dict[str, np.ndarray]) -> bytes:
+def encoded(values: np.ndarray) -> tuple[str, list[np.ndarray]]:
+    """A column as the buffers of its Arrow array: (type, buffers). Numbers are one
+    buffer (int64 or float64); text is two, int32 offsets and the UTF-8 bytes."""
+    if values.dtype != object:
+        kind = "int64" if values.dtype.kind in "iu" else "float64"
+        return kind, [np.ascontiguousarray(values, dtype=kind)]
+    words, codes = np.unique(values.astype(str), return_inverse=True)
+    utf8 = [word.encode() for word in words.tolist()]
+    lengths = np.array([len(e) for e in utf8], dtype=np.int32)[codes]
+    offsets = np.zeros(len(values) + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    data = np.frombuffer(b"".join([utf8[code] for code in codes.tolist()]), dtype=np.uint8)
+    return "text", [offsets, data]
+
+
+def encoded_columns(columns: dict[str, np.ndarray]) -> dict[str, tuple[str, list[np.ndarray]]]:
+    return {name: encoded(values) for name, values in columns.items()}
+
+
+def trace_hash(columns: dict[str, np.ndarray], encoding=None) -> str:
+    """The determinism hash of a trace table (the module's docstring says what it
+    covers): hex SHA-256."""
+    encoding = encoding or encoded_columns(columns)
+    digest = hashlib.sha256()
+    for name, (kind, buffers) in encoding.items():
+        digest.update(f"{name}\0{kind}\0{len(columns[name])}\0".encode())
+        for buffer in buffers:
+            data = buffer.astype(buffer.dtype.newbyteorder("<"), copy=False).tobytes()
+            digest.update(len(data).to_bytes(8, "little"))
+            digest.update(data)
+    return digest.hexdigest()
+
+
+def parquet(columns: dict[str, np.ndarray], encoding=None) -> bytes:
     """The columns as a Parquet file (zstd). Built from buffers: pyarrow's converters
     import pandas, which a run does not otherwise need."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    def from_numpy(values: np.ndarray):
-        if values.dtype != object:
-            values = np.ascontiguousarray(values)
-            return pa.Array.from_buffers(pa.from_numpy_dtype(values.dtype), len(values),
-                                         [None, pa.py_buffer(values)])
-        words, codes = np.unique(values.astype(str), return_inverse=True)
-        encoded = [word.encode() for word in words.tolist()]
-        lengths = np.array([len(e) for e in encoded], dtype=np.int32)[codes]
-        offsets = np.zeros(len(values) + 1, dtype=np.int32)
-        np.cumsum(lengths, out=offsets[1:])
-        data = b"".join([encoded[code] for code in codes.tolist()])
-        return pa.Array.from_buffers(pa.string(), len(values),
-                                     [None, pa.py_buffer(offsets), pa.py_buffer(data)])
-
-    table = pa.Table.from_arrays([from_numpy(v) for v in columns.values()], names=list(columns))
+    encoding = encoding or encoded_columns(columns)
+    types = {"int64": pa.int64(), "float64": pa.float64(), "text": pa.string()}
+    arrays = [pa.Array.from_buffers(types[kind], len(columns[name]),
+                                    [None, *(pa.py_buffer(b) for b in buffers)])
+              for name, (kind, buffers) in encoding.items()]
+    table = pa.Table.from_arrays(arrays, names=list(columns))
     words = [name for name, values in columns.items() if values.dtype == object]
     numbers = [name for name, values in columns.items() if values.dtype.kind == "f"]
     sink = pa.BufferOutputStream()
@@ -132,13 +235,16 @@ def finite(value):
     return value if not isinstance(value, float) or math.isfinite(value) else None
 
 
-def summary(result: ExampleResult) -> dict:
+def summary(result: ExampleResult, trace_sha256: str | None = None) -> dict:
     example = result.example
+    if trace_sha256 is None:
+        trace_sha256 = trace_hash(trace_columns(result))
     return {
         "id": example.id,
         "title": example.title,
         "source": {"seed": example.source.seed, "section": example.source.section},
         "passed": result.passed,
+        "trace_sha256": trace_sha256,
         "provenance": provenance(result),
         "tolerance": {"roundings": POLICY[result.dtype].roundings, "eps": POLICY[result.dtype].eps,
                       "rtol": POLICY[result.dtype].rtol, "rule": str(POLICY[result.dtype])},
@@ -202,6 +308,10 @@ def parity_section(result: ExampleResult) -> list[str]:
                      f" max rel/size {p.max_rel_size:.3g}, tolerance used {p.used * 100:.2g}%.")
         for problem in p.problems():
             lines.append(f"**Failed:** {problem}.")
+        if p.divergence_expected and p.passed:
+            lines.append("Diverged as declared, at the same step in the same way: "
+                         + "; ".join(f"{side} at {where}" for side, where in p.diverged.items())
+                         + ". The steps before it are compared.")
         if p.first_divergence:
             lines.append(f"First divergence: {p.first_divergence.describe(p.framework)}.")
         if p.missing:
@@ -268,8 +378,34 @@ def steps_text(steps: int) -> str:
     return f"{steps} training step{'' if steps == 1 else 's'}"
 
 
-def markdown(result: ExampleResult, columns: dict[str, np.ndarray]) -> str:
+def link(target: Path, folder: Path) -> str:
+    """A Markdown link target: ``target`` relative to ``folder`` (the folder the report
+    is read in), so it resolves wherever the results and the examples are; absolute
+    where no relative path joins them (another drive)."""
+    try:
+        path = Path(os.path.relpath(target.resolve(), folder.resolve())).as_posix()
+    except ValueError:
+        path = target.resolve().as_posix()
+    return urllib.parse.quote(path)
+
+
+def example_text(prov: dict) -> str:
+    """The provenance of the example folder, as the report's provenance line gives it."""
+    where = "in this repository" if prov["in_tool_repository"] else f"`{prov['folder']}`"
+    commit = ("not in a git repository" if prov["git_commit"] is None else
+              f"commit {prov['git_commit']}" + ("+uncommitted changes" if prov["uncommitted_changes"]
+                                                 else ""))
+    return f"example folder {where} ({commit}; files sha256 {prov['files_sha256'][:16]})"
+
+
+def markdown(result: ExampleResult, columns: dict[str, np.ndarray], folder: Path | None = None,
+             trace_sha256: str | None = None) -> str:
+    """The report, to be read in ``folder`` (by default ``results/<id>``), which its
+    links to the code are relative to."""
     example, prov = result.example, provenance(result)
+    folder = Path("results") / example.id if folder is None else folder
+    if trace_sha256 is None:
+        trace_sha256 = trace_hash(columns)
     status = "PASSED" if result.passed else "FAILED"
     versions = ", ".join(f"{k} {v}" for k, v in prov["frameworks"].items())
     seed = prov["seeds"]["init"]
@@ -284,18 +420,28 @@ def markdown(result: ExampleResult, columns: dict[str, np.ndarray]) -> str:
         f"{steps_text(result.steps)}; {seed_text}; "
         f"{hyper_text(prov['hyper'])}"
         f"Python {prov['python']} on {prov['platform']}; "
-        f"commit {prov['git_commit']}; {prov['date']}.", "",
+        f"commit {prov['git_commit']}; {example_text(prov['example'])}; {prov['date']}. "
+        f"Trace sha256 `{trace_sha256}`.", "",
     ]
+    refuted = [c for c in result.claims if c.verdict == REFUTED]
+    if refuted:
+        lines += ["## Refuted", "", "Printed numbers this example declares wrong, with no cause "
+                  "found; the check fails the day one is reproduced.", "",
+                  md_table(["where", "quantity", "step", "index", "printed", "exact", "replayed",
+                            "what was tried"],
+                           [[c.claim.where, c.claim.quantity, c.claim.step,
+                             ",".join(map(str, c.claim.index)), c.claim.printed, c.exact,
+                             c.replayed, c.explanation] for c in refuted]), ""]
     if example.notes_markdown:
         lines += ["## Notes", "", example.notes_markdown, ""]
     lines += ["## Parity at every step", "", *parity_section(result), ""]
     lines += ["## Claims", "", *claims_section(result), ""]
     lines += findings_section(result, columns) + numerical_section(result, columns)
-    lines += ["## Code", "", "The three implementations side by side: [code.html](code.html); "
-              "each on its own: "
-              f"[NumPy](../../reproductions/examples/{example.id}/numpy_impl.py), "
-              f"[PyTorch](../../reproductions/examples/{example.id}/torch_impl.py), "
-              f"[TensorFlow](../../reproductions/examples/{example.id}/tensorflow_impl.py).", ""]
+    own = [f"[{label}]({link(path, folder)})"
+           for name, label in (("numpy", "NumPy"), ("torch", "PyTorch"), ("tensorflow", "TensorFlow"))
+           if (path := example.folder / f"{name}_impl.py").is_file()]
+    lines += ["## Code", "", "The implementations side by side: [code.html](code.html); "
+              f"each on its own: {', '.join(own)}.", ""]
     return "\n".join(lines)
 
 
@@ -329,7 +475,8 @@ def cost_plot(result: ExampleResult) -> bytes | None:
     axis = figure.subplots()
     figure.subplots_adjust(left=0.12, right=0.97, bottom=0.12, top=0.92)  # fixed: one draw
     for (name, cost), style in zip(costs.items(), ["-", "--", ":"]):
-        axis.plot(cost.steps, cost.values, style, label=name)
+        finite = np.isfinite(cost.values.reshape(len(cost.steps))) & (cost.values.reshape(-1) > 0)
+        axis.plot(cost.steps[finite], cost.values.reshape(-1)[finite], style, label=name)
     axis.set_yscale("log")
     axis.yaxis.set_major_formatter(LogFormatter())  # plain "1e-05" labels, no TeX layout
     axis.yaxis.set_minor_formatter(NullFormatter())
@@ -338,17 +485,25 @@ def cost_plot(result: ExampleResult) -> bytes | None:
     axis.set_title(f"{result.example.id}: cost per step")
     axis.legend()
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
+    with warnings.catch_warnings():  # a diverging cost's ticks reach 1e308: nothing to warn of
+        warnings.simplefilter("ignore", RuntimeWarning)
+        figure.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
     return buffer.getvalue()
 
 
-def write(result: ExampleResult, out: Path) -> Path:
+def write(result: ExampleResult, out: Path, published: Path | None = None) -> Path:
+    """The example's results into ``out/<id>``; ``published`` is the folder they will be
+    read in, when ``out`` is a staging folder (by default ``out/<id>`` itself)."""
     folder = out / result.example.id
     columns = trace_columns(result)
-    write_atomic(folder / "trace.parquet", parquet(columns))
+    encoding = encoded_columns(columns)  # one encoding for the file and its hash
+    digest = trace_hash(columns, encoding)
+    write_atomic(folder / "trace.parquet", parquet(columns, encoding))
     (folder / "trace.csv.gz").unlink(missing_ok=True)  # the format before trace.parquet
-    write_atomic(folder / "summary.json", json.dumps(summary(result), indent=2, default=str).encode())
-    write_atomic(folder / "report.md", markdown(result, columns).encode())
+    write_atomic(folder / "summary.json",
+                 json.dumps(summary(result, digest), indent=2, default=str).encode())
+    write_atomic(folder / "report.md",
+                 markdown(result, columns, published or folder, digest).encode())
     write_atomic(folder / "code.html", side_by_side_code(result))
     plot = cost_plot(result)
     if plot is not None:
@@ -368,7 +523,7 @@ def write_crash(example: Example, out: Path, names: list[str], dtype: str, steps
     versions = {name: frameworks.adapter(name).version() for name in names}
     record = {"id": example.id, "title": example.title,
               "source": {"seed": example.source.seed, "section": example.source.section},
-              "passed": False, "error": error,
+              "passed": False, "error": error, "trace_sha256": None,
               "provenance": run_provenance(example, versions, dtype, steps),
               "parity": [], "claims": [], "claim_counts": {}}
     write_atomic(folder / "summary.json", json.dumps(record, indent=2).encode())

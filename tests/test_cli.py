@@ -1,9 +1,11 @@
 """The repro command: exit codes, one-line errors, results on disk."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -17,30 +19,6 @@ REPO = Path(__file__).resolve().parents[1]
 def repro(*args, cwd=REPO):
     return subprocess.run([sys.executable, "-m", "reproductions.cli", *args], cwd=cwd,
                           capture_output=True, text=True)
-
-
-@pytest.mark.parametrize("args, message", [
-    (["run", "nope"], "unknown example 'nope'"),
-    (["run", "hours_studied", "--frameworks", "caffe"], "unknown framework 'caffe'"),
-    (["run", "hours_studied", "--dtype", "float16"], "invalid choice: 'float16'"),
-    (["run", "hours_studied", "--steps", "-3"], "--steps must be a whole number of 1 or more"),
-    (["run", "hours_studied", "--steps", "many"], "--steps must be a whole number of 1 or more"),
-    (["check", "car_price", "--steps", "0"], "--steps must be a whole number of 1 or more, not '0'"),
-    (["run", "hours_studied", "--gradient-steps=-3,999"],
-     "--gradient-steps takes step numbers of 0 or more separated by commas, not '-3,999'"),
-    (["run", "hours_studied", "--gradient-steps", "one"], "--gradient-steps takes step numbers"),
-    (["run", "hours_studied", "--frameworks", ""], "--frameworks needs at least one framework"),
-    (["run"], "the following arguments are required: EXAMPLE"),
-    (["fly"], "invalid choice: 'fly'"),
-    (["--examples-dir", "/no/such/folder", "list"], "examples folder '/no/such/folder' does not exist"),
-    (["--examples-dir", "tests", "check"], "examples folder 'tests' has no example"),
-])
-def test_bad_input_exits_2_with_one_line(args, message):
-    done = repro(*args)
-    assert done.returncode == 2
-    assert done.stdout == ""
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("repro: ") and message in lines[0]
 
 
 def test_unwritable_output_directory_exits_2(tmp_path):
@@ -111,51 +89,6 @@ def copy_of_example(tmp_path, example_id="hours_studied"):
     folder = tmp_path / "examples" / example_id
     shutil.copytree(REPO / "reproductions" / "examples" / example_id, folder)
     return folder
-
-
-def first_printed_as(text, printed):
-    start = text.index('printed = "') + len('printed = "')
-    return text[:start] + printed + text[text.index('"', start):]
-
-
-@pytest.mark.parametrize("edit, message", [
-    (lambda t: first_printed_as(t, "Infinity"), "printed value 'Infinity' is not a finite number"),
-    (lambda t: first_printed_as(t, "NaN"), "printed value 'NaN' is not a finite number"),
-    (lambda t: t.replace("[data]", "[data]\nragged = [[1, 2], [3]]"),
-     "data 'ragged' is not a rectangular array of numbers"),
-    (lambda t: t.replace("randn = [1, 1]", "randn = [1, -1]"), "randn sizes must be 1 or more"),
-    (lambda t: t.replace("[init]\nseed = 0", "[init]"), "start values ['weights'] are drawn, so [init] needs a seed"),
-    (lambda t: t + '\n[[claims]]\nwhere = "x"\nquantity = "cost"\nstep = -1\nprinted = "1"\n',
-     ".step: Input should be greater than or equal to 0"),
-    (lambda t: t + '\n[[claims]]\nwhere = "x"\nquantity = "init.weights"\nindex = [3, 0]\nprinted = "1"\n',
-     "claim index [3, 0] is outside 'init.weights' of shape (1, 1)"),
-    (lambda t: t + '\n[[claims]]\nwhere = "x"\nquantity = "cost"\nindex = [7, 7]\nprinted = "1"\n',
-     "claim index [7, 7] is outside 'cost' of shape ()"),
-    (lambda t: t + '\n[[claims]]\nwhere = "x"\nquantity = "grad.biases"\nindex = [0, 5]\nprinted = "1"\n',
-     "claim index [0, 5] is outside 'grad.biases' of shape (1, 1)"),
-    (lambda t: t.replace("[layout]", "[layout]\njax = [\"weights\"]"), "layout.jax"),
-    (lambda t: t.replace("steps = ", "stepz = 3\nsteps = ", 1), "stepz: Extra inputs are not permitted"),
-    (lambda t: t.replace("steps = 1100", "steps = -1"), "steps: Input should be greater than or equal to 0"),
-    (lambda t: t.replace("steps = 1100", "steps = 1100\nprinted_steps = [\"first\"]"), "printed_steps"),
-    (lambda t: t.replace("steps = 1100", "steps = 1100\nprinted_steps = [5]"),
-     "claim on 'eps' at step 0, which printed_steps [5] does not record"),
-    (lambda t: t + '\n[[claims]]\nwhere = "ragged"\nquantity = "cost"\nprinted = [["1", "2"], ["3"]]\n',
-     "claim 'ragged': printed must be a string or a rectangular array of strings"),
-    (lambda t: t + '\n[[claims]]\nwhere = "numbers"\nquantity = "cost"\nprinted = [1.5, 2.5]\n',
-     "claim 'numbers': printed must be a string or a rectangular array of strings"),
-    (lambda t: t + '\n[[claims]]\nwhere = "block"\nquantity = "cost"\nprinted = ["1", "2"]\n'
-                   'errata = { "5" = "x" }\n',
-     "claim 'block': errata name elements outside the block: ['5']"),
-    (lambda t: t + '\n[[claims]]\nwhere = "series"\nquantity = "cost"\nsteps = [0, 1]\nprinted = ["1"]\n',
-     "claim 'series': steps and printed must be lists of one length"),
-])
-def test_a_broken_definition_exits_2_with_one_line(tmp_path, edit, message):
-    toml = copy_of_example(tmp_path) / "example.toml"
-    toml.write_text(edit(toml.read_text()))
-    done = repro("--examples-dir", str(toml.parent.parent), "list")
-    assert done.returncode == 2, done.stdout
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and message in lines[0], lines
 
 
 def test_a_definition_that_is_not_utf8_exits_2(tmp_path):
@@ -230,3 +163,271 @@ def test_a_bad_job_count_exits_2():
     done = repro("run", "hours_studied", "--jobs", "0")
     assert done.returncode == 2
     assert done.stderr.strip() == "repro: --jobs takes a number of processes of 1 or more, or 'auto', not '0'"
+
+
+# --- a malformed example folder fails only itself ---------------------------------------
+
+def examples_with_a_broken_one(tmp_path, failing=False, broken=True):
+    """Two quick examples, one of them raising if ``failing``, and (if ``broken``) a
+    third folder whose definition cannot be read."""
+    examples = tmp_path / "examples"
+    for example_id in ("computational_graph", "jacobian_square"):
+        shutil.copytree(REPO / "reproductions" / "examples" / example_id, examples / example_id)
+    if failing:
+        impl = examples / "jacobian_square" / "numpy_impl.py"
+        impl.write_text(impl.read_text() + "\n\ndef reproduce(ctx):\n    raise RuntimeError('broken')\n")
+    if broken:
+        folder = examples / "broken"
+        shutil.copytree(REPO / "reproductions" / "examples" / "jacobian_square", folder)
+        toml = folder / "example.toml"
+        toml.write_text(toml.read_text().replace('id = "jacobian_square"', 'id = "broken"')
+                        .replace("steps = 0", 'steps = "none"'))
+    return examples
+
+
+@pytest.mark.parametrize("broken, failing, status", [
+    (True, False, 2), (True, True, 2), (False, True, 1), (False, False, 0)])
+def test_check_runs_every_readable_example_and_reports_each_unreadable_one(
+        tmp_path, broken, failing, status):
+    examples = examples_with_a_broken_one(tmp_path, failing, broken)
+    out = tmp_path / "out"
+    done = repro("--examples-dir", str(examples), "check", "--frameworks", "numpy", "--jobs", "1",
+                 "--out", str(out))
+    assert done.returncode == status, done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("repro: ")]
+    if broken:
+        assert errors == [f"repro: {examples / 'broken' / 'example.toml'}: steps: Input should be "
+                          "a valid integer, unable to parse string as an integer"]
+        assert "1 example folder could not be read" in " ".join(done.stdout.split())
+    else:
+        assert errors == []
+    # the readable ones ran and were written; nothing was written for the broken one
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["computational_graph",
+                                                                   "jacobian_square"]
+    index = (out / "index.md").read_text()
+    assert "computational_graph" in index and "jacobian_square" in index and "broken" not in index
+    summary = json.loads((out / "jacobian_square" / "summary.json").read_text())
+    assert summary["passed"] is not failing
+
+
+def test_list_lists_the_readable_examples_and_reports_the_broken_ones(tmp_path):
+    examples = examples_with_a_broken_one(tmp_path)
+    done = repro("--examples-dir", str(examples), "list")
+    assert done.returncode == 2
+    assert "computational_graph" in done.stdout and "jacobian_square" in done.stdout
+    assert "broken" not in done.stdout
+    assert done.stderr.splitlines() == [
+        f"repro: {examples / 'broken' / 'example.toml'}: steps: Input should be a valid integer, "
+        "unable to parse string as an integer"]
+
+
+@pytest.mark.parametrize("command", [["run", "broken"], ["check", "broken", "jacobian_square"]])
+def test_a_broken_example_named_exits_2_at_once(tmp_path, command):
+    examples = examples_with_a_broken_one(tmp_path)
+    out = tmp_path / "out"
+    done = repro("--examples-dir", str(examples), *command, "--out", str(out))
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.splitlines() == [
+        f"repro: {examples / 'broken' / 'example.toml'}: steps: Input should be a valid integer, "
+        "unable to parse string as an integer"]
+    assert not out.exists()
+
+
+# --- --gradient-steps past the run -----------------------------------------------------
+
+def test_gradient_steps_past_the_run_are_refused_before_anything_runs(tmp_path):
+    out = tmp_path / "out"
+    done = repro("run", "hours_studied", "--steps", "10", "--gradient-steps=0,999", "--out", str(out))
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.splitlines() == [
+        "repro: --gradient-steps 999: the last step of 'hours_studied' (10 training steps) is 9"]
+    assert not out.exists()
+
+
+def test_gradient_steps_up_to_the_last_step_are_taken(tmp_path):
+    import pandas as pd
+
+    done = repro("run", "hours_studied", "--frameworks", "numpy", "--steps", "10",
+                 "--gradient-steps", "0,9", "--out", str(tmp_path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    table = pd.read_parquet(tmp_path / "hours_studied" / "trace.parquet")
+    assert sorted(table["step"][table["numerical"].notna()].unique()) == [0, 9]
+
+
+# --- report links ----------------------------------------------------------------------
+
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+@pytest.mark.parametrize("relative", [True, False])
+def test_every_link_of_a_report_resolves_for_any_out_and_examples_dir(tmp_path, relative):
+    copy_of_example(tmp_path / "elsewhere")
+    examples = tmp_path / "elsewhere" / "examples"
+    out = tmp_path / "deep" / "er" / "results"
+    if relative:  # as given on the command line, from the folder it is run in
+        args = ("--examples-dir", "elsewhere/examples", "run", "hours_studied", "--frameworks",
+                "numpy", "--steps", "3", "--out", "deep/er/results")
+    else:
+        args = ("--examples-dir", str(examples), "run", "hours_studied", "--frameworks", "numpy",
+                "--steps", "3", "--out", str(out))
+    done = repro(*args, cwd=tmp_path if relative else REPO)
+    assert done.returncode == 0, done.stdout + done.stderr
+    folder = out / "hours_studied"
+    links = LINK.findall((folder / "report.md").read_text())
+    assert len(links) >= 4  # code.html and the three implementations
+    for target in links:
+        resolved = folder / urllib.parse.unquote(target)
+        assert resolved.is_file(), target
+    named = {(folder / urllib.parse.unquote(t)).resolve() for t in links}
+    assert {examples.resolve() / "hours_studied" / f"{n}_impl.py"
+            for n in ("numpy", "torch", "tensorflow")} <= named
+    for target in LINK.findall((out / "index.md").read_text()):
+        assert (out / target).is_file(), target
+
+
+def test_the_committed_layout_keeps_its_links():
+    from reproductions import report
+
+    folder = REPO / "results" / "car_price"
+    assert report.link(REPO / "reproductions" / "examples" / "car_price" / "numpy_impl.py",
+                       folder) == "../../reproductions/examples/car_price/numpy_impl.py"
+
+
+# --- provenance of the example folder --------------------------------------------------
+
+def git(*args, cwd):
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True).stdout
+
+
+def sha256sum_of(folder, names):
+    import hashlib
+
+    lines = "".join(f"{hashlib.sha256((folder / n).read_bytes()).hexdigest()}  {n}\n" for n in names)
+    return hashlib.sha256(lines.encode()).hexdigest()
+
+
+def test_provenance_of_an_example_in_the_tool_repository():
+    from reproductions import report
+
+    for example_id in ("car_price", "hours_studied"):
+        folder = REPO / "reproductions" / "examples" / example_id
+        prov = report.example_provenance(folder)
+        assert prov["folder"] == f"reproductions/examples/{example_id}"  # the same in every clone
+        assert prov["in_tool_repository"] is True
+        assert prov["git_commit"] == git("rev-parse", "HEAD", cwd=REPO).strip()
+        assert prov["uncommitted_changes"] == bool(git("status", "--porcelain", "--", str(folder),
+                                                       cwd=REPO).strip())
+        names = sorted(["example.toml", "NOTES.md", "errata.py", "numpy_impl.py", "torch_impl.py",
+                        "tensorflow_impl.py"])
+        assert prov["files"] == names
+        assert prov["files_sha256"] == sha256sum_of(folder, names)
+        if shutil.which("sha256sum"):  # the identity can be checked without the tool
+            shell = subprocess.run(f"LC_ALL=C sha256sum {' '.join(names)} | sha256sum", shell=True,
+                                   cwd=folder, capture_output=True, text=True, check=True)
+            assert shell.stdout.split()[0] == prov["files_sha256"]
+
+
+def test_a_draft_is_known_by_its_draft_definition(tmp_path):
+    from reproductions import report
+
+    folder = copy_of_example(tmp_path)
+    (folder / "example.toml").rename(folder / "example.draft.toml")
+    (folder / "DRAFT.md").write_text("what was tried\n")
+    names = ["NOTES.md", "errata.py", "example.draft.toml", "numpy_impl.py", "tensorflow_impl.py",
+             "torch_impl.py"]
+    prov = report.example_provenance(folder)
+    assert prov["files"] == names and prov["files_sha256"] == sha256sum_of(folder, names)
+
+
+def test_provenance_of_an_example_outside_any_repository(tmp_path):
+    if subprocess.run(["git", "-C", str(tmp_path), "rev-parse"], capture_output=True).returncode == 0:
+        pytest.skip("the temporary folder lies inside a git repository")
+    copy_of_example(tmp_path)
+    done = repro("--examples-dir", "examples", "run", "hours_studied", "--frameworks", "numpy",
+                 "--steps", "2", "--out", "out", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    prov = json.loads((tmp_path / "out" / "hours_studied" / "summary.json").read_text())["provenance"]
+    names = ["NOTES.md", "errata.py", "example.toml", "numpy_impl.py", "tensorflow_impl.py",
+             "torch_impl.py"]
+    assert prov["example"] == {
+        "folder": "examples/hours_studied", "in_tool_repository": False, "git_commit": None,
+        "uncommitted_changes": None, "files": names,
+        "files_sha256": sha256sum_of(REPO / "reproductions" / "examples" / "hours_studied", names),
+    }
+    assert prov["git_commit"] != "unknown"  # the tool's own commit is still named
+
+
+def test_provenance_of_an_example_in_another_repository_follows_its_changes(tmp_path):
+    from reproductions import report
+
+    folder = copy_of_example(tmp_path)
+    (folder / "DRAFT.md").write_text("not part of the identity\n")
+    git("init", "-q", cwd=tmp_path)
+    git("add", ".", cwd=tmp_path)
+    git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "x", cwd=tmp_path)
+    prov = report.example_provenance(folder)
+    assert prov["git_commit"] == git("rev-parse", "HEAD", cwd=tmp_path).strip()
+    assert prov["in_tool_repository"] is False and prov["uncommitted_changes"] is False
+    assert "DRAFT.md" not in prov["files"]
+    impl = folder / "numpy_impl.py"
+    impl.write_text(impl.read_text() + "\n# an edit\n")
+    changed = report.example_provenance(folder)  # not the cached answer: the files changed
+    assert changed["uncommitted_changes"] is True
+    assert changed["files_sha256"] != prov["files_sha256"]
+    assert changed["git_commit"] == prov["git_commit"]
+
+
+# --- determinism hash ------------------------------------------------------------------
+
+@pytest.mark.parametrize("example_id", ["or_single_example"])
+def test_the_trace_hash_is_the_same_in_every_process_and_is_the_written_table(tmp_path, example_id):
+    from conftest import result_of
+    from reproductions import committed, report
+
+    hashes = []
+    for run in ("a", "b"):
+        done = repro("run", example_id, "--out", str(tmp_path / run))
+        assert done.returncode == 0, done.stdout + done.stderr
+        folder = tmp_path / run / example_id
+        summary = json.loads((folder / "summary.json").read_text())
+        hashes.append(summary["trace_sha256"])
+        # it is the hash of the table trace.parquet holds, read back
+        assert report.trace_hash(committed.read(folder / "trace.parquet")) == hashes[-1]
+        assert hashes[-1] in (folder / "report.md").read_text()
+    assert hashes[0] == hashes[1] and len(hashes[0]) == 64
+    # the session's own in-process run (tests/conftest.py) gives the same hash
+    columns = report.trace_columns(result_of(example_id, "float64"))
+    assert {"numpy", "torch", "tensorflow", "rounded_replay", "numerical"} <= set(columns)
+    assert report.trace_hash(columns) == hashes[0]
+    # and any one value changed changes it
+    import numpy as np
+
+    changed = dict(columns, torch=columns["torch"].copy())
+    first = np.flatnonzero(np.isfinite(changed["torch"]))[0]
+    changed["torch"][first] = np.nextafter(changed["torch"][first], np.inf)  # one last bit
+    assert report.trace_hash(changed) != hashes[0]
+
+
+def test_a_run_that_stopped_with_an_error_has_no_trace_hash(tmp_path):
+    folder = copy_of_example(tmp_path)
+    impl = folder / "numpy_impl.py"
+    impl.write_text(impl.read_text() + "\n\ndef reproduce(ctx):\n    raise RuntimeError('broken')\n")
+    done = repro("--examples-dir", str(folder.parent), "run", "hours_studied", "--frameworks", "numpy",
+                 "--out", str(tmp_path / "out"))
+    assert done.returncode == 1
+    summary = json.loads((tmp_path / "out" / "hours_studied" / "summary.json").read_text())
+    assert summary["trace_sha256"] is None
+    assert summary["provenance"]["example"]["folder"] == str(folder)
+
+
+def test_a_folder_without_a_requested_mirror_fails_only_itself_in_a_check(tmp_path):
+    examples = examples_with_a_broken_one(tmp_path, broken=False)
+    (examples / "computational_graph" / "torch_impl.py").unlink()
+    out = tmp_path / "out"
+    done = repro("--examples-dir", str(examples), "check", "--frameworks", "numpy,torch", "--jobs", "1",
+                 "--out", str(out))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert [line for line in done.stderr.splitlines() if line.startswith("repro: ")] == [
+        "repro: example 'computational_graph' has no torch implementation (torch_impl.py)"]
+    assert [p.name for p in out.iterdir() if p.is_dir()] == ["jacobian_square"]
