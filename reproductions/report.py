@@ -471,22 +471,23 @@ def cost_plot(result: ExampleResult) -> bytes | None:
     from matplotlib.figure import Figure  # no pyplot: no GUI backend, no global state
     from matplotlib.ticker import LogFormatter, NullFormatter
 
-    figure = Figure(figsize=(7, 4))
-    axis = figure.subplots()
-    figure.subplots_adjust(left=0.12, right=0.97, bottom=0.12, top=0.92)  # fixed: one draw
-    for (name, cost), style in zip(costs.items(), ["-", "--", ":"]):
-        finite = np.isfinite(cost.values.reshape(len(cost.steps))) & (cost.values.reshape(-1) > 0)
-        axis.plot(cost.steps[finite], cost.values.reshape(-1)[finite], style, label=name)
-    axis.set_yscale("log")
-    axis.yaxis.set_major_formatter(LogFormatter())  # plain "1e-05" labels, no TeX layout
-    axis.yaxis.set_minor_formatter(NullFormatter())
-    axis.set_xlabel("step")
-    axis.set_ylabel("cost")
-    axis.set_title(f"{result.example.id}: cost per step")
-    axis.legend()
-    buffer = io.BytesIO()
-    with warnings.catch_warnings():  # a diverging cost's ticks reach 1e308: nothing to warn of
+    with warnings.catch_warnings():  # a diverging cost's axis reaches 1e308: nothing to warn of
         warnings.simplefilter("ignore", RuntimeWarning)
+        figure = Figure(figsize=(7, 4))
+        axis = figure.subplots()
+        figure.subplots_adjust(left=0.12, right=0.97, bottom=0.12, top=0.92)  # fixed: one draw
+        for (name, cost), style in zip(costs.items(), ["-", "--", ":"]):
+            values = cost.values.reshape(-1)
+            shown = np.isfinite(values) & (values > 0)  # a log axis: a divergence's inf is left out
+            axis.plot(cost.steps[shown], values[shown], style, label=name)
+        axis.set_yscale("log")
+        axis.yaxis.set_major_formatter(LogFormatter())  # plain "1e-05" labels, no TeX layout
+        axis.yaxis.set_minor_formatter(NullFormatter())
+        axis.set_xlabel("step")
+        axis.set_ylabel("cost")
+        axis.set_title(f"{result.example.id}: cost per step")
+        axis.legend()
+        buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
     return buffer.getvalue()
 
