@@ -24,7 +24,7 @@ from rich.table import Table
 
 import frameworks
 
-from . import harness, publish, report, spec
+from . import harness, parity, publish, report, spec
 from .claims import FAILED, REFUTED
 
 DEFAULT_OUT = Path("results")
@@ -303,6 +303,11 @@ def run_all(examples, names, args, out: Path, jobs: int) -> list[Outcome]:
 
 def command_run(args, catalogue) -> int:
     names = framework_list(args.frameworks)
+    broken = parity.self_check()  # a comparison that accepts anything would pass everything
+    if broken:
+        for line in broken:
+            console.print(f"[red]the comparison itself is broken:[/] {line}")
+        return 1
     if args.examples:  # named: each must be readable, or nothing runs
         examples, unreadable = selected(catalogue, args.examples, names), []
     else:  # the whole catalogue: an unreadable folder fails only itself

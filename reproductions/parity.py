@@ -67,7 +67,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .trace import Recording, Series, index_label
+from .trace import Recording, Series, Trace, index_label
 
 
 @dataclass(frozen=True)
@@ -382,3 +382,39 @@ def _compare_divergence(reference: Recording, other: Recording, framework: str,
     diverged = {side: end[1] for side, end in ends.items() if end is not None}
     return dataclasses.replace(parity, diverged=diverged, divergence_expected=True,
                                divergence_mismatch=mismatch)
+
+
+def self_check() -> list[str]:
+    """The comparison tried on planted errors before it is trusted with any example:
+    an error a correct comparison must see, in each dtype, and the same numbers that it
+    must accept. Returns what it got wrong (nothing, when it works). A check whose
+    comparison accepted anything would otherwise pass every correct example, and the
+    examples alone could never show it."""
+    def recording(costs, grads):
+        trace = Trace()
+        for step, (cost, grad) in enumerate(zip(costs, grads)):
+            trace.step(step)
+            trace.cost(cost)
+            trace.grad("W", np.array(grad))
+        return trace.recording()
+
+    costs, grads = [4255.854, 2.5, 0.031], [[460.0, -12.0], [30.0, 2.0], [0.03, 7.5e-5]]
+    reference = recording(costs, grads)
+    planted = {  # what each planted error is, and the step it must be found at
+        "a cost 1e-9 off": (recording([costs[0], costs[1] * (1 + 1e-9), costs[2]], grads), 1),
+        "a gradient recorded as zeros": (recording(costs, [*grads[:2], [0.0, 0.0]]), 2),
+    }
+    wrong = []
+    for dtype in POLICY:
+        if not compare(reference, reference, "itself", dtype).passed:
+            wrong.append(f"{dtype}: the same numbers do not agree")
+        for what, (other, step) in planted.items():
+            found = compare(reference, other, "planted", dtype).first_divergence
+            if dtype == "float32" and what == "a cost 1e-9 off":
+                continue  # below float32's rounding: not an error it can see
+            if found is None or found.step != step:
+                wrong.append(f"{dtype}: {what} at step {step} is not found")
+    float32_error = recording([costs[0] * (1 + 1e-4), *costs[1:]], grads)
+    if compare(reference, float32_error, "planted", "float32").first_divergence is None:
+        wrong.append("float32: a cost 1e-4 off at step 0 is not found")
+    return wrong

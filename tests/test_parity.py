@@ -126,3 +126,16 @@ def test_a_value_that_is_not_finite_is_found_where_nothing_compares_it():
     parity = compare(reference.recording(), other.recording(), "other", "float64")
     assert parity.diverged == {"numpy": "step 1: x = inf"}
     assert not parity.passed
+
+
+def test_the_comparison_passes_its_own_check():
+    from reproductions.parity import self_check
+
+    assert self_check() == []
+
+
+def test_a_comparison_that_accepts_anything_fails_its_own_check(monkeypatch):
+    from reproductions import parity
+
+    monkeypatch.setitem(parity.POLICY, "float64", parity.Tolerance(128e6, parity.POLICY["float64"].eps))
+    assert parity.self_check() == ["float64: a cost 1e-9 off at step 1 is not found"]
