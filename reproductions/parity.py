@@ -242,8 +242,8 @@ def _compare_chunk(a, b, size, tolerance: Tolerance) -> tuple[np.ndarray, np.nda
         bound = size * tolerance.rtol
         ok = diff <= bound
         # a zero bound (a quantity that has been zero so far) takes only the same zero
-        used = np.where(ok, np.divide(diff, bound, out=np.zeros_like(diff), where=bound > 0),
-                        np.inf) if max_abs > 0 else np.zeros(1)
+        used = np.where(bound > 0, np.divide(diff, bound, out=np.zeros_like(diff), where=bound > 0),
+                        np.where(diff > 0, np.inf, 0.0)) if max_abs > 0 else np.zeros(1)
         max_used = float(used.max())
     return ok, np.array([max_abs, max_rel, max_rel_size, max_used]), True
 
@@ -264,7 +264,7 @@ def _compare_chunk_with_non_finite(a, b, size, tolerance: Tolerance):
     bound = tolerance.rtol * size
     finite = np.isfinite(a) & np.isfinite(b)
     ok = same | (finite & (diff <= bound))
-    used = np.where(same, 0.0, np.where(ok & (bound > 0), diff / np.where(bound > 0, bound, 1), np.inf))
+    used = np.where(same, 0.0, np.where(finite & (bound > 0), diff / np.where(bound > 0, bound, 1), np.inf))
     stats = np.array([_nanmax(diff), _nanmax(rel), _nanmax(rel_size), _nanmax(used)])
     return ok, stats
 

@@ -533,12 +533,18 @@ def write_crash(example: Example, out: Path, names: list[str], dtype: str, steps
     return folder
 
 
+def number(value, spec: str) -> str:
+    """A summary's number as written in the index: JSON keeps no infinity or NaN (None)."""
+    return "not finite" if value is None else format(value, spec)
+
+
 def write_index(out: Path) -> None:
     """``index.md``: one line per example from every summary under ``out``."""
     rows = []
     for path in sorted(out.glob("*/summary.json")):
         s = json.loads(path.read_text())
-        parity = "; ".join(f"{p['framework']} {p['max_abs_diff']:.1e} ({p['tolerance_used'] * 100:.2g}%)"
+        parity = "; ".join(f"{p['framework']} {number(p['max_abs_diff'], '.1e')} "
+                           f"({number(p['tolerance_used'], '.2%')})"
                            for p in s["parity"]) or "numpy only"
         counts = ", ".join(f"{n} {v}" for v, n in s["claim_counts"].items()) or "none printed"
         rows.append({"example": f"[{s['id']}]({s['id']}/report.md)", "source": s["source"]["seed"],
