@@ -301,6 +301,28 @@ def run_all(examples, names, args, out: Path, jobs: int) -> list[Outcome]:
     return outcomes
 
 
+def definitions(paths: list[str]) -> list[spec.Example]:
+    """The definition files named by --spec (a file, or every *.toml of a folder)."""
+    from .generic import load_definition
+
+    files = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            files += sorted(path.glob("*.toml"))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise UsageError(f"--spec '{path}' does not exist")
+    if not files:
+        raise UsageError(f"--spec {' '.join(paths)}: no definition file (*.toml)")
+    examples = [load_definition(file) for file in files]
+    ids = [example.id for example in examples]
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise UsageError(f"--spec: more than one definition has the id {', '.join(repeated)}")
+    return examples
+
+
 def command_run(args, catalogue) -> int:
     names = framework_list(args.frameworks)
     broken = parity.self_check()  # a comparison that accepts anything would pass everything
@@ -308,7 +330,10 @@ def command_run(args, catalogue) -> int:
         for line in broken:
             console.print(f"[red]the comparison itself is broken:[/] {line}")
         return 1
-    if args.examples:  # named: each must be readable, or nothing runs
+    if args.spec:  # definition files, run by the generic engines
+        examples, unreadable = definitions(args.spec), []
+        examples += selected(catalogue, args.examples, names) if args.examples else []
+    elif args.examples:  # named: each must be readable, or nothing runs
         examples, unreadable = selected(catalogue, args.examples, names), []
     else:  # the whole catalogue: an unreadable folder fails only itself
         examples, unreadable = readable(catalogue, names)
@@ -381,7 +406,10 @@ def parser() -> Parser:
     for name, help_text in (("run", "run examples and write results"),
                             ("check", "run every example (or those named) as CI does")):
         command = commands.add_parser(name, help=help_text)
-        command.add_argument("examples", nargs="+" if name == "run" else "*", metavar="EXAMPLE")
+        command.add_argument("examples", nargs="*", metavar="EXAMPLE")
+        command.add_argument("--spec", action="append", default=[], metavar="FILE",
+                             help="a definition file (or a folder of them) run by the generic "
+                                  "engines, no code to write; may be repeated")
         command.add_argument("--frameworks", default=",".join(frameworks.NAMES),
                              help="comma-separated (default: numpy,torch,tensorflow)")
         command.add_argument("--dtype", default="float64", choices=frameworks.DTYPES)
@@ -410,6 +438,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command != "list":
             args.steps = None if args.steps is None else step_count(args.steps)
             args.gradient_steps = None if args.gradient_steps is None else step_list(args.gradient_steps)
+        if args.command == "run" and not args.examples and not args.spec:
+            raise UsageError("the following arguments are required: EXAMPLE (or --spec FILE)")
         catalogue = examples_in(args.examples_dir)
         return command_list(args, catalogue) if args.command == "list" else command_run(args, catalogue)
     except (UsageError, spec.DefinitionError) as error:

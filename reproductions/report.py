@@ -33,6 +33,7 @@ import datetime
 import functools
 import hashlib
 import html
+import importlib.util
 import io
 import json
 import math
@@ -439,19 +440,27 @@ def markdown(result: ExampleResult, columns: dict[str, np.ndarray], folder: Path
     lines += findings_section(result, columns) + numerical_section(result, columns)
     own = [f"[{label}]({link(path, folder)})"
            for name, label in (("numpy", "NumPy"), ("torch", "PyTorch"), ("tensorflow", "TensorFlow"))
-           if (path := example.folder / f"{name}_impl.py").is_file()]
+           if (path := implementation_file(example, name)).is_file()]
     lines += ["## Code", "", "The implementations side by side: [code.html](code.html); "
               f"each on its own: {', '.join(own)}.", ""]
     return "\n".join(lines)
+
+
+def implementation_file(example: Example, framework: str) -> Path:
+    """The file that implements an example in a framework: its folder's, or the
+    generic engine's module."""
+    if example.engine is not None:
+        return Path(importlib.util.find_spec(f"{example.engine}.{framework}").origin)
+    return example.folder / f"{framework}_impl.py"
 
 
 def side_by_side_code(result: ExampleResult) -> bytes:
     """The implementations in columns, for reading them line against line."""
     columns = []
     for name in result.frameworks:
-        path = result.example.folder / f"{name}_impl.py"
+        path = implementation_file(result.example, name)
         columns.append((name, html.escape(path.read_text()) if path.is_file() else ""))
-    head = "".join(f"<th>{name}_impl.py</th>" for name, _ in columns)
+    head = "".join(f"<th>{implementation_file(result.example, name).name}</th>" for name, _ in columns)
     cells = "".join(f"<td><pre>{code}</pre></td>" for _, code in columns)
     page = (f"<!doctype html><meta charset='utf-8'><title>{result.example.id}: code</title>"
             "<style>body{font-family:sans-serif}table{border-collapse:collapse}"

@@ -1,0 +1,125 @@
+"""The generic engine in TensorFlow: ``keras.layers.Dense`` layers, Keras
+activations and losses, ``tf.GradientTape`` and ``keras.optimizers.SGD``; the
+training step is one ``tf.function``.
+
+Keras holds the examples as rows and a Dense kernel as (in, out); the example's
+[layout] (set from network.layout) says which names that transposes, and the harness
+translates them both ways. A bias is (out,); 'fixed' keeps it out of the tape and the
+optimizer, 'none' leaves it out. Keras's MeanSquaredError averages over the last
+axis first: reduction "sum" sums the examples' means over the n outputs. The L2 term
+is written out: ``keras.regularizers.L2(f)`` casts its factor f through float32
+(``ops.cast`` of a Python float), so L2(0.025) is 0.0250000004 even in float64.
+"""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+from reproductions.generic.definition import intermediates, network_of, trained_names
+
+
+def activate(name, Z):
+    """The activation; softmax along the units (the last axis)."""
+    if name == "sigmoid":
+        return keras.activations.sigmoid(Z)
+    if name == "tanh":
+        return keras.activations.tanh(Z)
+    if name == "relu":
+        return keras.activations.relu(Z)
+    if name == "softmax":
+        return keras.activations.softmax(Z, axis=-1)
+    return Z
+
+
+def data_cost(network, Y, Z, A):
+    """The cost without its L2 term; the NLLs on the logits Z, as Keras fuses them."""
+    cost, n, losses = network.cost, Y.shape[-1], keras.losses
+    if cost == "binary_nll":
+        return losses.BinaryCrossentropy(from_logits=True, dtype=Y.dtype)(Y, Z)
+    if cost in ("multiclass_nll_sum", "multiclass_nll_mean"):
+        reduction = "sum" if cost == "multiclass_nll_sum" else "sum_over_batch_size"
+        return losses.CategoricalCrossentropy(from_logits=True, reduction=reduction,
+                                              dtype=Y.dtype)(Y, Z)
+    if cost == "half_sum_squares":
+        return 0.5 * n * losses.MeanSquaredError(reduction="sum", dtype=Y.dtype)(Y, A)
+    if cost == "sum_squares":
+        return n * losses.MeanSquaredError(reduction="sum", dtype=Y.dtype)(Y, A)
+    if cost == "mse":
+        return losses.MeanSquaredError(dtype=Y.dtype)(Y, A)
+    if cost == "half_mean_squares":  # sum / (2m) = 1/2 * n * the mean over m * n elements
+        return 0.5 * n * losses.MeanSquaredError(dtype=Y.dtype)(Y, A)
+    return losses.MeanAbsoluteError(dtype=Y.dtype)(Y, A)  # mae
+
+
+class Net:
+    def __init__(self, ctx, network):
+        self.network = network
+        self.denses = []
+        n_in = network.inputs
+        for layer in network.layers:
+            dense = keras.layers.Dense(layer.units, use_bias=layer.bias != "none", dtype=ctx.dtype)
+            dense.build((None, n_in))
+            self.denses.append(dense)
+            n_in = layer.units
+        ctx.load(**self.source_parameters())
+
+    def forward(self, X):
+        """Every Z and every A."""
+        Zs, As, A = [], [], X
+        for dense, layer in zip(self.denses, self.network.layers):
+            Z = dense(A)
+            A = activate(layer.activation, Z)
+            Zs.append(Z)
+            As.append(A)
+        return Zs, As
+
+    def cost(self, Y, Zs, As):
+        cost = data_cost(self.network, Y, Zs[-1], As[-1])
+        if self.network.l2:
+            cost = cost + self.network.l2 / 2 * sum(tf.reduce_sum(dense.kernel ** 2)
+                                                    for dense in self.denses)
+        return cost
+
+    def source_parameters(self, trained_only=False):
+        """The parameters by the definition's names: W1, b1, W2, ..."""
+        held = {}
+        for k, dense in enumerate(self.denses, 1):
+            held[f"W{k}"] = dense.kernel
+            if dense.use_bias:
+                held[f"b{k}"] = dense.bias
+        names = trained_names(self.network) if trained_only else held
+        return {name: held[name] for name in names}
+
+
+def reproduce(ctx):
+    trace = ctx.trace
+    network = network_of(ctx.example)
+    X, Y = ctx.data("X"), ctx.data("Y")
+    net = Net(ctx, network)
+    trained = net.source_parameters(trained_only=True)
+    variables = list(trained.values())
+    optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper.learning_rate)
+    optimizer.build(variables)  # its variables exist before the step is compiled
+    trace.watch(**trained)
+
+    @tf.function  # the step compiled once, returning what it computed
+    def training_step():
+        with tf.GradientTape() as tape:
+            Zs, As = net.forward(X)
+            cost = net.cost(Y, Zs, As)
+        grads = tape.gradient(cost, variables)
+        optimizer.apply_gradients(zip(grads, variables))
+        return cost, grads, [tf.identity(v) for v in variables], Zs, As  # read after the update
+
+    for step in range(ctx.steps):
+        trace.step(step)
+        cost, grads, updated, Zs, As = training_step()
+        trace.values(**intermediates(Zs, As))
+        trace.gradients(cost, grads)
+        trace.parameters(updated)
+
+    trace.step(ctx.steps)  # after the last update: the cost, Z and A
+    Zs, As = net.forward(X)
+    trace.values(**intermediates(Zs, As))
+    trace.cost(net.cost(Y, Zs, As))

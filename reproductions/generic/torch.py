@@ -1,0 +1,113 @@
+"""The generic engine in PyTorch: ``nn.Linear`` layers, torch's activations and
+``torch.nn`` losses, autograd and ``torch.optim.SGD``.
+
+PyTorch holds the examples as rows and an ``nn.Linear`` weight as (out, in); the
+example's [layout] (set from network.layout) says which names that transposes, and
+the harness translates them both ways. A bias is (out,); 'fixed' stops its gradient,
+'none' leaves it out.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from reproductions.generic.definition import intermediates, network_of, trained_names
+
+
+def activate(name, Z):
+    """The activation; softmax along the units (the last axis)."""
+    if name == "sigmoid":
+        return torch.sigmoid(Z)
+    if name == "tanh":
+        return torch.tanh(Z)
+    if name == "relu":
+        return torch.relu(Z)
+    if name == "softmax":
+        return torch.softmax(Z, dim=-1)
+    return Z
+
+
+def data_cost(network, Y, Z, A):
+    """The cost without its L2 term; the NLLs on the logits Z, as torch fuses them."""
+    cost, n = network.cost, Y.shape[-1]
+    if cost == "binary_nll":
+        return torch.nn.BCEWithLogitsLoss()(Z, Y)
+    if cost in ("multiclass_nll_sum", "multiclass_nll_mean"):  # one-hot Y as class probabilities
+        return torch.nn.CrossEntropyLoss(reduction=cost.removeprefix("multiclass_nll_"))(Z, Y)
+    if cost == "half_sum_squares":
+        return 0.5 * torch.nn.MSELoss(reduction="sum")(A, Y)
+    if cost == "sum_squares":
+        return torch.nn.MSELoss(reduction="sum")(A, Y)
+    if cost == "mse":
+        return torch.nn.MSELoss()(A, Y)
+    if cost == "half_mean_squares":  # sum / (2m) = 1/2 * n * the mean over m * n elements
+        return 0.5 * n * torch.nn.MSELoss()(A, Y)
+    return torch.nn.L1Loss()(A, Y)  # mae
+
+
+class Net(torch.nn.Module):
+    def __init__(self, ctx, network):
+        super().__init__()
+        self.network = network
+        sizes = [network.inputs] + [layer.units for layer in network.layers]
+        self.linears = torch.nn.ModuleList(
+            torch.nn.Linear(n_in, layer.units, bias=layer.bias != "none", dtype=ctx.dtype)
+            for n_in, layer in zip(sizes, network.layers))
+        ctx.load(**self.source_parameters())
+        for linear, layer in zip(self.linears, network.layers):
+            if layer.bias == "fixed":
+                linear.bias.requires_grad_(False)
+
+    def forward(self, X):
+        """Every Z and every A."""
+        Zs, As, A = [], [], X
+        for linear, layer in zip(self.linears, self.network.layers):
+            Z = linear(A)
+            A = activate(layer.activation, Z)
+            Zs.append(Z)
+            As.append(A)
+        return Zs, As
+
+    def cost(self, Y, Zs, As):
+        cost = data_cost(self.network, Y, Zs[-1], As[-1])
+        if self.network.l2:
+            cost = cost + self.network.l2 / 2 * sum(torch.sum(linear.weight ** 2)
+                                                    for linear in self.linears)
+        return cost
+
+    def source_parameters(self, trained_only=False):
+        """The parameters by the definition's names: W1, b1, W2, ..."""
+        held = {}
+        for k, linear in enumerate(self.linears, 1):
+            held[f"W{k}"] = linear.weight
+            if linear.bias is not None:
+                held[f"b{k}"] = linear.bias
+        names = trained_names(self.network) if trained_only else held
+        return {name: held[name] for name in names}
+
+
+def reproduce(ctx):
+    trace = ctx.trace
+    network = network_of(ctx.example)
+    X, Y = ctx.data("X"), ctx.data("Y")
+    net = Net(ctx, network)
+    trained = net.source_parameters(trained_only=True)
+    optimizer = torch.optim.SGD(trained.values(), lr=ctx.hyper.learning_rate)
+    trace.watch(**trained)
+
+    for step in range(ctx.steps):
+        trace.step(step)
+        optimizer.zero_grad()
+        Zs, As = net(X)
+        cost = net.cost(Y, Zs, As)
+        cost.backward()
+        trace.values(**intermediates(Zs, As))
+        trace.gradients(cost)  # the cost, and each watched parameter's .grad
+        optimizer.step()
+        trace.parameters()
+
+    trace.step(ctx.steps)  # after the last update: the cost, Z and A
+    with torch.no_grad():
+        Zs, As = net(X)
+        trace.values(**intermediates(Zs, As))
+        trace.cost(net.cost(Y, Zs, As))

@@ -1,0 +1,261 @@
+"""An example as one definition file, run by the generic engines (reproductions/generic).
+
+- the annotated definition, xor_2_3_1.toml, passes parity and every claim in all three
+  frameworks;
+- its engines give the hand-written xor_hidden_layer mirrors' trace (cost, gradients
+  and parameters of W1, b1, W2, b2 at every step);
+- every layout, cost, activation and bias kind agrees across the frameworks;
+- a broken definition is one line naming the field.
+"""
+
+import functools
+import itertools
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from reproductions import harness
+from reproductions.generic import load_definition
+from reproductions.generic.definition import Network, expected_shapes, recorded_names
+from reproductions.parity import sizes
+from reproductions.spec import DefinitionError
+
+REPO = Path(__file__).resolve().parents[1]
+XOR = REPO / "reproductions" / "generic" / "examples" / "xor_2_3_1.toml"
+FRAMEWORKS = ["numpy", "torch", "tensorflow"]
+TRAINED = ["W1", "b1", "W2", "b2"]
+
+
+@functools.cache
+def xor_result() -> harness.ExampleResult:
+    return harness.run_example(load_definition(XOR), FRAMEWORKS)
+
+
+@pytest.mark.xdist_group("xor_hidden_layer")
+def test_the_definition_file_passes_parity_and_claims():
+    result = xor_result()
+    assert [p.framework for p in result.parities] == ["torch", "tensorflow"]
+    assert result.parity_passed, [p.problems() or p.first_divergence for p in result.parities]
+    assert result.claims_passed, [(c.claim.quantity, c.claim.index, c.verdict)
+                                  for c in result.claims if not c.passed]
+    verdicts = {(c.claim.quantity, c.claim.step, tuple(c.claim.index)): c.verdict
+                for c in result.claims}
+    assert verdicts[("Z2", 0, (0, 1))] == "reproduced with rounded intermediates"  # the replay
+    assert verdicts[("cost", 5000, ())] == "confirmed"
+    assert result.numerical is not None  # numpy.py's cost_at
+
+
+def within(generic, reference, rtol):
+    """Largest |generic - reference| over reference's size so far (parity's size), and
+    whether that is at most rtol; both series at the same steps."""
+    assert np.array_equal(generic.steps, reference.steps)
+    size = sizes(reference).reshape(-1, *([1] * len(reference.shape)))
+    used = float(np.max(np.abs(generic.values - reference.values) / size))
+    return used <= rtol, used
+
+
+@pytest.mark.xdist_group("xor_hidden_layer")
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_the_generic_engines_give_the_hand_written_trace(run_result, framework):
+    """Against the catalogue's NumPy trace, and against the catalogue's mirror of the
+    same framework, to 1e-12 of each quantity's size at every step. Relative to each
+    element would not do for torch and TensorFlow against NumPy: b1 starts at 0 and
+    gradients fall towards 0 (2e-11 relative, 1e-14 of their size); the NumPy engine
+    does the catalogue's arithmetic and is held to 1e-12 of every element as well."""
+    catalogue = run_result("xor_hidden_layer", "float64").traces
+    generic = xor_result().traces[framework]
+    for quantity in ["cost", *TRAINED, *(f"grad.{name}" for name in TRAINED)]:
+        assert len(generic[quantity].steps) == (5001 if quantity == "cost" else 5000)
+        for reference in ("numpy", framework):
+            ok, used = within(generic[quantity], catalogue[reference][quantity], 1e-12)
+            assert ok, f"{quantity} against the catalogue's {reference}: {used:.3g} of its size"
+    if framework == "numpy":
+        for quantity in ["cost", *TRAINED, *(f"grad.{name}" for name in TRAINED)]:
+            np.testing.assert_allclose(generic[quantity].values,
+                                       catalogue["numpy"][quantity].values, rtol=1e-12, atol=0)
+
+
+def definition_text(layout, layers, cost, l2=0.0, m=5, inputs=3, seed=0) -> str:
+    """A definition file of random data and drawn start values for the network."""
+    rng = np.random.default_rng(seed)
+    network = Network(layout=layout, inputs=inputs, layers=layers, cost=cost, l2=l2)
+    outputs = layers[-1]["units"]
+    X = rng.normal(size=(m, inputs))
+    if cost.startswith("multiclass"):
+        Y = np.eye(outputs)[rng.integers(0, outputs, m)]
+    elif cost == "binary_nll":
+        Y = rng.integers(0, 2, (m, outputs)).astype(float)
+    else:
+        Y = rng.normal(size=(m, outputs))
+    if layout != "rows":
+        X, Y = X.T, Y.T
+    shapes = expected_shapes(network, m)
+    params = [f'{{ name = "{name}", randn = {list(shapes[name][-1])}, scale = 0.5 }}'
+              for k, layer in enumerate(layers, 1)
+              for name in [f"W{k}"] + ([f"b{k}"] if layer["bias"] != "none" else [])]
+    layer_lines = ", ".join(f'{{ units = {l["units"]}, activation = "{l["activation"]}", '
+                            f'bias = "{l["bias"]}" }}' for l in layers)
+    return f"""id = "generated"
+title = "random data through a {layout} network"
+steps = 4
+[source]
+seed = "none.txt"
+section = "generated by tests/test_generic.py"
+[network]
+layout = "{layout}"
+inputs = {inputs}
+cost = "{cost}"
+l2 = {l2}
+layers = [{layer_lines}]
+[hyper]
+learning_rate = 0.1
+[data]
+X = {X.tolist()}
+Y = {Y.tolist()}
+[init]
+seed = 3
+params = [{", ".join(params)}]
+"""
+
+
+LAYOUTS = ["rows", "columns", "columns_transposed"]
+COSTS = ["half_sum_squares", "sum_squares", "mse", "half_mean_squares", "mae", "binary_nll",
+         "multiclass_nll_sum", "multiclass_nll_mean"]
+ACTIVATIONS = ["identity", "sigmoid", "tanh", "relu", "softmax"]
+OUTPUT = {"binary_nll": "sigmoid", "multiclass_nll_sum": "softmax", "multiclass_nll_mean": "softmax"}
+# every layout with every cost; the hidden activation, the bias kind and L2 rotate
+NETWORKS = [(layout, cost,
+             [{"units": 4, "activation": ACTIVATIONS[i % 5], "bias": ["trained", "fixed", "none"][i % 3]},
+              {"units": 2, "activation": OUTPUT.get(cost, ACTIVATIONS[(i + 2) % 5]), "bias": "trained"}],
+             0.05 if i % 2 else 0.0)
+            for i, (layout, cost) in enumerate(itertools.product(LAYOUTS, COSTS))]
+
+
+@pytest.mark.parametrize("layout,cost,layers,l2", NETWORKS,
+                         ids=[f"{n[0]}-{n[1]}-{n[2][0]['activation']}-{n[2][0]['bias']}"
+                              for n in NETWORKS])
+def test_every_layout_cost_and_activation_agrees_across_frameworks(tmp_path, layout, cost, layers, l2):
+    path = tmp_path / "generated.toml"
+    path.write_text(definition_text(layout, layers, cost, l2))
+    example = load_definition(path)
+    result = harness.run_example(example, FRAMEWORKS)
+    assert result.parity_passed, [p.problems() or p.first_divergence for p in result.parities]
+    recorded = result.traces["numpy"]
+    assert set(recorded.series) == set(recorded_names(Network.model_validate(example.network)))
+    for quantity, estimate in result.numerical.series.items():  # cost_at is the cost descended
+        if quantity in recorded:  # (a fixed bias has an estimate and no gradient)
+            exact = recorded.at(quantity, 0)
+            assert np.max(np.abs(estimate.at(0) - exact)) <= 1e-6 * np.max(np.abs(exact)), quantity
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_float32_agrees_too(tmp_path, layout):
+    cost = "multiclass_nll_mean"
+    layers = [{"units": 4, "activation": "tanh", "bias": "trained"},
+              {"units": 3, "activation": "softmax", "bias": "fixed"}]
+    path = tmp_path / "generated.toml"
+    path.write_text(definition_text(layout, layers, cost, l2=0.01))
+    result = harness.run_example(load_definition(path), FRAMEWORKS, "float32")
+    assert result.parity_passed, [p.problems() or p.first_divergence for p in result.parities]
+
+
+def test_a_numpy_run_imports_no_other_framework():
+    code = ("import sys; from pathlib import Path; from reproductions import harness; "
+            "from reproductions.generic import load_definition; "
+            f"harness.run_framework(load_definition(Path({str(XOR)!r})), 'numpy', 'float64', 3); "
+            "print(sorted({'torch', 'tensorflow', 'keras'} & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+# (what is wrong, text replaced, replacement, what the line must say)
+ACTIVATION = '{ units = 3, activation = "sigmoid" }'
+BROKEN = [
+    ("unknown activation", ACTIVATION, '{ units = 3, activation = "sigmod" }',
+     "network.layers.0.activation: Input should be 'identity', 'sigmoid', 'tanh', 'relu' or "
+     "'softmax', found 'sigmod'"),
+    ("unknown cost", 'cost = "half_mean_squares"', 'cost = "cross_entropy"',
+     "network.cost: Input should be 'half_sum_squares', "),
+    ("missing field", "inputs = 2 ", "", "network.inputs: Field required"),
+    ("misspelt key", ACTIVATION, '{ units = 3, activaton = "sigmoid" }',
+     "network.layers.0.activaton: Extra inputs are not permitted"),
+    ("misspelt top-level key", "title = ", "titel = ", "titel: Extra inputs are not permitted"),
+    ("no network", "[network]", "[netwerk]", "network: missing (a [network] table)"),
+    ("layout contradicting the data", 'layout = "columns" ', 'layout = "rows" ',
+     "data.X: expected shape (m, 2) in layout 'rows' (one example per row, network.inputs = 2), "
+     "found (2, 4)"),
+    ("inputs contradicting the data", "inputs = 2", "inputs = 3",
+     "data.X: expected shape (3, m) in layout 'columns' (one example per column, "
+     "network.inputs = 3), found (2, 4)"),
+    ("targets of the wrong shape", "Y = [[0, 1, 1, 0]]", "Y = [[0, 1, 1]]",
+     "data.Y: expected shape (1, 4) in layout 'columns', found (1, 3)"),
+    ("weight of the wrong shape", '{ name = "W2", value = [[0.1, 0.4, 0.9]] }',
+     '{ name = "W2", value = [[0.1], [0.4], [0.9]] }',
+     "init.params.W2: expected shape (1, 3) in layout 'columns', found (3, 1)"),
+    ("weights of the other layout", 'layout = "columns" ', 'layout = "columns_transposed" ',
+     "init.params.W1: expected shape (2, 3) in layout 'columns_transposed', found (3, 2)"),
+    ("missing start value", '{ name = "b2", value = [[0.0]] },', "",
+     "init.params.b2: missing (the network's start values are W1, b1, W2, b2)"),
+    ("start value of no parameter", '{ units = 1, activation = "sigmoid" }',
+     '{ units = 1, activation = "sigmoid", bias = "none" }',
+     "init.params.b2: not a parameter of the network (its start values are W1, b1, W2)"),
+    ("non-finite start value", "[0.2, 0.4]", "[0.2, nan]",
+     "init.params.W1: expected finite numbers, found nan at [1, 1]"),
+    ("non-finite data", "Y = [[0, 1, 1, 0]]", "Y = [[0, 1, 1, inf]]",
+     "data.Y: expected finite numbers, found inf at [0, 3]"),
+    ("non-finite rate", "learning_rate = 1.0", "learning_rate = nan",
+     "hyper.learning_rate: expected a finite number above 0, found nan"),
+    ("negative rate", "learning_rate = 1.0", "learning_rate = -1.0",
+     "hyper.learning_rate: expected a finite number above 0, found -1.0"),
+    ("no rate", "learning_rate = 1.0", "rate = 1.0",
+     "hyper.learning_rate: missing (gradient descent needs it)"),
+    ("non-finite l2", "inputs = 2", "inputs = 2\nl2 = inf",
+     "network.l2: Input should be a finite number, found inf"),
+    ("no units", "units = 3", "units = 0",
+     "network.layers.0.units: Input should be greater than or equal to 1, found 0"),
+    ("an NLL on the wrong output", 'cost = "half_mean_squares"', 'cost = "multiclass_nll_mean"',
+     "network.cost: 'multiclass_nll_mean' needs a softmax output layer, found 'sigmoid'"),
+    ("a claim on what is not recorded", 'quantity = "Z1"', 'quantity = "dZ1"',
+     "claims.quantity: 'dZ1' (Fig 79.a, line 1318 (= 1319; sigma arguments line 1329)) is not "
+     "recorded; the engines record cost, W1, b1, W2, b2, grad.W1, grad.b1, grad.W2, grad.b2, "
+     "Z1, A1, Z2, A2"),
+    ("a claim outside its value", '["0.668", "0.712", "0.688", "0.728"]',
+     '["0.668", "0.712", "0.688", "0.728", "1"]',
+     "claims.index: A2[0, 4] (Fig 79.b, line 1350 (= 1357, 1374, 1402)) is outside its shape (1, 4)"),
+    ("a layout of its own", "[hyper]", '[layout]\ntorch = ["X"]\n[hyper]',
+     "layout: not given in a definition file (network.layout sets it)"),
+    ("not TOML", "[network]", "[network", "Expected ']'"),
+]
+
+
+@pytest.mark.parametrize("old,new,says", [case[1:] for case in BROKEN], ids=[case[0] for case in BROKEN])
+def test_a_broken_definition_is_one_line_naming_the_field(tmp_path, old, new, says):
+    text = XOR.read_text(encoding="utf-8")
+    assert old in text, old
+    path = tmp_path / "broken.toml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(DefinitionError) as caught:
+        load_definition(path)
+    line = str(caught.value)
+    assert "\n" not in line and line.startswith(f"{path}: "), line
+    assert says in line, line
+
+
+def test_repro_check_runs_a_definition_file_with_no_code(tmp_path):
+    import subprocess
+    import sys
+
+    definition = Path(__file__).resolve().parents[1] / "reproductions/generic/examples/xor_2_3_1.toml"
+    done = subprocess.run([sys.executable, "-m", "reproductions.cli", "check", "--spec", str(definition),
+                           "--steps", "5", "--out", str(tmp_path)], capture_output=True, text=True,
+                          cwd=definition.parents[3])
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "xor_2_3_1" / "trace.parquet").is_file()
+    assert "<th>torch.py</th>" in (tmp_path / "xor_2_3_1" / "code.html").read_text()
+    missing = subprocess.run([sys.executable, "-m", "reproductions.cli", "check", "--spec",
+                              str(tmp_path / "nope.toml")], capture_output=True, text=True,
+                             cwd=definition.parents[3])
+    assert missing.returncode == 2 and missing.stderr.strip() == f"repro: --spec '{tmp_path / 'nope.toml'}' does not exist"
