@@ -24,6 +24,7 @@ def run_result():
     return result_of
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist writes the groups into the test ids
 def pytest_collection_modifyitems(items):
     """Group the tests of one example, so that one worker runs it once for all of them
     (tests written for one example mark themselves ``xdist_group(<id>)``)."""

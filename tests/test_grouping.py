@@ -1,6 +1,7 @@
 """Under `pytest -n auto` every test of one example runs on one worker, which runs the
-example once for all of them (conftest.py groups them; pytest-xdist's --dist
-loadgroup honours the groups only with pytest 8, which constraints.txt pins)."""
+example once for all of them. conftest.py marks the groups before pytest-xdist writes
+them into the test ids (tryfirst), and xdist 3.8's --dist loadgroup honours them only
+with pytest 8, which constraints.txt pins: under pytest 9 the tests were split."""
 
 import re
 import subprocess
