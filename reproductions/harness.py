@@ -79,7 +79,10 @@ class Context:
         for name, parameter in parameters.items():
             if name not in self.init:
                 raise KeyError(f"no start value named '{name}' to load")
-            self.assign(parameter, self.framework_layout(name, self.init[name]))
+            try:
+                self.assign(parameter, self.framework_layout(name, self.init[name]))
+            except ValueError as error:
+                raise ValueError(f"loading '{name}': {error}") from None
 
     def framework_layout(self, name: str, array: np.ndarray) -> np.ndarray:
         return array.T if name in self.trace.transposed else array
