@@ -51,8 +51,8 @@ def test_a_missing_transpose_is_caught_and_named(tmp_path):
                            'torch = { W2 = "transposed" }')
     done = check(examples, tmp_path, "--frameworks", "numpy,torch", "--steps", "2")
     assert done.returncode == 1
-    assert ("test_scores: the torch implementation raised ValueError at step 0: a start value "
-            "of shape (2, 3) does not fit a parameter of shape (3, 2)") in " ".join(done.stdout.split())
+    assert ("test_scores: the torch implementation raised ValueError at step 0: loading 'W1': a "
+            "start value of shape (2, 3) does not fit a parameter of shape (3, 2)") in " ".join(done.stdout.split())
 
 
 def test_an_update_after_the_last_record_is_caught(tmp_path):
