@@ -169,6 +169,25 @@ def check_final_parameters(trace: Trace, recording: Recording, framework: str) -
                                f"(step {series.steps[-1]}): an update that was not recorded")
 
 
+def check_every_step_is_recorded(recording: Recording, steps: int) -> None:
+    """The reference records its cost, gradients and parameters at every training step:
+    a step no side records would otherwise go uncompared (a mirror that skips one is
+    found by the comparison, as recorded by one side only)."""
+    expected = np.arange(steps)
+    for quantity, series in recording.series.items():
+        if series.kind not in ("cost", "grad", "param"):
+            continue
+        missing = np.setdiff1d(expected, series.steps)
+        if missing.size:
+            shown = ", ".join(map(str, missing[:5])) + (", ..." if missing.size > 5 else "")
+            raise ImplementationError(f"the numpy implementation recorded '{quantity}' at "
+                                      f"{steps - missing.size} of {steps} training steps "
+                                      f"(not at {shown})")
+    if steps and not any(s.kind == "cost" for s in recording.series.values()):
+        raise ImplementationError("the numpy implementation recorded no cost: nothing says "
+                                  "what the training minimises")
+
+
 def check_claims_are_recorded(example: Example, recording: Recording) -> None:
     """Before any other framework runs: every claim names a quantity the reference
     records (a misspelt name would otherwise be found only after every run)."""
@@ -196,8 +215,10 @@ def run_example(example: Example, framework_names: list[str], dtype: str = "floa
     for name in names:
         on_step = progress(example.id, name, steps) if progress else None
         traces[name] = run_framework(example, name, dtype, steps, on_step=on_step)
-        if name == "numpy" and steps == example.steps:
-            check_claims_are_recorded(example, traces[name])
+        if name == "numpy":
+            check_every_step_is_recorded(traces[name], steps)
+            if steps == example.steps:
+                check_claims_are_recorded(example, traces[name])
     parities = [compare(traces["numpy"], traces[name], name, dtype, example.diverges)
                 for name in names[1:]]
 

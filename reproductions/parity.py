@@ -198,54 +198,66 @@ def sizes(ref: Series) -> np.ndarray:
     """Per record, the size its differences are measured against: the largest |value|
     of the quantity over its elements and every earlier record, or the record's scale
     where larger (NaN values are passed over)."""
-    largest = np.fmax.reduce(np.abs(ref.values.reshape(len(ref.steps), -1)), axis=1,
-                             initial=0.0) if ref.size else np.zeros(len(ref.steps))
-    return np.fmax(np.fmax.accumulate(largest), ref.scale)
+    if not ref.size:
+        return np.fmax(np.zeros(len(ref.steps)), ref.scale)
+    flat = ref.values.reshape(len(ref.steps), -1)
+    with np.errstate(invalid="ignore"):  # max and -min: no array of |values| is made
+        largest = np.fmax(np.fmax.reduce(flat, axis=1), -np.fmin.reduce(flat, axis=1))
+    return np.fmax(np.fmax.accumulate(np.fmax(largest, 0.0)), ref.scale)
 
 
 def compare_series(quantity: str, ref: Series, oth: Series, rows_ref: np.ndarray,
                    rows_oth: np.ndarray, tolerance: Tolerance) -> _Compared:
-    """Element by element at the steps both recorded (``rows_*`` pick them)."""
-    a, b = _rows(ref.values, rows_ref), _rows(oth.values, rows_oth)
+    """Element by element at the steps both recorded (``rows_*`` pick them), a block of
+    whole records at a time, each record against its own size."""
     size = max(ref.size, 1)
-    per_element = np.repeat(sizes(ref)[rows_ref], size)
+    a = _rows(ref.values, rows_ref).reshape(len(rows_ref), size)
+    b = _rows(oth.values, rows_oth).reshape(len(rows_oth), size)
+    record_size = sizes(ref)[rows_ref]
     largest = np.zeros(4)  # max_abs, max_rel, max_rel_size, used
     first, finite = None, True
-    for start in range(0, len(a), CHUNK):
-        stop = min(start + CHUNK, len(a))
-        ok, stats, chunk_finite = _compare_chunk(a[start:stop], b[start:stop],
-                                                 per_element[start:stop], tolerance)
+    per_block = max(1, CHUNK // size)
+    for start in range(0, len(a), per_block):
+        stop = min(start + per_block, len(a))
+        bad, stats, block_finite = _compare_block(a[start:stop], b[start:stop],
+                                                  record_size[start:stop], tolerance)
         largest = np.fmax(largest, stats)
-        finite = finite and chunk_finite
-        if first is None and not ok.all():
-            row, flat = divmod(start + int(np.argmin(ok)), size)  # rows are in step order
+        finite = finite and block_finite
+        if first is None and bad is not None:
+            row, flat = start + bad[0], bad[1]  # records are in step order
             first = (int(ref.steps[rows_ref[row]]), int(ref.order[rows_ref[row]]), flat,
-                     float(a[row * size + flat]), float(b[row * size + flat]))
+                     float(a[row, flat]), float(b[row, flat]))
     max_abs, max_rel, max_rel_size, used = (float(x) for x in largest)
     summary = QuantityParity(quantity, ref.kind, int(a.size), max_abs, max_rel, max_rel_size,
                              used, first is None)
     return _Compared(summary, first, finite)
 
 
-def _compare_chunk(a, b, size, tolerance: Tolerance) -> tuple[np.ndarray, np.ndarray, bool]:
-    """Which elements agree, the largest (abs, rel, rel to size, share of bound), and
-    whether every value was finite (|b - a| is finite only where both are)."""
+def _compare_block(a, b, size, tolerance: Tolerance):
+    """Records ``a`` and ``b`` (records, elements), each against its ``size``: the first
+    element that disagrees (record, element) or None, the largest (abs, rel, rel to
+    size, share of bound), and whether every value was finite (|b - a| is finite only
+    where both are)."""
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         diff = np.subtract(b, a)
         np.abs(diff, out=diff)
-        max_abs = diff.max()
-        if not np.isfinite(max_abs):  # an infinity or a NaN somewhere
-            ok, stats = _compare_chunk_with_non_finite(a, b, size, tolerance)
-            return ok, stats, bool(np.isfinite(a).all() and np.isfinite(b).all())
-        max_rel = _nanmax(diff / np.abs(a))  # 0 / 0 (equal zeros) is NaN, which is skipped
-        max_rel_size = _nanmax(diff / size)
+        row_max = diff.max(axis=1)
+        if not np.isfinite(row_max).all():  # an infinity or a NaN somewhere
+            return _compare_block_with_non_finite(a, b, size, tolerance)
         bound = size * tolerance.rtol
-        ok = diff <= bound
         # a zero bound (a quantity that has been zero so far) takes only the same zero
-        used = np.where(bound > 0, np.divide(diff, bound, out=np.zeros_like(diff), where=bound > 0),
-                        np.where(diff > 0, np.inf, 0.0)) if max_abs > 0 else np.zeros(1)
-        max_used = float(used.max())
-    return ok, np.array([max_abs, max_rel, max_rel_size, max_used]), True
+        used = np.where(bound > 0, row_max / np.where(bound > 0, bound, 1.0),
+                        np.where(row_max > 0, np.inf, 0.0))
+        max_rel_size = _nanmax(row_max / size)  # 0 / 0 (equal zeros) is NaN, which is skipped
+        np.divide(diff, np.abs(a), out=diff)
+        max_rel = _nanmax(diff.reshape(-1))
+    failing = np.flatnonzero(row_max > bound)
+    bad = None
+    if failing.size:
+        row = int(failing[0])
+        bad = (row, int(np.argmax(np.abs(b[row] - a[row]) > bound[row])))
+    return bad, np.array([float(row_max.max(initial=0.0)), max_rel, max_rel_size,
+                          float(used.max(initial=0.0))]), True
 
 
 def _nanmax(values: np.ndarray) -> float:
@@ -253,9 +265,10 @@ def _nanmax(values: np.ndarray) -> float:
     return 0.0 if np.isnan(largest) else largest
 
 
-def _compare_chunk_with_non_finite(a, b, size, tolerance: Tolerance):
+def _compare_block_with_non_finite(a, b, size, tolerance: Tolerance):
     """The same, element by element, where an infinity or a NaN is present: it agrees
     only with the very same value in the other."""
+    size = np.broadcast_to(size[:, None], a.shape)
     same = (a == b) | (np.isnan(a) & np.isnan(b))
     diff = np.where(same, 0.0, np.abs(b - a))
     diff = np.where(np.isnan(diff), np.inf, diff)
@@ -265,8 +278,13 @@ def _compare_chunk_with_non_finite(a, b, size, tolerance: Tolerance):
     finite = np.isfinite(a) & np.isfinite(b)
     ok = same | (finite & (diff <= bound))
     used = np.where(same, 0.0, np.where(finite & (bound > 0), diff / np.where(bound > 0, bound, 1), np.inf))
-    stats = np.array([_nanmax(diff), _nanmax(rel), _nanmax(rel_size), _nanmax(used)])
-    return ok, stats
+    stats = np.array([_nanmax(diff.reshape(-1)), _nanmax(rel.reshape(-1)),
+                      _nanmax(rel_size.reshape(-1)), _nanmax(used.reshape(-1))])
+    bad = None
+    if not ok.all():
+        row, flat = divmod(int(np.argmin(ok.reshape(-1))), a.shape[1])
+        bad = (row, flat)
+    return bad, stats, bool(finite.all())
 
 
 def first_non_finite(recording: Recording, quantities) -> str | None:

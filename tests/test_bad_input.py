@@ -161,6 +161,11 @@ CASES = [
     ("a claim with a field twice", ON_COPY,
      lambda t: t + '\n[[claims]]\nwhere = "x"\nquantity = "cost"\nprinted = "1"\nprinted = "2"\n',
      "example.toml: "),
+    ("two contradictory errata for one printed number", ON_COPY,
+     claim(where='"again"', quantity='"decrease_for_w_plus_1"', printed='"610"', significant_digits="2",
+           erratum='"linear_extrapolation_wb"'),
+     "'610' for decrease_for_w_plus_1[] at step 0 is explained twice, by 'linear_extrapolation_w' "
+     "and 'linear_extrapolation_wb': one printed number has at most one explanation"),
     ("a claim naming an unknown erratum", ON_COPY,
      claim(where='"x"', quantity='"cost"', printed='"1"', erratum='"nowhere"'),
      "claims name unknown errata: ['nowhere']"),

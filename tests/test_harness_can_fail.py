@@ -123,3 +123,20 @@ def test_a_declared_divergence_is_compared_not_assumed(tmp_path, mirror, old, ne
     done = check(examples, tmp_path, "--frameworks", "numpy,torch")
     assert done.returncode == 1
     assert re.search(message, " ".join(done.stdout.split())), done.stdout
+
+
+def test_a_step_no_side_records_is_found(tmp_path):
+    # NumPy and torch both skip step 1: the comparison alone would not see it
+    examples = broken_copy(tmp_path, "hours_studied", "numpy", "        trace.cost(mse.forward(yhat, y))\n",
+                           "        if step != 1:\n            trace.cost(mse.forward(yhat, y))\n")
+    done = check(examples, tmp_path, "--frameworks", "numpy", "--steps", "3")
+    assert done.returncode == 1
+    assert ("hours_studied: the numpy implementation recorded 'cost' at 2 of 3 training steps "
+            "(not at 1)") in " ".join(done.stdout.split())
+
+
+def test_an_integer_learning_rate_works_in_every_framework(tmp_path):
+    # learning_rate = 1 once crashed Keras' SGD, which takes a float
+    examples = broken_copy(tmp_path, "xor_feature_cross", "example.toml", "learning_rate = 1.0", "learning_rate = 1")
+    done = check(examples, tmp_path, "--steps", "3")
+    assert done.returncode == 0, done.stdout
