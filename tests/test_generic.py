@@ -259,3 +259,26 @@ def test_repro_check_runs_a_definition_file_with_no_code(tmp_path):
                               str(tmp_path / "nope.toml")], capture_output=True, text=True,
                              cwd=definition.parents[3])
     assert missing.returncode == 2 and missing.stderr.strip() == f"repro: --spec '{tmp_path / 'nope.toml'}' does not exist"
+
+
+def test_pytest_collects_definition_files_one_item_per_framework_and_dtype(tmp_path):
+    """`pytest path/to/specs`: the plugin (a pytest11 entry point) runs each definition."""
+    import shutil
+
+    definition = Path(__file__).resolve().parents[1] / "reproductions/generic/examples/xor_2_3_1.toml"
+    shutil.copy(definition, tmp_path / "xor.toml")
+    text = definition.read_text()
+    first = text.index('printed = [') + len('printed = [')
+    start = text.index('"', first) + 1
+    wrong = text[:start] + "9" + text[text.index('"', start):]  # one printed element made wrong
+    (tmp_path / "xor_misprinted.toml").write_text(wrong.replace('id = "xor_2_3_1"', 'id = "xor_misprinted"'))
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'not a definition'\n")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0",
+                           "--rootdir", str(tmp_path), str(tmp_path)],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert "4 failed, 4 passed" in done.stdout, done.stdout[-3000:]
+    assert done.stdout.count("claim failed:") >= 4
+    for framework in ("torch", "tensorflow"):
+        for dtype in ("float64", "float32"):
+            assert f"xor_misprinted.toml::{framework}-{dtype} FAILED" in done.stdout or \
+                   f"FAILED xor_misprinted.toml::{framework}-{dtype}" in done.stdout

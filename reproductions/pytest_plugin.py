@@ -1,0 +1,79 @@
+"""pytest collects definition files: `pytest path/to/specs` runs every ``*.toml`` with a
+``[network]`` table as test items, one per (definition, framework, dtype), each
+comparing that framework with NumPy at every step and judging the claims.
+
+Registered as a ``pytest11`` entry point, so installing the package is enough. It
+imports no framework when pytest loads it: the harness is imported when an item runs.
+A failing item's message is the first divergence, or the claims that failed.
+"""
+
+import functools
+import tomllib
+from pathlib import Path
+
+import pytest
+
+FRAMEWORKS = ("torch", "tensorflow")
+DTYPES = ("float64", "float32")
+
+
+def pytest_collect_file(parent, file_path: Path):
+    if file_path.suffix == ".toml" and is_definition(file_path):
+        return DefinitionFile.from_parent(parent, path=file_path)
+    return None
+
+
+def is_definition(path: Path) -> bool:
+    """A definition file has a [network] table (pyproject.toml and the like do not)."""
+    try:
+        return isinstance(tomllib.loads(path.read_text(encoding="utf-8")).get("network"), dict)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+
+
+class DefinitionFile(pytest.File):
+    def collect(self):
+        for dtype in DTYPES:
+            for framework in FRAMEWORKS:
+                yield DefinitionItem.from_parent(self, name=f"{framework}-{dtype}",
+                                                 framework=framework, dtype=dtype)
+
+
+@functools.cache
+def run(path: str, framework: str, dtype: str):
+    from reproductions import harness
+    from reproductions.generic import load_definition
+
+    return harness.run_example(load_definition(Path(path)), [framework], dtype)
+
+
+class DefinitionFailure(Exception):
+    """What a failing definition reports: its first divergence, or its failed claims."""
+
+
+class DefinitionItem(pytest.Item):
+    def __init__(self, *, framework: str, dtype: str, **kwargs):
+        super().__init__(**kwargs)
+        self.framework, self.dtype = framework, dtype
+
+    def runtest(self):
+        result = run(str(self.path), self.framework, self.dtype)
+        problems = []
+        for parity in result.parities:
+            if parity.first_divergence is not None:
+                problems.append(f"first divergence: {parity.first_divergence.describe(parity.framework)}")
+            problems += [f"{parity.framework}: {line}" for line in parity.problems()]
+            problems += [f"recorded by one side only: {line}" for line in parity.missing[:5]]
+        problems += [f"claim failed: {c.claim.quantity} step {c.claim.step} {c.claim.index} printed "
+                     f"{c.claim.printed}, exact {c.exact!r}: {c.explanation}"
+                     for c in result.claims if not c.passed]
+        if problems:
+            raise DefinitionFailure("\n".join(problems))
+
+    def repr_failure(self, excinfo):
+        if isinstance(excinfo.value, DefinitionFailure):
+            return f"{self.path.name} [{self.framework}, {self.dtype}]:\n{excinfo.value}"
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.path, 0, f"{self.path.name}::{self.name}"
