@@ -282,3 +282,17 @@ def test_pytest_collects_definition_files_one_item_per_framework_and_dtype(tmp_p
         for dtype in ("float64", "float32"):
             assert f"xor_misprinted.toml::{framework}-{dtype} FAILED" in done.stdout or \
                    f"FAILED xor_misprinted.toml::{framework}-{dtype}" in done.stdout
+
+
+@pytest.mark.xdist_group("xor_feature_cross")
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_xor_feature_cross_as_a_definition_gives_the_hand_written_trace(run_result, framework):
+    """The catalogue's xor_feature_cross, W and b, is the definition's W1 and b1."""
+    definition = Path(__file__).resolve().parents[1] / "reproductions/generic/examples/xor_feature_cross.toml"
+    generic = harness.run_example(load_definition(definition), [framework]).traces[framework]
+    catalogue = run_result("xor_feature_cross", "float64").traces
+    names = {"cost": "cost", "W1": "W", "b1": "b", "grad.W1": "grad.W", "grad.b1": "grad.b"}
+    for quantity, hand_written in names.items():
+        for reference in ("numpy", framework):
+            ok, used = within(generic[quantity], catalogue[reference][hand_written], 1e-12)
+            assert ok, f"{quantity} against the catalogue's {reference} {hand_written}: {used:.3g}"
