@@ -42,6 +42,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 
+from frameworks._layout import same_but_unit_dimensions
+
 
 def round_by_hand(value, decimals):
     """Round as a person does: the number read to four more places than it is
@@ -208,8 +210,7 @@ class Trace:
         if name in self.transposed:
             array = array.T
         shape = self.shapes.get(name)
-        if shape is not None and array.shape != shape and \
-                tuple(n for n in array.shape if n != 1) == tuple(n for n in shape if n != 1):
+        if shape is not None and array.shape != shape and same_but_unit_dimensions(array.shape, shape):
             array = array.reshape(shape)
         return array
 
