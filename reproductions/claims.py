@@ -110,6 +110,7 @@ class Values:
     def __init__(self, recording: Recording | None, init: dict[str, np.ndarray]):
         self.init = init
         self.recording = recording
+        self._sizes: dict[str, np.ndarray] = {}
 
     def _element(self, array: np.ndarray | None, index) -> float | None:
         index = tuple(index)
@@ -134,16 +135,11 @@ class Values:
             return 0.0 if array is None else float(np.max(np.abs(array), initial=0.0))
         series = self.recording.series.get(quantity) if self.recording is not None else None
         row = None if series is None else series.row(step)
-        return 0.0 if row is None else float(sizes(series)[row])
-
-    def scale(self, quantity: str, step: int = 0, index=()) -> float | None:
-        """The size of the operands a cancelled value was computed from, if recorded."""
-        series = self.recording.series.get(quantity) if self.recording is not None else None
-        row = None if series is None else series.row(step)
-        if row is None or self._element(series.values[row], index) is None:
-            return None
-        scale = float(series.scale[row])
-        return scale if np.isfinite(scale) else None
+        if row is None:
+            return 0.0
+        if quantity not in self._sizes:  # one pass over a quantity for all its claims
+            self._sizes[quantity] = sizes(series)
+        return float(self._sizes[quantity][row])
 
 
 @dataclass(frozen=True)
