@@ -330,12 +330,11 @@ def command_run(args, catalogue) -> int:
         for line in broken:
             console.print(f"[red]the comparison itself is broken:[/] {line}")
         return 1
-    if args.spec:  # definition files, run by the generic engines
-        examples, unreadable = definitions(args.spec), []
-        examples += selected(catalogue, args.examples, names) if args.examples else []
-    elif args.examples:  # named: each must be readable, or nothing runs
-        examples, unreadable = selected(catalogue, args.examples, names), []
-    else:  # the whole catalogue: an unreadable folder fails only itself
+    examples = definitions(args.spec) if args.spec else []  # run by the generic engines
+    unreadable = []
+    if args.examples:  # named: each must be readable, or nothing runs
+        examples += selected(catalogue, args.examples, names)
+    elif not args.spec:  # the whole catalogue: an unreadable folder fails only itself
         examples, unreadable = readable(catalogue, names)
         say_unreadable(unreadable)
         if not examples:
