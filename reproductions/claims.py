@@ -46,6 +46,7 @@ from decimal import Decimal
 import numpy as np
 
 from .parity import POLICY, sizes
+from .printed import PRINT_FORMAT
 from .spec import Claim, Example
 from .trace import Recording
 
@@ -63,13 +64,33 @@ FAILED = "FAILED"
 
 def half_unit(claim: Claim) -> Decimal:
     """How far a value may be from the printed one and still print as it: half a unit
-    of its last digit (or of its significant digits), or the tolerance it states."""
+    of its last digit (or of its significant digits, or of the last digit its format
+    prints), or the tolerance it states."""
     printed = Decimal(claim.printed)
     if claim.within is not None:
         return Decimal(claim.within)
     if claim.significant_digits is not None:
         return Decimal(10) ** (printed.adjusted() - claim.significant_digits + 1) / 2
+    if claim.format not in (None, "repr"):
+        return Decimal(10) ** last_place(claim)[0] / 2
     return Decimal(10) ** printed.as_tuple().exponent / 2
+
+
+def last_place(claim: Claim) -> tuple[int, bool]:
+    """For a claim printed with a format: the power of ten of the last digit it prints,
+    and whether the format fixes decimal places (%.Nf, NumPy's fixed notation) rather
+    than significant digits (%.Ne, %g, NumPy's scientific notation)."""
+    magnitude = Decimal(claim.printed).adjusted()  # the power of ten of the first digit
+    if claim.format == "numpy":  # precision 8: decimals, or the mantissa's decimals
+        scientific = "e" in claim.printed.lower()
+        return (magnitude - 8, False) if scientific else (-8, True)
+    digits, kind = PRINT_FORMAT.fullmatch(claim.format).groups()
+    digits = 6 if digits is None else int(digits)
+    if kind == "f":
+        return -digits, True
+    if kind == "e":
+        return magnitude - digits, False
+    return magnitude - max(digits, 1) + 1, False  # %g: significant digits, as C counts them
 
 
 def agrees(claim: Claim, value: float | None, margin: float = 0.0) -> bool:
@@ -81,9 +102,13 @@ def agrees(claim: Claim, value: float | None, margin: float = 0.0) -> bool:
 
 
 def decimals(claim: Claim) -> int | None:
-    """Decimal places the claim is printed with, when its digits mean exactly that."""
+    """Decimal places the claim is printed with, when its digits (or its format) mean
+    exactly that: None for significant digits."""
     if claim.significant_digits is not None or claim.within is not None:
         return None
+    if claim.format not in (None, "repr"):
+        place, fixed = last_place(claim)
+        return -place if fixed else None
     return max(0, -Decimal(claim.printed).as_tuple().exponent)
 
 

@@ -6,13 +6,18 @@ steps, the numbers the source prints (claims) and the explanations of the
 printed numbers that disagree (errata).
 """
 
+import re
 import tomllib
 from typing import Literal
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationInfo,
+                      field_validator, model_validator)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from . import printed as printed_text
 
 EXAMPLES_DIR = Path(__file__).parent / "examples"
 
@@ -34,27 +39,69 @@ def rectangular(value, what: str) -> np.ndarray:
         raise ValueError(f"{what} is not a rectangular array of numbers") from None
 
 
+SCALES = {  # how a source scales its draws, as it writes it, and the NumPy it means
+    re.compile(r"1\s*/\s*sqrt\((\d+(?:\.\d*)?)\)"): lambda draw, n: draw / np.sqrt(n),
+    re.compile(r"sqrt\((\d+(?:\.\d*)?)\)"): lambda draw, n: draw * np.sqrt(n),
+    re.compile(r"sqrt\(1\s*/\s*(\d+(?:\.\d*)?)\)"): lambda draw, n: draw * np.sqrt(1 / n),
+    re.compile(r"(\d+(?:\.\d*)?)\s*\*\*\s*(-?\d+(?:\.\d*)?)"):
+        lambda draw, n, p: draw * n ** p,
+}
+
+
+def scale_form(scale: str):
+    """The draw's scaling a ``scale`` string names, with its numbers; None if none does."""
+    for pattern, apply in SCALES.items():
+        match = pattern.fullmatch(scale.strip())
+        if match:
+            return apply, [float(number) for number in match.groups()]
+    return None
+
+
 class InitialParameter(Strict):
-    """A literal array, or a draw of ``scale * np.random.randn(*randn)``."""
+    """A literal array, or a draw: ``np.random.randn(*randn)`` (standard normal) or
+    ``np.random.rand(*rand)`` (uniform on [0, 1)), times ``scale``. ``scale`` is a
+    number, or the source's own expression, computed as the source computes it:
+    ``"1/sqrt(n)"`` is ``draw / np.sqrt(n)``, ``"sqrt(n)"`` and ``"sqrt(1/n)"`` are
+    ``draw * np.sqrt(...)``, ``"n**p"`` is ``draw * n ** p``. ``randn`` with scale s is
+    ``np.random.normal(0, s, shape)`` too (NumPy computes it as ``0 + s * randn``)."""
 
     name: str
     value: float | list | None = None
     randn: list[int] | None = None
-    scale: float = 1.0
+    rand: list[int] | None = None
+    scale: float | str = 1.0
 
     @model_validator(mode="after")
     def one_of_value_or_draw(self):
-        if (self.value is None) == (self.randn is None):
-            raise ValueError(f"parameter '{self.name}' needs exactly one of value or randn")
-        if self.randn is not None and any(n < 1 for n in self.randn):
-            raise ValueError(f"parameter '{self.name}': randn sizes must be 1 or more")
+        given = [key for key in ("value", "randn", "rand") if getattr(self, key) is not None]
+        if len(given) != 1:
+            raise ValueError(f"parameter '{self.name}' needs exactly one of value, randn or rand"
+                             + (f", found {' and '.join(given)}" if given else ""))
+        if self.drawn is not None and any(n < 1 for n in self.drawn):
+            raise ValueError(f"parameter '{self.name}': {given[0]} sizes must be 1 or more")
         if self.value is not None:
             rectangular(self.value, f"parameter '{self.name}'")
+        if isinstance(self.scale, str) and scale_form(self.scale) is None:
+            raise ValueError(f"parameter '{self.name}': scale '{self.scale}' is none of a number, "
+                             "1/sqrt(N), sqrt(N), sqrt(1/N) and N**P, with numbers for N and P")
         return self
 
     @property
+    def drawn(self) -> list[int] | None:
+        """The shape of a draw, or None for a literal value."""
+        return self.randn if self.randn is not None else self.rand
+
+    @property
     def shape(self) -> tuple[int, ...]:
-        return tuple(self.randn) if self.randn is not None else np.shape(self.value)
+        return tuple(self.drawn) if self.drawn is not None else np.shape(self.value)
+
+    def draw(self, draws: np.random.RandomState) -> np.ndarray:
+        """The start value, from the next numbers of ``draws``."""
+        draw = draws.randn(*self.randn) if self.randn is not None else draws.rand(*self.rand)
+        if isinstance(self.scale, str):
+            apply, numbers = scale_form(self.scale)
+            return apply(draw, *numbers)
+        return self.scale * draw
 
 
 class Initialisation(Strict):
@@ -63,7 +110,7 @@ class Initialisation(Strict):
 
     @model_validator(mode="after")
     def draws_have_a_seed(self):
-        drawn = [param.name for param in self.params if param.randn is not None]
+        drawn = [param.name for param in self.params if param.drawn is not None]
         if drawn and self.seed is None:
             raise ValueError(f"start values {drawn} are drawn, so [init] needs a seed: "
                              "without one every framework would start elsewhere")
@@ -85,6 +132,25 @@ class Claim(Strict):
         None, description="an absolute tolerance the source states, for targets it names"
     )
     erratum: str | None = Field(None, description="key of the erratum that explains it")
+    format: str | None = Field(
+        None, description="how it was printed, when that sets its precision rather than the "
+                          "digits shown: numpy (an array's print: 8 decimals, or 8 mantissa "
+                          "decimals), %.Nf, %.Ne, %.Ng, %g, repr (the digits shown)")
+
+    @field_validator("format")
+    @classmethod
+    def is_a_print_format(cls, format: str | None, info: ValidationInfo) -> str | None:
+        if format is not None and not printed_text.PRINT_FORMAT.fullmatch(format):
+            raise ValueError(f"claim '{info.data.get('where', '?')}': format '{format}' is not "
+                             "numpy, repr, %.Nf, %.Ne, %.Ng or %g")
+        return format
+
+    @model_validator(mode="after")
+    def one_precision(self):
+        if self.format is not None and self.significant_digits is not None:
+            raise ValueError(f"claim '{self.where}': format and significant_digits both set "
+                             "its precision: give one")
+        return self
 
     @field_validator("printed")
     @classmethod
@@ -98,7 +164,7 @@ class Claim(Strict):
         return printed
 
 
-def expand_claims(raw: list) -> list:
+def expand_claims(raw: list, folder: Path | None = None) -> list:
     """Array claims as one claim per element, in C order.
 
     A claim whose ``printed`` is a (nested) list of strings is a printed matrix or
@@ -107,42 +173,97 @@ def expand_claims(raw: list) -> list:
     ``steps = [...]`` instead of ``step``, ``printed`` is a flat list, one string per
     step: a printed series of one element. Each element keeps its own string, so its
     own precision and verdict; ``errata = {"i,j" = "key"}`` names the erratum of one
-    element of the block."""
+    element of the block.
+
+    Compact forms of the same: ``printed`` as one string holding a whole block as the
+    source prints it (printed.parse_block); ``series = {step = printed}``, a table, for
+    ``steps`` and ``printed``; ``printed_file``, a .json or .csv file in ``folder`` (the
+    example's) holding the block or the series, whose elements each cite their place in
+    the file in their ``where``."""
     claims = []
     for claim in raw:
-        if not isinstance(claim, dict) or (not isinstance(claim.get("printed"), list)
-                                           and "steps" not in claim):
-            claims.append(claim)
-            continue
-        claim = dict(claim)
-        where = claim.get("where", "?")
-        printed = claim.pop("printed", None)
-        errata = claim.pop("errata", {})
-        try:
-            block = np.array(printed, dtype=object)
-            if block.dtype != object or not all(isinstance(p, str) for p in block.flat):
-                raise ValueError
-        except ValueError:
-            raise ValueError(f"claim '{where}': printed must be a string or a rectangular "
-                             "array of strings") from None
-        if "steps" in claim:
-            steps = claim.pop("steps")
-            if block.ndim != 1 or not isinstance(steps, list) or len(steps) != len(block):
-                raise ValueError(f"claim '{where}': steps and printed must be lists of one length")
-            claims += [dict(claim, step=step, printed=text) for step, text in zip(steps, block)]
-            continue
-        prefix = list(claim.pop("index", []))
-        unknown = set(errata) - {",".join(map(str, i)) for i in np.ndindex(block.shape)}
-        if unknown:
-            raise ValueError(f"claim '{where}': errata name elements outside the block: "
-                             f"{sorted(unknown)}")
-        for position in np.ndindex(block.shape):
-            element = dict(claim, index=prefix + list(position), printed=block[position])
-            key = errata.get(",".join(map(str, position)))
-            if key is not None:
-                element["erratum"] = key
-            claims.append(element)
+        claims += expand_claim(dict(claim), folder) if isinstance(claim, dict) else [claim]
     return claims
+
+
+def expand_claim(claim: dict, folder: Path | None) -> list:
+    where = claim.get("where", "?")
+    cite = None
+    if "printed_file" in claim:
+        claim, cite = imported(claim, where, folder)
+    elif isinstance(claim.get("printed"), str) and printed_text.holds_block(claim["printed"]):
+        try:
+            claim["printed"] = printed_text.parse_block(claim["printed"])
+        except ValueError as error:
+            raise ValueError(f"claim '{where}': printed: {error}") from None
+    if "series" in claim:
+        return series_claims(claim, where, cite)
+    if not isinstance(claim.get("printed"), list) and "steps" not in claim:
+        return [claim]
+    printed = claim.pop("printed", None)
+    errata = claim.pop("errata", {})
+    try:
+        block = np.array(printed, dtype=object)
+        if block.dtype != object or not all(isinstance(p, str) for p in block.flat):
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"claim '{where}': printed must be a string or a rectangular "
+                         "array of strings") from None
+    if "steps" in claim:
+        steps = claim.pop("steps")
+        if block.ndim != 1 or not isinstance(steps, list) or len(steps) != len(block):
+            raise ValueError(f"claim '{where}': steps and printed must be lists of one length")
+        return [dict(claim, step=step, printed=text) for step, text in zip(steps, block)]
+    prefix = list(claim.pop("index", []))
+    unknown = set(errata) - {",".join(map(str, i)) for i in np.ndindex(block.shape)}
+    if unknown:
+        raise ValueError(f"claim '{where}': errata name elements outside the block: "
+                         f"{sorted(unknown)}")
+    claims = []
+    for position in np.ndindex(block.shape):
+        element = dict(claim, index=prefix + list(position), printed=block[position])
+        key = errata.get(",".join(map(str, position)))
+        if key is not None:
+            element["erratum"] = key
+        if cite is not None:
+            element["where"] = f"{where}, {cite(position)}"
+        claims.append(element)
+    return claims
+
+
+def series_claims(claim: dict, where: str, cite) -> list:
+    """``series = {step = printed}`` (or a file's) as one claim per step."""
+    series = claim.pop("series")
+    if {"step", "steps", "printed"} & set(claim):
+        raise ValueError(f"claim '{where}': a series gives its steps and printed values: "
+                         "drop step, steps and printed")
+    if cite is None:  # a TOML table, keyed by text
+        try:
+            series = printed_text.series_of(series)
+        except ValueError as error:
+            raise ValueError(f"claim '{where}': series: {error}") from None
+    cited = (lambda step: {"where": f"{where}, {cite(step)}"}) if cite else (lambda step: {})
+    return [dict(claim, step=step, printed=text, **cited(step)) for step, text in series.items()]
+
+
+def imported(claim: dict, where: str, folder: Path | None) -> tuple[dict, object]:
+    """A claim whose ``printed_file`` is read: the file's block as ``printed`` or its
+    series as ``series``, and the function citing each element's place in the file."""
+    name = claim.pop("printed_file")
+    if {"printed", "series", "steps"} & set(claim):
+        raise ValueError(f"claim '{where}': printed_file replaces printed, series and steps: "
+                         "give one")
+    path = Path(name) if isinstance(name, str) else None
+    if path is None or path.is_absolute() or ".." in path.parts:
+        raise ValueError(f"claim '{where}': printed_file '{name}' must be a path inside the "
+                         "example's folder")
+    if folder is None:
+        raise ValueError(f"claim '{where}': printed_file '{name}': no folder to read it in")
+    try:
+        values, cite = printed_text.read_printed_file(folder / path)
+    except ValueError as error:
+        raise ValueError(f"claim '{where}': printed_file '{name}': {error}") from None
+    return dict(claim, **{"series" if isinstance(values, dict) else "printed": values}), cite
 
 
 class Erratum(Strict):
@@ -197,6 +318,11 @@ class Example(Strict):
                                            "numbers are all machine-printed, never by hand")
     diverges: bool = Field(False, description="the source's training diverges: every framework "
                                                "must stop being finite at the same step")
+    parity: Literal["free_running", "step_local"] = Field(
+        "free_running", description="free_running: each framework trains on its own values; "
+                                    "step_local: every step starts from NumPy's parameters, so "
+                                    "each step's own error is judged, and the free-running "
+                                    "difference is reported as a drift curve (generic engines)")
     printed_steps: list[int | Literal["last"]] | Literal["every"] | None = Field(
         None, description="steps whose intermediates are recorded ('last': the state "
                           "after training); by default the steps the claims print values at, "
@@ -205,10 +331,21 @@ class Example(Strict):
     errata: dict[str, Erratum] = {}
     folder: Path
 
-    @field_validator("claims", mode="before")
+    @model_validator(mode="before")
     @classmethod
-    def array_claims_are_expanded(cls, claims):
-        return expand_claims(claims) if isinstance(claims, list) else claims
+    def array_claims_are_expanded(cls, data):
+        """The claims as one claim per element (expand_claims), a printed_file read in
+        the folder: before the fields, since the folder comes after the claims."""
+        if not isinstance(data, dict) or not isinstance(data.get("claims"), list):
+            return data
+        folder = data.get("folder")
+        folder = Path(folder) if isinstance(folder, (str, Path)) else None
+        try:
+            return dict(data, claims=expand_claims(data["claims"], folder))
+        except ValueError as error:  # raised as the field's own error would be
+            line = PydanticCustomError("value_error", "Value error, {error}", {"error": str(error)})
+            raise ValidationError.from_exception_data(cls.__name__, [InitErrorDetails(
+                type=line, loc=("claims",), input=data["claims"])]) from None
 
     @field_validator("hyper")
     @classmethod
@@ -223,6 +360,13 @@ class Example(Strict):
         """Each framework's layout as a table: name -> "transposed" or a start value's name."""
         return {framework: dict.fromkeys(names, "transposed") if isinstance(names, list) else names
                 for framework, names in layout.items()}
+
+    @model_validator(mode="after")
+    def step_local_needs_an_engine_that_restarts(self):
+        if self.parity == "step_local" and self.engine is None:
+            raise ValueError("parity = 'step_local' needs a generic engine (a definition file): "
+                             "a hand-written mirror does not restart its steps from NumPy's")
+        return self
 
     @model_validator(mode="after")
     def layout_names_start_values(self):
@@ -353,8 +497,8 @@ class Example(Strict):
         draws = np.random.RandomState(self.init.seed)
         params = {}
         for param in self.init.params:
-            if param.randn is not None:
-                params[param.name] = param.scale * draws.randn(*param.randn)
+            if param.drawn is not None:
+                params[param.name] = param.draw(draws)
             else:
                 params[param.name] = np.array(param.value, dtype=np.float64)
         return params
