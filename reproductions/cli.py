@@ -183,7 +183,8 @@ def show(result: harness.ExampleResult, folder: Path) -> None:
             table.add_column(column)
         for p in result.parities:
             table.add_row(p.framework, f"{p.max_abs:.2e}", f"{p.max_rel:.2e}", f"{p.max_rel_size:.2e}",
-                          f"{p.used * 100:.2g}%", "agrees" if p.passed else "[red]DIVERGES[/]")
+                          f"{p.used * 100:.2g}%", ("agrees" if p.passed else "[red]DIVERGES[/]")
+                          + (" (step-local)" if p.mode == "step_local" else ""))
         console.print(table)
         console.print(f"  policy: {result.parities[0].tolerance}")
     for p in result.parities:
@@ -192,6 +193,11 @@ def show(result: harness.ExampleResult, folder: Path) -> None:
         if p.divergence_expected and p.passed:
             console.print(f"  {p.framework} diverged as declared, with numpy, at "
                           f"{p.diverged[p.framework]}")
+        if p.drift is not None:
+            drift = report.drift_summary(p)
+            console.print(f"  {p.framework} free-running: {drift['largest_roundings']:.3g} "
+                          f"roundings at step {drift['at_step']}, beyond the bound from step "
+                          f"{drift['first_step_beyond_bound']}")
         if p.first_divergence:
             console.print(f"  [red]first divergence[/] {result.example.id} {p.framework}: "
                           f"{p.first_divergence.describe(p.framework)}")

@@ -5,6 +5,7 @@ one file per framework, ``numpy_impl.py``, ``torch_impl.py`` and
 ``tensorflow_impl.py``, each defining ``reproduce(ctx)``.
 """
 
+import dataclasses
 import importlib
 import importlib.util
 from collections.abc import Callable, Mapping
@@ -17,7 +18,7 @@ import frameworks
 
 from . import claims as claims_
 from .numerical import numerical_column
-from .parity import Parity, compare
+from .parity import Parity, compare, drift
 from .spec import Example
 from .trace import Recording, Trace
 
@@ -64,6 +65,7 @@ class Context:
     trace: Trace
     tensor: Callable[[Any], Any]  # NumPy array -> the framework's array, in dtype
     assign: Callable[[Any, np.ndarray], None] = None  # the adapter's, set by run_framework
+    reference: Recording | None = None  # NumPy's run, for a step-local run
 
     @property
     def hyper(self) -> Hyper:
@@ -83,6 +85,17 @@ class Context:
                 self.assign(parameter, self.framework_layout(name, self.init[name]))
             except ValueError as error:
                 raise ValueError(f"loading '{name}': {error}") from None
+
+    def start_from_reference(self, step: int, **parameters) -> None:
+        """In a step-local run, set each parameter to NumPy's value at the start of
+        ``step`` (its start value, or NumPy's after step - 1), so that what the step
+        computes differs from NumPy's by this step's rounding alone. In a free-running
+        run it does nothing."""
+        if self.reference is None:
+            return
+        for name, parameter in parameters.items():
+            value = self.init[name] if step == 0 else self.reference.at(name, step - 1)
+            self.assign(parameter, self.framework_layout(name, value))
 
     def framework_layout(self, name: str, array: np.ndarray) -> np.ndarray:
         return array.T if name in self.trace.transposed else array
@@ -125,8 +138,9 @@ def implementation(example: Example, framework: str):
 
 
 def run_framework(example: Example, framework: str, dtype: str, steps: int,
-                  rounding=None, on_step=None) -> Recording:
-    """One run of one implementation; returns what it recorded."""
+                  rounding=None, on_step=None, reference: Recording | None = None) -> Recording:
+    """One run of one implementation; returns what it recorded. With NumPy's
+    ``reference`` run, the run is step-local (``Context.start_from_reference``)."""
     adapter = frameworks.require(framework)
     framework_dtype = adapter.setup(dtype)
     init = example.initial_parameters()
@@ -144,6 +158,7 @@ def run_framework(example: Example, framework: str, dtype: str, steps: int,
         trace=trace,
         tensor=lambda array: adapter.from_numpy(array, framework_dtype),
         assign=adapter.assign,
+        reference=reference,
     )
     try:
         with np.errstate(over="ignore", invalid="ignore"):  # a divergence is reported, not warned
@@ -198,6 +213,14 @@ def check_claims_are_recorded(example: Example, recording: Recording) -> None:
                          "implementation never records")
 
 
+def step_local(example: Example, parity: Parity, traces: dict, dtype: str,
+               steps: int) -> Parity:
+    """A framework's step-local parity, with its free-running drift from NumPy."""
+    free = run_framework(example, parity.framework, dtype, steps)
+    return dataclasses.replace(parity, mode="step_local",
+                               drift=drift(traces["numpy"], free, dtype))
+
+
 def numerical_steps(steps: int, chosen: list[int] | None) -> list[int]:
     """Steps for the numerical-gradient column: the first and the last by default."""
     if chosen is not None:
@@ -214,13 +237,17 @@ def run_example(example: Example, framework_names: list[str], dtype: str = "floa
     traces = {}
     for name in names:
         on_step = progress(example.id, name, steps) if progress else None
-        traces[name] = run_framework(example, name, dtype, steps, on_step=on_step)
+        reference = traces["numpy"] if example.parity == "step_local" and name != "numpy" else None
+        traces[name] = run_framework(example, name, dtype, steps, on_step=on_step,
+                                     reference=reference)
         if name == "numpy" and example.steps:  # an example that trains
             check_every_step_is_recorded(traces[name], steps)
         if name == "numpy" and steps == example.steps:
             check_claims_are_recorded(example, traces[name])
-    parities = [compare(traces["numpy"], traces[name], name, dtype, example.diverges)
-                for name in names[1:]]
+    parities = [compare(traces["numpy"], traces[name], name, dtype, example.diverges,
+                        shortened=steps < example.steps) for name in names[1:]]
+    if example.parity == "step_local":  # the verdict above; each framework free-running too
+        parities = [step_local(example, parity, traces, dtype, steps) for parity in parities]
 
     exact = traces["numpy"] if dtype == "float64" else run_framework(example, "numpy", "float64", steps)
     replay = None

@@ -122,6 +122,46 @@ class QuantityParity:
 
 
 @dataclass(frozen=True)
+class Drift:
+    """How far a free-running framework moves from NumPy, step by step: at each step
+    the largest difference of its cost, gradients and parameters, in roundings of the
+    quantity's size (``|diff| / (eps * size)``, the unit of the policy's bound). In a
+    step-local comparison it is reported beside the verdict, which it does not decide."""
+
+    steps: np.ndarray
+    roundings: np.ndarray
+
+    @property
+    def largest(self) -> tuple[int, float]:
+        """(step, roundings) of the largest difference."""
+        at = int(np.nanargmax(self.roundings)) if len(self.steps) else 0
+        return (int(self.steps[at]), float(self.roundings[at])) if len(self.steps) else (0, 0.0)
+
+    def first_beyond(self, roundings: float) -> int | None:
+        """The first step whose difference exceeds ``roundings``, or None."""
+        beyond = np.flatnonzero(~(self.roundings <= roundings))
+        return int(self.steps[beyond[0]]) if beyond.size else None
+
+
+def drift(reference: Recording, other: Recording, dtype: str) -> Drift:
+    """The free-running difference of ``other`` from ``reference`` at every step."""
+    steps = reference.steps()
+    worst = np.zeros(len(steps))
+    eps = POLICY[dtype].eps
+    for quantity, ref in reference.series.items():
+        oth = other.series.get(quantity)
+        if ref.kind not in ("cost", "grad", "param") or oth is None or oth.shape != ref.shape:
+            continue
+        common, rows_ref, rows_oth = np.intersect1d(ref.steps, oth.steps, return_indices=True)
+        diff = np.abs(oth.values[rows_oth] - ref.values[rows_ref]).reshape(len(common), -1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            units = np.max(diff, axis=1, initial=0.0) / (eps * sizes(ref)[rows_ref])
+        units[np.max(diff, axis=1, initial=0.0) == 0] = 0.0  # 0 / 0: equal
+        np.maximum.at(worst, np.searchsorted(steps, common), units)  # NaN stays NaN
+    return Drift(steps, worst)
+
+
+@dataclass(frozen=True)
 class Parity:
     framework: str
     tolerance: Tolerance
@@ -132,6 +172,9 @@ class Parity:
     diverged: dict[str, str] = field(default_factory=dict)
     divergence_expected: bool = False  # the example declares it diverges (see above)
     divergence_mismatch: str | None = None  # how the declared divergences differ
+    # "free_running", or "step_local": every step started from NumPy's parameters
+    mode: str = "free_running"
+    drift: Drift | None = None  # a step-local comparison's free-running difference
 
     @property
     def compared(self) -> int:
@@ -317,11 +360,12 @@ def _first_non_finite(recording: Recording, quantities) -> tuple | None:
 
 
 def compare(reference: Recording, other: Recording, framework: str, dtype: str,
-            diverges: bool = False) -> Parity:
+            diverges: bool = False, shortened: bool = False) -> Parity:
     """Every quantity NumPy recorded against the other framework's, at every step
-    (before a declared divergence, at every step before it: see the policy)."""
+    (before a declared divergence, at every step before it: see the policy). A run
+    ``shortened`` with --steps may end before the declared divergence."""
     if diverges:
-        return _compare_divergence(reference, other, framework, dtype)
+        return _compare_divergence(reference, other, framework, dtype, shortened)
     tolerance = POLICY[dtype]
     quantities, failures, missing = [], [], set()
     # what the comparison did not already show finite, for the divergence scan
@@ -378,7 +422,7 @@ def _before(recording: Recording, step: int) -> Recording:
 
 
 def _compare_divergence(reference: Recording, other: Recording, framework: str,
-                        dtype: str) -> Parity:
+                        dtype: str, shortened: bool = False) -> Parity:
     """A declared divergence: the same first non-finite step and kind on both sides,
     and agreement before it."""
     ends = {side: _first_non_finite(recording, recording.series)
@@ -386,6 +430,8 @@ def _compare_divergence(reference: Recording, other: Recording, framework: str,
     cut = min((end[0][0] for end in ends.values() if end is not None), default=None)
     if cut is None:
         parity = compare(reference, other, framework, dtype)
+        if shortened:  # the divergence is past the run's last step: not reached
+            return parity
         return dataclasses.replace(parity, divergence_expected=True,
                                    divergence_mismatch="declared to diverge, but neither side "
                                                        "stopped being finite")

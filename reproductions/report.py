@@ -261,6 +261,8 @@ def summary(result: ExampleResult, trace_sha256: str | None = None) -> dict:
                 "one_sided": p.missing,
                 "compared_elements": p.compared,
                 "diverged": p.diverged,
+                "mode": p.mode,
+                "free_running_drift": drift_summary(p),
                 "quantities": [{k: finite(v) for k, v in dataclasses.asdict(q).items()}
                                for q in p.quantities],
             }
@@ -277,6 +279,28 @@ def summary(result: ExampleResult, trace_sha256: str | None = None) -> dict:
         ],
         "claim_counts": claim_counts(result),
     }
+
+
+def drift_summary(parity) -> dict | None:
+    """A step-local parity's free-running difference: where it is largest, and the
+    first step it exceeds the policy's bound (both in roundings of the size)."""
+    if parity.drift is None:
+        return None
+    step, roundings = parity.drift.largest
+    return {"largest_roundings": finite(roundings), "at_step": step,
+            "first_step_beyond_bound": parity.drift.first_beyond(parity.tolerance.roundings)}
+
+
+def drift_line(parity) -> str:
+    """What a step-local verdict is, and the free-running difference beside it."""
+    drift = drift_summary(parity)
+    beyond = drift["first_step_beyond_bound"]
+    return (f"Verdict from **step-local** runs: every {parity.framework} step started from "
+            f"NumPy's parameters, so each step's own difference was judged. Free-running, the "
+            f"difference grows to {drift['largest_roundings']:.3g} roundings of the size at step "
+            f"{drift['at_step']} (the bound is {parity.tolerance.roundings}); "
+            + (f"it first exceeds the bound at step {beyond}." if beyond is not None else
+               "it never exceeds the bound.") + " See drift.png.")
 
 
 def claim_counts(result: ExampleResult) -> dict[str, int]:
@@ -315,6 +339,8 @@ def parity_section(result: ExampleResult) -> list[str]:
                          + ". The steps before it are compared.")
         if p.first_divergence:
             lines.append(f"First divergence: {p.first_divergence.describe(p.framework)}.")
+        if p.drift is not None:
+            lines.append(drift_line(p))
         if p.missing:
             lines.append("Recorded by one side only: " + "; ".join(p.missing[:10]) + ".")
         lines.append("")
@@ -501,6 +527,32 @@ def cost_plot(result: ExampleResult) -> bytes | None:
     return buffer.getvalue()
 
 
+def drift_plot(result: ExampleResult) -> bytes | None:
+    """Each framework's free-running difference from NumPy per step, in roundings of
+    the size, against the policy's bound: for a step-local comparison."""
+    drifts = {p.framework: p.drift for p in result.parities if p.drift is not None}
+    if not drifts:
+        return None
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(7, 4))
+    axis = figure.subplots()
+    figure.subplots_adjust(left=0.12, right=0.97, bottom=0.12, top=0.92)
+    for (name, drift), style in zip(drifts.items(), ["-", "--", ":"]):
+        shown = np.isfinite(drift.roundings) & (drift.roundings > 0)
+        axis.plot(drift.steps[shown], drift.roundings[shown], style, label=f"{name}, free-running")
+    axis.axhline(POLICY[result.dtype].roundings, color="grey", linewidth=1,
+                 label="bound (step-local verdict)")
+    axis.set_yscale("log")
+    axis.set_xlabel("step")
+    axis.set_ylabel("|diff| / (eps * size)")
+    axis.set_title(f"{result.example.id}: free-running difference from NumPy")
+    axis.legend()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
+    return buffer.getvalue()
+
+
 def write(result: ExampleResult, out: Path, published: Path | None = None) -> Path:
     """The example's results into ``out/<id>``; ``published`` is the folder they will be
     read in, when ``out`` is a staging folder (by default ``out/<id>`` itself)."""
@@ -515,11 +567,11 @@ def write(result: ExampleResult, out: Path, published: Path | None = None) -> Pa
     write_atomic(folder / "report.md",
                  markdown(result, columns, published or folder, digest).encode())
     write_atomic(folder / "code.html", side_by_side_code(result))
-    plot = cost_plot(result)
-    if plot is not None:
-        write_atomic(folder / "cost.png", plot)
-    else:
-        (folder / "cost.png").unlink(missing_ok=True)
+    for name, plot in (("cost.png", cost_plot(result)), ("drift.png", drift_plot(result))):
+        if plot is not None:
+            write_atomic(folder / name, plot)
+        else:
+            (folder / name).unlink(missing_ok=True)
     return folder
 
 

@@ -125,6 +125,20 @@ def test_a_declared_divergence_is_compared_not_assumed(tmp_path, mirror, old, ne
     assert re.search(message, " ".join(done.stdout.split())), done.stdout
 
 
+def test_a_run_shortened_before_the_declared_divergence_is_compared_as_usual(tmp_path):
+    """--steps 10 ends before step 46: nothing diverged, and that is no failure; a
+    shortened run that still reaches the divergence is held to it."""
+    from reproductions import harness, spec
+
+    example = spec.catalogue()["learning_rate_too_high"]
+    short = harness.run_example(example, ["torch"], steps=10)
+    assert short.parity_passed and not short.parities[0].diverged
+    reaching = harness.run_example(example, ["torch"], steps=50)
+    assert reaching.parity_passed and reaching.parities[0].diverged
+    wrong = example.model_copy(update={"hyper": {"learning_rate": 0.04}})
+    assert not harness.run_example(wrong, ["torch"]).parity_passed  # the full run must diverge
+
+
 def test_a_step_no_side_records_is_found(tmp_path):
     # NumPy and torch both skip step 1: the comparison alone would not see it
     examples = broken_copy(tmp_path, "hours_studied", "numpy", "        trace.cost(mse.forward(yhat, y))\n",

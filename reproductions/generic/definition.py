@@ -5,7 +5,8 @@ the definition's data and start values. Names follow one rule, in the source's l
 
 - parameters ``W1, b1, W2, b2, ...``, layer 1 next to the input (``[init]`` gives
   each start value, claims name them and their gradients ``grad.W1``, ...);
-- intermediates ``Z1, A1, Z2, A2, ...``: layer k's pre-activation and activation;
+- intermediates ``Z1, A1, Z2, A2, ...``: layer k's pre-activation and activation,
+  and ``dZ1, dZ2, ...``: dCost/dZ of each layer (the deltas of the backward pass);
 - data ``X`` (inputs) and ``Y`` (targets).
 
 Layouts, where m is the number of examples:
@@ -16,13 +17,15 @@ Layouts, where m is the number of examples:
 | `columns`            | Z = W @ A + b    | (out, in)  | (features, m)        |
 | `columns_transposed` | Z = W^T @ A + b  | (in, out)  | (features, m)        |
 
-A bias is (out,) or (1, out) in `rows`, (out, 1) in the others.
+A bias is (out,) or (1, out) in `rows`, (out, 1) in the others; a shared bias is one
+number, (1, 1). A folded bias is a last row (``rows``, ``columns_transposed``) or
+column (``columns``) of W, applied to a one appended to each example's input.
 """
 
 from typing import Literal
 
 import numpy as np
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from reproductions.spec import Example, Strict
 
@@ -34,7 +37,17 @@ NLL_OUTPUT = {"binary_nll": "sigmoid", "multiclass_nll_sum": "softmax",
 class Layer(Strict):
     units: int = Field(ge=1)
     activation: Literal["identity", "sigmoid", "tanh", "relu", "softmax"]
-    bias: Literal["trained", "fixed", "none"] = "trained"
+    bias: Literal["trained", "fixed", "shared", "folded", "none"] = Field(
+        "trained", description="trained b<k>; fixed: kept at its start value; shared: one "
+                               "trained number for the layer; folded: W<k>'s last input, on a one "
+                               "appended to the input; none")
+
+    @model_validator(mode="after")
+    def a_shared_bias_moves_the_output(self):
+        if self.bias == "shared" and self.activation == "softmax":
+            raise ValueError("a shared bias before a softmax changes nothing (softmax ignores a "
+                             "shift common to its units): its gradient would be rounding alone")
+        return self
 
 
 class Network(Strict):
@@ -52,7 +65,29 @@ class Network(Strict):
     l2: float = Field(0.0, ge=0, allow_inf_nan=False,
                       description="adds l2 / 2 * sum of every W squared (biases not) to the cost")
     optimizer: Literal["gradient_descent"] = Field(
-        "gradient_descent", description="full batch, at hyper.learning_rate")
+        "gradient_descent", description="at hyper.learning_rate, on the step's examples")
+    batch_size: int | None = Field(None, ge=1, description="mini-batches of this many "
+                                   "consecutive examples, in order, from the first again after "
+                                   "the last (default: the whole data set every step)")
+    order: list[int | list[int]] | None = Field(
+        None, min_length=1, description="the examples of each step, from the first again after "
+                                        "the last: an index (one example a step) or a list of "
+                                        "indices (a mini-batch)")
+
+    @field_validator("order")
+    @classmethod
+    def indices_are_not_negative(cls, order):
+        for entry in order or []:
+            for index in entry if isinstance(entry, list) else [entry]:
+                if index < 0:
+                    raise ValueError(f"example indices are 0 or more, found {index}")
+        lengths = sorted({len(entry) if isinstance(entry, list) else 1 for entry in order or []})
+        if len(lengths) > 1:  # a recorded Z, A or dZ keeps one shape over the steps
+            raise ValueError(f"every step takes as many examples: found {lengths[0]} and "
+                             f"{lengths[-1]}")
+        if lengths == [0]:
+            raise ValueError("an empty mini-batch")
+        return order
 
     @field_validator("cost")
     @classmethod
@@ -62,6 +97,12 @@ class Network(Strict):
         if needed is not None and found is not None and found != needed:
             raise ValueError(f"'{cost}' needs a {needed} output layer, found '{found}'")
         return cost
+
+    @model_validator(mode="after")
+    def one_way_to_batch(self):
+        if self.batch_size is not None and self.order is not None:
+            raise ValueError("batch_size and order both say which examples a step uses: give one")
+        return self
 
 
 def network_of(example: Example) -> Network:
@@ -73,25 +114,51 @@ def examples_axis(layout: str) -> int:
     return 0 if layout == "rows" else 1
 
 
-def intermediates(Zs: list, As: list) -> dict:
-    """Each layer's Z and A by name, in the order Z1, A1, Z2, A2, ..."""
-    return {f"{q}{k}": v for k, pair in enumerate(zip(Zs, As), 1) for q, v in zip("ZA", pair)}
+def intermediates(Zs: list, As: list, dZs: list | None = None) -> dict:
+    """Each layer's Z, A (and dZ) by name, in the order Z1, A1, dZ1, Z2, ..."""
+    named = {}
+    for k, (Z, A) in enumerate(zip(Zs, As), 1):
+        named.update({f"Z{k}": Z, f"A{k}": A})
+        if dZs is not None:
+            named[f"dZ{k}"] = dZs[k - 1]
+    return named
+
+
+HAS_B = ("trained", "fixed", "shared")  # the bias kinds with a b<k> of their own
 
 
 def start_names(network: Network) -> list[str]:
-    """Every parameter that has a start value: W1, b1, W2, ... (no b where bias = 'none')."""
+    """Every parameter that has a start value: W1, b1, W2, ... (no b where the bias is
+    'none' or folded into W)."""
     return [name for k, layer in enumerate(network.layers, 1)
-            for name in [f"W{k}"] + ([f"b{k}"] if layer.bias != "none" else [])]
+            for name in [f"W{k}"] + ([f"b{k}"] if layer.bias in HAS_B else [])]
 
 
 def trained_names(network: Network) -> list[str]:
     """The parameters gradient descent updates (a 'fixed' bias keeps its start value)."""
     return [name for k, layer in enumerate(network.layers, 1)
-            for name in [f"W{k}"] + ([f"b{k}"] if layer.bias == "trained" else [])]
+            for name in [f"W{k}"] + ([f"b{k}"] if layer.bias in ("trained", "shared") else [])]
 
 
 def value_names(network: Network) -> list[str]:
-    return [f"{q}{k}" for k in range(1, len(network.layers) + 1) for q in "ZA"]
+    """The intermediates, layer by layer: Z1, A1, dZ1, Z2, ..."""
+    return [f"{q}{k}" for k in range(1, len(network.layers) + 1) for q in ("Z", "A", "dZ")]
+
+
+def batch(network: Network, m: int, step: int) -> list[int] | None:
+    """The examples of a step, by index; None for the whole data set."""
+    if network.order is not None:
+        entry = network.order[step % len(network.order)]
+        return entry if isinstance(entry, list) else [entry]
+    if network.batch_size is not None:
+        first = step * network.batch_size % m
+        return list(range(first, first + network.batch_size))
+    return None
+
+
+def batch_size(network: Network, m: int, step: int) -> int:
+    indices = batch(network, m, step)
+    return m if indices is None else len(indices)
 
 
 def recorded_names(network: Network) -> list[str]:
@@ -121,10 +188,12 @@ def expected_shapes(network: Network, m) -> dict[str, list[tuple]]:
     rows, sizes = network.layout == "rows", [network.inputs] + [l.units for l in network.layers]
     held = (lambda n: (m, n)) if rows else (lambda n: (n, m))
     shapes = {"X": [held(network.inputs)], "Y": [held(sizes[-1])]}
-    for k, (n_in, n_out) in enumerate(zip(sizes, sizes[1:]), 1):
+    for k, (n_in, n_out, layer) in enumerate(zip(sizes, sizes[1:], network.layers), 1):
+        n_in += layer.bias == "folded"
         shapes[f"W{k}"] = [(n_out, n_in) if network.layout == "columns" else (n_in, n_out)]
-        shapes[f"b{k}"] = [(n_out,), (1, n_out)] if rows else [(n_out, 1)]
-        shapes[f"Z{k}"] = shapes[f"A{k}"] = [held(n_out)]
+        shapes[f"b{k}"] = ([(1, 1), (1,), ()] if layer.bias == "shared" else
+                           [(n_out,), (1, n_out)] if rows else [(n_out, 1)])
+        shapes[f"Z{k}"] = shapes[f"A{k}"] = shapes[f"dZ{k}"] = [held(n_out)]
     return shapes
 
 
@@ -157,7 +226,19 @@ def check_data(network: Network, example: Example) -> int:
                          f"= {network.inputs}), found {shape_text(X.shape)}")
     m = X.shape[axis]
     check_shape("data.Y", example.array("Y").shape, expected_shapes(network, m)["Y"], network.layout)
+    check_batches(network, m)
     return m
+
+
+def check_batches(network: Network, m: int) -> None:
+    if network.batch_size is not None and m % network.batch_size:
+        raise ValueError(f"network.batch_size: {m} examples do not split into batches of "
+                         f"{network.batch_size}")
+    for entry in network.order or []:
+        for index in entry if isinstance(entry, list) else [entry]:
+            if index >= m:
+                raise ValueError(f"network.order: example {index} does not exist (there are "
+                                 f"{m}, 0 to {m - 1})")
 
 
 def check_start_values(network: Network, example: Example, allowed: dict) -> None:
@@ -171,8 +252,9 @@ def check_start_values(network: Network, example: Example, allowed: dict) -> Non
             raise ValueError(f"init.params.{name}: missing (the network's start values are "
                              f"{', '.join(names)})")
         check_shape(f"init.params.{name}", given[name].shape, allowed[name], network.layout)
-        check_finite(f"init.params.{name}", given[name].value if given[name].value is not None
-                     else given[name].scale)
+        if given[name].value is not None or not isinstance(given[name].scale, str):
+            check_finite(f"init.params.{name}", given[name].value if given[name].value is not None
+                         else given[name].scale)
 
 
 def check_learning_rate(example: Example) -> None:
@@ -206,7 +288,7 @@ def check_claims(network: Network, example: Example) -> None:
             raise ValueError(f"claims.quantity: '{claim.quantity}' ({claim.where}) is not "
                              f"recorded; the engines record {', '.join(recorded)}")
         if claim.quantity in values:
-            shape = expected_shapes(network, m)[claim.quantity][0]
+            shape = expected_shapes(network, batch_size(network, m, claim.step))[claim.quantity][0]
             if len(claim.index) != 2 or any(not 0 <= i < n for i, n in zip(claim.index, shape)):
                 raise ValueError(f"claims.index: {claim.quantity}{claim.index} ({claim.where}) "
                                  f"is outside its shape {shape_text(shape)}")

@@ -1,18 +1,19 @@
 """The generic engine in NumPy: the reference, in the source's layout, with the
 backward pass written out by hand.
 
-Each step: forward through the layers (Z and A recorded where the source prints
-them), the cost and dCost/dZ of the output layer, backward to every gradient, then
-one full-batch gradient descent update. It records with the values it goes on
-computing with, so the rounded replay redoes the author's arithmetic on the
-printed Z, A, gradients and parameters.
+Each step: forward through the layers on the step's examples (Z and A recorded
+where the source prints them), the cost and dCost/dZ of the output layer, backward
+to every gradient (each dZ recorded), then one gradient descent update. It records
+with the values it goes on computing with, so the rounded replay redoes the
+author's arithmetic on the printed Z, A, dZ, gradients and parameters.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from reproductions.generic.definition import examples_axis, network_of, start_names, trained_names
+from reproductions.generic.definition import (HAS_B, batch, examples_axis, network_of,
+                                              start_names, trained_names)
 from reproductions.trace import no_record
 
 
@@ -82,6 +83,12 @@ def data_cost(network, Y, Z, A, axis):
     return value, activation_backward(network.layers[-1].activation, A, dA, axis)
 
 
+def with_ones(A, axis):
+    """A with a one appended to each example, along the units' ``axis`` (a folded bias)."""
+    ones = np.ones(A.shape[:axis] + (1,) + A.shape[axis + 1:])
+    return np.concatenate([A, ones], axis=axis)
+
+
 class Net:
     """The network's parameters by their names, in the source's layout."""
 
@@ -90,45 +97,64 @@ class Net:
         self.examples = examples_axis(network.layout)  # the axis of the examples
         self.units = 1 - self.examples  # the axis of the units (features)
 
+    def layer_input(self, k, A):
+        """What layer k's W multiplies: the previous A, with its ones for a folded bias."""
+        return with_ones(A, self.units) if self.network.layers[k - 1].bias == "folded" else A
+
     def forward(self, X, record=no_record):
-        """Every layer's input (X first, then each A) and every Z."""
-        inputs, Zs = [X], []
+        """Every activation, X first, then A1, A2, ...; and every Z."""
+        As, Zs = [X], []
         for k, layer in enumerate(self.network.layers, 1):
-            Z = affine(self.network.layout, self.params[f"W{k}"], inputs[-1])
-            if layer.bias != "none":
+            Z = affine(self.network.layout, self.params[f"W{k}"], self.layer_input(k, As[-1]))
+            if layer.bias in HAS_B:
                 Z = Z + self.params[f"b{k}"]
             Zs.append(record(f"Z{k}", Z))
-            inputs.append(record(f"A{k}", activate(layer.activation, Zs[-1], self.units)))
-        return inputs, Zs
+            As.append(record(f"A{k}", activate(layer.activation, Zs[-1], self.units)))
+        return As, Zs
 
-    def cost(self, Y, inputs, Zs):
+    def cost(self, Y, As, Zs):
         """The cost and dCost/dZ of the output layer."""
-        cost, dZ = data_cost(self.network, Y, Zs[-1], inputs[-1], self.units)
+        cost, dZ = data_cost(self.network, Y, Zs[-1], As[-1], self.units)
         if self.network.l2:
             cost = cost + self.network.l2 / 2 * sum(np.sum(self.params[f"W{k}"] ** 2)
                                                     for k in range(1, len(Zs) + 1))
         return cost, dZ
 
-    def backward(self, inputs, dZ):
-        """Every gradient, from the output layer's dCost/dZ back."""
+    def backward(self, As, dZ, record=no_record):
+        """Every gradient, from the output layer's dCost/dZ back (each dZ recorded)."""
         grads, layers = {}, self.network.layers
         for k in range(len(layers), 0, -1):
-            W = self.params[f"W{k}"]
-            grads[f"W{k}"], dA = affine_backward(self.network.layout, W, inputs[k - 1], dZ)
+            dZ, W, bias = record(f"dZ{k}", dZ), self.params[f"W{k}"], layers[k - 1].bias
+            grads[f"W{k}"], dA = affine_backward(self.network.layout, W,
+                                                 self.layer_input(k, As[k - 1]), dZ)
             if self.network.l2:
                 grads[f"W{k}"] = grads[f"W{k}"] + self.network.l2 * W
-            if layers[k - 1].bias == "trained":
+            if bias == "trained":
                 b = self.params[f"b{k}"]
                 grads[f"b{k}"] = np.sum(dZ, axis=self.examples, keepdims=True).reshape(b.shape)
+            elif bias == "shared":
+                grads[f"b{k}"] = np.sum(dZ).reshape(self.params[f"b{k}"].shape)
             if k > 1:
-                dZ = activation_backward(layers[k - 2].activation, inputs[k - 1], dA, self.units)
+                if bias == "folded":  # the ones are no unit of the layer below
+                    dA = np.delete(dA, -1, axis=self.units)
+                dZ = activation_backward(layers[k - 2].activation, As[k - 1], dA, self.units)
         return grads
 
 
+def examples_of(array, indices, axis):
+    """The step's examples of X or Y: all of them, or those ``indices`` along ``axis``."""
+    return array if indices is None else np.take(array, indices, axis=axis)
+
+
 def cost_at(example, step, params):
-    """The cost gradient descent minimises, in float64 (the numerical-gradient column)."""
-    net = Net(network_of(example), params)
-    return float(net.cost(example.array("Y"), *net.forward(example.array("X")))[0])
+    """The cost gradient descent minimises at ``step`` (on its examples), in float64:
+    the numerical-gradient column."""
+    network = network_of(example)
+    net = Net(network, params)
+    X, Y, axis = example.array("X"), example.array("Y"), net.examples
+    indices = batch(network, X.shape[axis], step)
+    X, Y = examples_of(X, indices, axis), examples_of(Y, indices, axis)
+    return float(net.cost(Y, *net.forward(X))[0])
 
 
 def reproduce(ctx):
@@ -137,17 +163,24 @@ def reproduce(ctx):
     X, Y = ctx.data("X"), ctx.data("Y")
     net = Net(network, {name: ctx.tensor(ctx.init[name]) for name in start_names(network)})
     rate, trained = ctx.hyper.learning_rate, trained_names(network)
+    m = X.shape[net.examples]
 
     for step in range(ctx.steps):
         trace.step(step)
-        inputs, Zs = net.forward(X, trace.value)
-        cost, dZ = net.cost(Y, inputs, Zs)
+        indices = batch(network, m, step)
+        Xb, Yb = examples_of(X, indices, net.examples), examples_of(Y, indices, net.examples)
+        As, Zs = net.forward(Xb, trace.value)
+        cost, dZ = net.cost(Yb, As, Zs)
         trace.cost(cost)
-        grads = net.backward(inputs, dZ)
+        grads = net.backward(As, dZ, trace.value)
         grads = {name: trace.grad(name, grads[name]) for name in trained}
         for name in trained:
             net.params[name] = trace.param(name, net.params[name] - rate * grads[name])
 
-    trace.step(ctx.steps)  # after the last update: the cost, Z and A
-    inputs, Zs = net.forward(X, trace.value)
-    trace.cost(net.cost(Y, inputs, Zs)[0])
+    trace.step(ctx.steps)  # after the last update: the cost, Z, A and dZ on the next examples
+    indices = batch(network, m, ctx.steps)
+    Xb, Yb = examples_of(X, indices, net.examples), examples_of(Y, indices, net.examples)
+    As, Zs = net.forward(Xb, trace.value)
+    cost, dZ = net.cost(Yb, As, Zs)
+    trace.cost(cost)
+    net.backward(As, dZ, trace.value)

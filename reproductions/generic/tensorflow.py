@@ -5,7 +5,9 @@ training step is one ``tf.function``.
 Keras holds the examples as rows and a Dense kernel as (in, out); the example's
 [layout] (set from network.layout) says which names that transposes, and the harness
 translates them both ways. A bias is (out,); 'fixed' keeps it out of the tape and the
-optimizer, 'none' leaves it out. Keras's MeanSquaredError averages over the last
+optimizer, 'shared' is one ``tf.Variable`` added to every unit, 'folded' a last input
+row of the kernel on a column of ones, 'none' leaves it out. dZ is the tape's
+gradient of the cost with respect to each Z. Keras's MeanSquaredError averages over the last
 axis first: reduction "sum" sums the examples' means over the n outputs. The L2 term
 is written out: ``keras.regularizers.L2(f)`` casts its factor f through float32
 (``ops.cast`` of a Python float), so L2(0.025) is 0.0250000004 even in float64.
@@ -16,7 +18,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from reproductions.generic.definition import intermediates, network_of, trained_names
+from reproductions.generic.definition import batch, intermediates, network_of, trained_names
 
 
 def activate(name, Z):
@@ -55,20 +57,27 @@ def data_cost(network, Y, Z, A):
 class Net:
     def __init__(self, ctx, network):
         self.network = network
-        self.denses = []
+        self.denses, self.shared = [], {}
         n_in = network.inputs
-        for layer in network.layers:
-            dense = keras.layers.Dense(layer.units, use_bias=layer.bias != "none", dtype=ctx.dtype)
-            dense.build((None, n_in))
+        for k, layer in enumerate(network.layers, 1):
+            dense = keras.layers.Dense(layer.units, use_bias=layer.bias in ("trained", "fixed"),
+                                       dtype=ctx.dtype)
+            dense.build((None, n_in + (layer.bias == "folded")))
             self.denses.append(dense)
+            if layer.bias == "shared":
+                self.shared[f"b{k}"] = tf.Variable(tf.zeros((), dtype=ctx.dtype))
             n_in = layer.units
         ctx.load(**self.source_parameters())
 
     def forward(self, X):
         """Every Z and every A."""
         Zs, As, A = [], [], X
-        for dense, layer in zip(self.denses, self.network.layers):
+        for k, (dense, layer) in enumerate(zip(self.denses, self.network.layers), 1):
+            if layer.bias == "folded":
+                A = tf.concat([A, tf.ones_like(A[:, :1])], axis=-1)
             Z = dense(A)
+            if layer.bias == "shared":
+                Z = Z + self.shared[f"b{k}"]
             A = activate(layer.activation, Z)
             Zs.append(Z)
             As.append(A)
@@ -88,8 +97,15 @@ class Net:
             held[f"W{k}"] = dense.kernel
             if dense.use_bias:
                 held[f"b{k}"] = dense.bias
+            if f"b{k}" in self.shared:
+                held[f"b{k}"] = self.shared[f"b{k}"]
         names = trained_names(self.network) if trained_only else held
         return {name: held[name] for name in names}
+
+
+def examples_of(array, indices):
+    """The step's examples (rows): all of them, or those ``indices``."""
+    return array if indices is None else tf.gather(array, indices)
 
 
 def reproduce(ctx):
@@ -103,23 +119,32 @@ def reproduce(ctx):
     optimizer.build(variables)  # its variables exist before the step is compiled
     trace.watch(**trained)
 
-    @tf.function  # the step compiled once, returning what it computed
-    def training_step():
+    @tf.function(reduce_retracing=True)  # compiled once per batch shape
+    def forward_backward(X, Y):
         with tf.GradientTape() as tape:
             Zs, As = net.forward(X)
             cost = net.cost(Y, Zs, As)
-        grads = tape.gradient(cost, variables)
+        grads, dZs = tape.gradient(cost, [variables, Zs])
+        return cost, grads, Zs, As, dZs
+
+    @tf.function(reduce_retracing=True)
+    def training_step(X, Y):
+        cost, grads, Zs, As, dZs = forward_backward(X, Y)
         optimizer.apply_gradients(zip(grads, variables))
-        return cost, grads, [tf.identity(v) for v in variables], Zs, As  # read after the update
+        return cost, grads, [tf.identity(v) for v in variables], Zs, As, dZs  # read after the update
 
     for step in range(ctx.steps):
         trace.step(step)
-        cost, grads, updated, Zs, As = training_step()
-        trace.values(**intermediates(Zs, As))
+        ctx.start_from_reference(step, **trained)  # step-local parity only
+        indices = batch(network, X.shape[0], step)
+        cost, grads, updated, Zs, As, dZs = training_step(examples_of(X, indices),
+                                                          examples_of(Y, indices))
+        trace.values(**intermediates(Zs, As, dZs))
         trace.gradients(cost, grads)
         trace.parameters(updated)
 
-    trace.step(ctx.steps)  # after the last update: the cost, Z and A
-    Zs, As = net.forward(X)
-    trace.values(**intermediates(Zs, As))
-    trace.cost(net.cost(Y, Zs, As))
+    trace.step(ctx.steps)  # after the last update: the cost, Z, A and dZ on the next examples
+    indices = batch(network, X.shape[0], ctx.steps)
+    cost, _, Zs, As, dZs = forward_backward(examples_of(X, indices), examples_of(Y, indices))
+    trace.values(**intermediates(Zs, As, dZs))
+    trace.cost(cost)

@@ -4,14 +4,15 @@
 PyTorch holds the examples as rows and an ``nn.Linear`` weight as (out, in); the
 example's [layout] (set from network.layout) says which names that transposes, and
 the harness translates them both ways. A bias is (out,); 'fixed' stops its gradient,
-'none' leaves it out.
+'shared' is one ``nn.Parameter`` added to every unit, 'folded' a last input column of
+the weight on a column of ones, 'none' leaves it out. dZ is each Z's ``.grad``.
 """
 
 from __future__ import annotations
 
 import torch
 
-from reproductions.generic.definition import intermediates, network_of, trained_names
+from reproductions.generic.definition import batch, intermediates, network_of, trained_names
 
 
 def activate(name, Z):
@@ -51,18 +52,27 @@ class Net(torch.nn.Module):
         self.network = network
         sizes = [network.inputs] + [layer.units for layer in network.layers]
         self.linears = torch.nn.ModuleList(
-            torch.nn.Linear(n_in, layer.units, bias=layer.bias != "none", dtype=ctx.dtype)
+            torch.nn.Linear(n_in + (layer.bias == "folded"), layer.units,
+                            bias=layer.bias in ("trained", "fixed"), dtype=ctx.dtype)
             for n_in, layer in zip(sizes, network.layers))
+        self.shared = torch.nn.ParameterDict({
+            f"b{k}": torch.nn.Parameter(torch.zeros((), dtype=ctx.dtype))
+            for k, layer in enumerate(network.layers, 1) if layer.bias == "shared"})
         ctx.load(**self.source_parameters())
         for linear, layer in zip(self.linears, network.layers):
             if layer.bias == "fixed":
                 linear.bias.requires_grad_(False)
 
     def forward(self, X):
-        """Every Z and every A."""
+        """Every Z and every A; each Z keeps its gradient (dZ) once the cost is backward."""
         Zs, As, A = [], [], X
-        for linear, layer in zip(self.linears, self.network.layers):
+        for k, (linear, layer) in enumerate(zip(self.linears, self.network.layers), 1):
+            if layer.bias == "folded":
+                A = torch.cat([A, torch.ones_like(A[:, :1])], dim=-1)
             Z = linear(A)
+            if layer.bias == "shared":
+                Z = Z + self.shared[f"b{k}"]
+            Z.retain_grad()
             A = activate(layer.activation, Z)
             Zs.append(Z)
             As.append(A)
@@ -82,8 +92,15 @@ class Net(torch.nn.Module):
             held[f"W{k}"] = linear.weight
             if linear.bias is not None:
                 held[f"b{k}"] = linear.bias
+            if f"b{k}" in self.shared:
+                held[f"b{k}"] = self.shared[f"b{k}"]
         names = trained_names(self.network) if trained_only else held
         return {name: held[name] for name in names}
+
+
+def examples_of(array, indices):
+    """The step's examples (rows): all of them, or those ``indices``."""
+    return array if indices is None else array[indices]
 
 
 def reproduce(ctx):
@@ -97,17 +114,22 @@ def reproduce(ctx):
 
     for step in range(ctx.steps):
         trace.step(step)
+        ctx.start_from_reference(step, **trained)  # step-local parity only
+        indices = batch(network, len(X), step)
         optimizer.zero_grad()
-        Zs, As = net(X)
-        cost = net.cost(Y, Zs, As)
+        Zs, As = net(examples_of(X, indices))
+        cost = net.cost(examples_of(Y, indices), Zs, As)
         cost.backward()
-        trace.values(**intermediates(Zs, As))
+        trace.values(**intermediates(Zs, As, [Z.grad for Z in Zs]))
         trace.gradients(cost)  # the cost, and each watched parameter's .grad
         optimizer.step()
         trace.parameters()
 
-    trace.step(ctx.steps)  # after the last update: the cost, Z and A
-    with torch.no_grad():
-        Zs, As = net(X)
-        trace.values(**intermediates(Zs, As))
-        trace.cost(net.cost(Y, Zs, As))
+    trace.step(ctx.steps)  # after the last update: the cost, Z, A and dZ on the next examples
+    indices = batch(network, len(X), ctx.steps)
+    optimizer.zero_grad()
+    Zs, As = net(examples_of(X, indices))
+    cost = net.cost(examples_of(Y, indices), Zs, As)
+    cost.backward()
+    trace.values(**intermediates(Zs, As, [Z.grad for Z in Zs]))
+    trace.cost(cost)
