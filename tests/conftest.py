@@ -6,9 +6,11 @@ worker (``--dist loadgroup``, set in pyproject.toml), so no example is run twice
 
 import functools
 
+import numpy as np
 import pytest
 
 from reproductions import harness, spec
+from reproductions.parity import sizes
 
 CATALOGUE = spec.catalogue()
 EXAMPLE_IDS = sorted(CATALOGUE)
@@ -22,6 +24,18 @@ def result_of(example_id: str, dtype: str) -> harness.ExampleResult:
 @pytest.fixture
 def run_result():
     return result_of
+
+
+def within(generic, reference, rtol):
+    """Largest |generic - reference| over reference's size so far (parity's size), and
+    whether that is at most rtol; both series at the same steps. Where the size is 0
+    (a gradient that is exactly zero so far) only an exact zero agrees."""
+    assert np.array_equal(generic.steps, reference.steps)
+    size = sizes(reference).reshape(-1, *([1] * len(reference.shape)))
+    difference = np.abs(generic.values - reference.values)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        used = float(np.max(np.where(difference == 0, 0.0, difference / size)))
+    return used <= rtol, used
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist writes the groups into the test ids
