@@ -250,3 +250,17 @@ def test_pytest_collects_definition_files_one_item_per_framework_and_dtype(tmp_p
         for dtype in ("float64", "float32"):
             assert f"xor_misprinted.toml::{framework}-{dtype} FAILED" in done.stdout or \
                    f"FAILED xor_misprinted.toml::{framework}-{dtype}" in done.stdout
+
+
+@pytest.mark.parametrize("old,new,says", [case[1:] for case in BROKEN], ids=[case[0] for case in BROKEN])
+def test_repro_check_refuses_a_broken_definition_with_exit_2(tmp_path, capsys, old, new, says):
+    """The same line from the command line, on stderr, exit 2, and nothing written."""
+    from reproductions import cli
+
+    path = tmp_path / "broken.toml"
+    path.write_text(XOR.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    out = tmp_path / "out"
+    assert cli.main(["check", "--spec", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"repro: {path}: ") and says in err, err
+    assert not out.exists()
