@@ -113,13 +113,23 @@ def git_output(folder: Path, *command: str) -> str | None:
         return None
 
 
-def example_provenance(folder: Path) -> dict:
+def example_provenance(folder: Path, files: list[Path] | None = None) -> dict:
     """Where an example's definition and code came from; see the module's docstring.
+    ``files`` are those that define it, by default the folder's (example_files).
     Cached per folder while its files stay as they are (name, size and time of change),
     so a run pays for git once per folder."""
-    files = example_files(folder)
-    stamps = tuple((path.name, path.stat().st_size, path.stat().st_mtime_ns) for path in files)
+    files = example_files(folder) if files is None else files
+    stamps = tuple((str(path), path.stat().st_size, path.stat().st_mtime_ns) for path in files)
     return dict(_example_provenance(str(folder), stamps))
+
+
+def definition_files(example: Example) -> list[Path] | None:
+    """A definition file's example is defined by the file and the generic engine's
+    modules; a folder's by its files (None)."""
+    if example.definition is None:
+        return None
+    return [example.definition] + [implementation_file(example, name)
+                                   for name in ("numpy", "torch", "tensorflow")]
 
 
 @functools.cache
@@ -134,8 +144,8 @@ def _example_provenance(folder: str, stamps: tuple) -> dict:
         "in_tool_repository": inside,
         "git_commit": commit,
         "uncommitted_changes": None if status is None else bool(status),
-        "files": [name for name, _, _ in stamps],
-        "files_sha256": files_sha256([path / name for name, _, _ in stamps]),
+        "files": [Path(name).name for name, _, _ in stamps],
+        "files_sha256": files_sha256([Path(name) for name, _, _ in stamps]),
     }
 
 
@@ -162,7 +172,7 @@ def run_provenance(example: Example, versions: dict[str, str], dtype: str, steps
         "seeds": {"init": example.init.seed},
         "steps": steps,
         "hyper": dict(example.hyper),
-        "example": example_provenance(example.folder),
+        "example": example_provenance(example.folder, definition_files(example)),
     }
 
 

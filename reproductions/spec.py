@@ -314,6 +314,8 @@ class Example(Strict):
                                                  "engine), instead of the folder's *_impl.py")
     network: dict | None = Field(None, description="what a generic engine builds; its own "
                                                    "schema validates it")
+    definition: Path | None = Field(None, description="the definition file an example run by a "
+                                                      "generic engine was read from")
     replay: bool = Field(True, description="run the rounded replay; off for a source whose "
                                            "numbers are all machine-printed, never by hand")
     diverges: bool = Field(False, description="the source's training diverges: every framework "

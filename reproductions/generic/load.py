@@ -10,7 +10,8 @@ from reproductions.generic.definition import (ENGINE, Network, check_claims, che
 from reproductions.spec import DefinitionError, Example
 
 SET_BY_THE_ENGINE = {"engine": "the generic engine runs every definition file",
-                     "layout": "network.layout sets it", "folder": "it is the file's folder"}
+                     "layout": "network.layout sets it", "folder": "it is the file's folder",
+                     "definition": "it is the file itself"}
 
 
 def one_line(path: Path, error: ValidationError, prefix: str = "") -> DefinitionError:
@@ -49,7 +50,8 @@ def load_definition(path: Path) -> Example:
         network = Network.model_validate(raw["network"])
     except ValidationError as error:
         raise one_line(path, error, "network") from None
-    settings = dict(engine=ENGINE, layout=framework_layouts(network), folder=path.parent)
+    settings = dict(engine=ENGINE, layout=framework_layouts(network), folder=path.parent,
+                    definition=path)
     try:  # the network against the data and start values first, then the claims on it
         check_network(network, Example(**dict(raw, claims=[], errata={}), **settings))
         example = Example(**raw, **settings)
