@@ -293,3 +293,14 @@ def test_a_broken_definition_stops_before_any_framework_is_imported(tmp_path):
     assert done.stderr.strip() == (f"repro: {broken}: network.order: example 9 does not exist "
                                    "(there are 4, 0 to 3)")
     assert not out.exists()
+
+
+def test_a_definition_run_names_the_file_and_the_engines_it_ran():
+    import hashlib
+
+    from reproductions import report
+
+    example = load_definition(CHAOTIC)
+    provenance = report.example_provenance(example.folder, report.definition_files(example))
+    assert provenance["files"] == [CHAOTIC.name, "numpy.py", "torch.py", "tensorflow.py"]
+    assert provenance["files_sha256"] != hashlib.sha256(b"").hexdigest()
