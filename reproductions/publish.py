@@ -5,7 +5,7 @@ example's result folder only once the whole run has finished.
 new one, never a mix: a folder is swapped in with one atomic exchange of names
 (Linux ``renameat2(RENAME_EXCHANGE)``; elsewhere the old folder is moved aside and
 the new one moved in, which may leave the folder missing for an instant, never
-mixed). ``index.md`` is rewritten after the folders. A run cut short leaves its
+mixed). ``README.md`` is rewritten after the folders. A run cut short leaves its
 staging folder, ``results/.staging-*``, behind: the mark that a newer run did not
 finish. The next run says so and removes it.
 """

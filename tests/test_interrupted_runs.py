@@ -50,7 +50,7 @@ def test_a_killed_run_leaves_every_result_old_or_wholly_new(tmp_path):
     before = tmp_path / "before"
     assert check(before, "float64") == 0
     old = {example: contents(before / example) for example in EXAMPLES}
-    old_index = (before / "index.md").read_bytes()
+    old_index = (before / "README.md").read_bytes()
     outcomes = []
     for kill_at in range(1, 100):
         out = tmp_path / f"killed_at_{kill_at}"
@@ -59,7 +59,7 @@ def test_a_killed_run_leaves_every_result_old_or_wholly_new(tmp_path):
         states = ["old" if contents(out / e) == old[e] else "new" if wholly_new(out / e, old[e])
                   else "MIXED" for e in EXAMPLES]
         assert "MIXED" not in states, (kill_at, states)
-        index = (out / "index.md").read_bytes()
+        index = (out / "README.md").read_bytes()
         unfinished = list(out.glob(".staging-*"))
         if code != -9:  # the run got past every point and finished
             assert code == 0 and states == ["new", "new"] and not unfinished

@@ -157,6 +157,16 @@ def cost_at(example, step, params):
     return float(net.cost(Y, *net.forward(X))[0])
 
 
+def predict(example, params, X):
+    """The network's output for inputs X (the source's layout) at params: the decision
+    boundary of a two-input classifier (report.boundary_plot); None for any other network."""
+    network = network_of(example)
+    if network.inputs != 2 or network.layers[-1].activation not in ("sigmoid", "softmax"):
+        return None
+    As, _ = Net(network, params).forward(X)
+    return As[-1]
+
+
 def reproduce(ctx):
     trace = ctx.trace
     network = network_of(ctx.example)

@@ -49,6 +49,12 @@ def cost_at(example, step, params):
     return loss_unit(g, y).item()
 
 
+def predict(example, params, X):
+    """The neuron's output g for points X, one per column, at params (the decision
+    boundary of report.boundary_plot)."""
+    return sigma(linear_subunit(params["w"], params["w0"], X))
+
+
 def reproduce(ctx):
     trace, eta = ctx.trace, ctx.hyper.learning_rate
     w, w0 = ctx.tensor(ctx.init["w"]), ctx.tensor(ctx.init["w0"])

@@ -93,3 +93,13 @@ def cost_at(example, step, params):
     Z = np.dot(params["W"], X_train) + params["b"]
     Y_hat = 1 / (1 + np.exp(-Z))
     return compute_cost(Y_train, Y_hat)[0]
+
+
+def predict(example, params, X):
+    """The neuron's output for inputs X, one example per column, at params (the decision
+    boundary of report.boundary_plot)."""
+    unit = LinearLayer(X.shape, 1, params["W"], params["b"])
+    unit.forward(X)
+    squash = SigmoidLayer(unit.Z.shape)
+    squash.forward(unit.Z)
+    return squash.A

@@ -108,3 +108,9 @@ def cost_at(example, step, params):
     X, Y = example.array("X"), example.array("Y")
     y_hat = SigmoidLayer().forward(LinearLayer(params["W"], params["b"]).forward(X))
     return compute_cost(Y, y_hat)[0]
+
+
+def predict(example, params, X):
+    """The neuron's output for inputs X, one example per column, at params (the decision
+    boundary of report.boundary_plot)."""
+    return SigmoidLayer().forward(LinearLayer(params["W"], params["b"]).forward(X))

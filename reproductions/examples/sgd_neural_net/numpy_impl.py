@@ -80,6 +80,13 @@ def cost_at(example, step, params):
     return NLLM(A[L], y)
 
 
+def predict(example, params, X):
+    """The softmax output A^L for points X, one per column, at params (the decision
+    boundary of report.boundary_plot)."""
+    _, A, _ = forward(*params_of(params), X)
+    return A[L]
+
+
 def literal_dL_dW1(W2_updated, x, Z, dL_dZ2):
     """dL/dW^1 if line 990 reads W^2 after line 1015 has already updated it."""
     dL_dA1 = W2_updated @ dL_dZ2

@@ -62,6 +62,14 @@ def cost_at(example, step, params):
     return float(compute_cost(Y, Y_hat)[0])
 
 
+def predict(example, params, X):
+    """The neuron's output for inputs x1, x2, one example per column, at params, with the
+    feature cross x3 = x1 * x2 appended as X_train has it (the decision boundary of
+    report.boundary_plot)."""
+    X = np.vstack([X, X[0] * X[1]])
+    return SigmoidLayer().forward(LinearLayer(params["W"], params["b"]).forward(X))
+
+
 def reproduce(ctx):
     trace = ctx.trace
     X, Y = ctx.data("X_train"), ctx.data("Y_train")

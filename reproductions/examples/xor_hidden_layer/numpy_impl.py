@@ -85,6 +85,13 @@ def cost_at(example, step, params):
     return float(compute_cost(Y, net.forward(X))[0])
 
 
+def predict(example, params, X):
+    """The network's output for inputs X, one example per column, at params (the decision
+    boundary of report.boundary_plot)."""
+    net = Network(params["W1"], params["b1"], params["W2"], params["b2"])
+    return net.forward(X)
+
+
 def reproduce(ctx):
     trace = ctx.trace
     X, Y = ctx.data("X_train"), ctx.data("Y_train")
