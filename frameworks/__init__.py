@@ -1,7 +1,7 @@
 """One adapter per framework, all with the same functions.
 
-Each adapter module (``numpy_adapter``, ``torch_adapter``, ``tensorflow_adapter``)
-defines:
+Each adapter module (``numpy_adapter``, ``torch_adapter``, ``tensorflow_adapter``,
+``jax_adapter``) defines:
 
 - ``NAME``: the framework's name on the command line;
 - ``version()``: the installed version, or ``None`` when it is not installed
@@ -16,16 +16,19 @@ defines:
   (torch's ``.grad``); the others keep none and say so;
 - ``assign(parameter, array)``: set a parameter to a NumPy array already in the
   framework's layout, fitting a (1, n) row to an (n,) vector and the like
-  (``_layout.fitted``).
+  (``_layout.fitted``), and return the parameter as the framework now holds it: the
+  same object where parameters are mutable (an array, a tensor, a variable), a new
+  array where they are not (JAX, whose ``parameter`` is an array or a
+  ``jax.ShapeDtypeStruct`` giving the shape and dtype).
 
 Adapters import their framework only inside these functions, so a run that
-uses only NumPy never imports torch or TensorFlow.
+uses only NumPy never imports torch, TensorFlow or JAX.
 """
 
 from importlib import import_module
 from types import ModuleType
 
-NAMES = ("numpy", "torch", "tensorflow")
+NAMES = ("numpy", "torch", "tensorflow", "jax")
 DTYPES = ("float64", "float32")
 
 

@@ -43,5 +43,6 @@ def stored_gradient(parameter):
     raise TypeError("a NumPy array keeps no gradient: pass the gradients to trace.gradients")
 
 
-def assign(parameter, array) -> None:
+def assign(parameter, array):
     parameter[...] = fitted(array, parameter.shape)
+    return parameter

@@ -63,7 +63,8 @@ def stored_gradient(parameter):
                     "to trace.gradients")
 
 
-def assign(variable, array) -> None:
+def assign(variable, array):
     import tensorflow as tf
 
     variable.assign(tf.constant(fitted(array, tuple(variable.shape)), dtype=variable.dtype))
+    return variable

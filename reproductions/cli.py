@@ -24,7 +24,7 @@ from rich.table import Table
 
 import frameworks
 
-from . import harness, parity, publish, report, spec
+from . import harness, parity, publish, report, site, spec
 from .claims import FAILED, REFUTED
 
 DEFAULT_OUT = Path("results")
@@ -159,7 +159,7 @@ def command_list(args, catalogue) -> int:
         for column in ("id", "source", "frameworks", "steps", "claims"):
             table.add_column(column, overflow="fold")
         for example in examples:
-            present = [n for n in frameworks.NAMES if (example.folder / f"{n}_impl.py").is_file()]
+            present = harness.frameworks_of(example)
             table.add_row(example.id, f"{example.source.seed}\n{example.source.section}",
                           ", ".join(present), str(example.steps), str(len(example.claims)))
         console.print(table)
@@ -247,7 +247,8 @@ def run_one(example, names, args, out: Path, progress=None) -> Outcome:
         message = (str(error) if isinstance(error, harness.ImplementationError)
                    else f"{type(error).__name__}: {error}")
         steps = example.steps if args.steps is None else args.steps
-        write_results(report.write_crash, example, out, names, args.dtype, steps, message)
+        write_results(report.write_crash, example, out, names or harness.frameworks_of(example),
+                      args.dtype, steps, message)
         return Outcome(example, None, Path(args.out) / example.id, message)
     folder = Path(args.out) / example.id  # where its results are read once published
     write_results(report.write, result, out, folder)
@@ -330,7 +331,8 @@ def definitions(paths: list[str]) -> list[spec.Example]:
 
 
 def command_run(args, catalogue) -> int:
-    names = framework_list(args.frameworks)
+    # named frameworks must each have a mirror; by default each example runs all it has
+    names = framework_list(args.frameworks) if args.frameworks is not None else None
     broken = parity.self_check()  # a comparison that accepts anything would pass everything
     if broken:
         for line in broken:
@@ -339,12 +341,14 @@ def command_run(args, catalogue) -> int:
     examples = definitions(args.spec) if args.spec else []  # run by the generic engines
     unreadable = []
     if args.examples:  # named: each must be readable, or nothing runs
-        examples += selected(catalogue, args.examples, names)
+        examples += selected(catalogue, args.examples, names or [])
     elif not args.spec:  # the whole catalogue: an unreadable folder fails only itself
-        examples, unreadable = readable(catalogue, names)
+        examples, unreadable = readable(catalogue, names or [])
         say_unreadable(unreadable)
         if not examples:
             return 2  # nothing readable: nothing is run or written
+    if names is None:  # every framework the examples have must be installed
+        framework_list(",".join(dict.fromkeys(n for e in examples for n in harness.frameworks_of(e))))
     jobs = job_count(args.jobs, len(examples))
     check_gradient_steps(examples, args)
     out = writable(Path(args.out))
@@ -355,6 +359,11 @@ def command_run(args, catalogue) -> int:
     staging = write_results(publish.new_staging, out)  # swapped in when every example is done
     outcomes = run_all(examples, names, args, staging, jobs)
     write_results(publish.publish, staging, out)
+    try:  # from every result now published, swapped in whole, before the index
+        build_site(out)
+        site_error = None
+    except UsageError as error:  # the results stand; the index is still written
+        site_error = str(error)
     write_results(report.write_index, out)
     failed = [outcome.example.id for outcome in outcomes if not outcome.passed]
     if failed:
@@ -368,7 +377,68 @@ def command_run(args, catalogue) -> int:
         console.print(f"[red]{len(unreadable)} example folder{'s' if many else ''} could not be "
                       f"read (see the errors above); nothing was written for {'them' if many else 'it'}[/]")
         return 2
+    if site_error:
+        print(f"repro: {site_error}", file=sys.stderr, flush=True)
+        return 2
     return 1 if failed else 0
+
+
+def build_site(out: Path) -> Path:
+    """``out/site``, the static site of the results in ``out``, built and swapped in whole."""
+    try:
+        return write_results(site.build, out)
+    except site.SiteError as error:
+        raise UsageError(str(error)) from None
+
+
+def command_site(args) -> int:
+    """``repro site``: only the site, rebuilt from the results already in ``--out``."""
+    out = Path(args.out)
+    if not out.is_dir():
+        raise UsageError(f"results folder '{out}' {'is not a folder' if out.exists() else 'does not exist'}")
+    if not any(out.glob("*/summary.json")):
+        raise UsageError(f"results folder '{out}' has no results (no */summary.json): "
+                         "run 'repro check' first")
+    writable(out)
+    folder = build_site(out)
+    console.print(f"site written to {folder}: open {folder / 'index.html'} in a browser")
+    return 0
+
+
+def command_translate(args, catalogue) -> int:
+    """``repro translate``: an example's translation notes in the terminal, and its page
+    (the implementations aligned by section, the notes below) in <out>/<id>/."""
+    import re
+
+    from rich.markup import escape
+
+    from . import translate
+
+    if bool(args.example) == bool(args.spec):
+        raise UsageError("translate takes one EXAMPLE or one --spec FILE")
+    if args.spec:
+        found = definitions([args.spec])
+        if len(found) != 1:
+            raise UsageError(f"--spec '{args.spec}': translate takes one definition file, "
+                             f"not {len(found)}")
+        example = found[0]
+    else:
+        example = selected(catalogue, [args.example], [])[0]
+    out = writable(Path(args.out))
+    notes = translate.notes(example)
+    path = write_results(translate.write, example, out)
+    console.print(f"[bold]{example.id}[/]: translation notes")
+    for topic, title in translate.TOPICS.items():
+        shown = [note for note in notes if note.topic == topic]
+        if shown:
+            console.print(f"[bold]{title}[/]")
+        for note in shown:
+            who = f"{translate.TITLES.get(note.framework, note.framework)}: " if note.framework else ""
+            text = re.sub(r"`([^`]+)`", r"[cyan]\1[/]", escape(who + note.text))
+            source = escape(note.source.replace("`", ""))
+            console.print(f"  - {text} [dim](from {source})[/]")
+    console.print(f"page written to {path}")
+    return 0
 
 
 def width_list(text: str) -> list[int]:
@@ -415,8 +485,10 @@ def parser() -> Parser:
         command.add_argument("--spec", action="append", default=[], metavar="FILE",
                              help="a definition file (or a folder of them) run by the generic "
                                   "engines, no code to write; may be repeated")
-        command.add_argument("--frameworks", default=",".join(frameworks.NAMES),
-                             help="comma-separated (default: numpy,torch,tensorflow)")
+        command.add_argument("--frameworks", default=None,
+                             help="comma-separated, each a mirror every example has (default: "
+                                  "every framework of " + ",".join(frameworks.NAMES) + " an "
+                                  "example has a mirror in)")
         command.add_argument("--dtype", default="float64", choices=frameworks.DTYPES)
         command.add_argument("--steps", type=str, default=None, help="override the example's steps")
         command.add_argument("--out", default=str(DEFAULT_OUT), help="results folder (default: results)")
@@ -425,6 +497,16 @@ def parser() -> Parser:
         command.add_argument("--jobs", "-j", default="auto",
                              help="processes to share the examples among (default: auto, one per "
                                   "core; 1 runs them in this process)")
+    site_command = commands.add_parser("site", help="rebuild only the static site (results/site/) "
+                                       "from the results already written")
+    site_command.add_argument("--out", default=str(DEFAULT_OUT),
+                              help="results folder to read and write site/ into (default: results)")
+    translate = commands.add_parser("translate", help="an example's translation notes, and its "
+                                    "implementations aligned by section in <out>/<id>/translation.html")
+    translate.add_argument("example", nargs="?", metavar="EXAMPLE")
+    translate.add_argument("--spec", default=None, metavar="FILE",
+                           help="a definition file instead of a catalogue example")
+    translate.add_argument("--out", default=str(DEFAULT_OUT), help="results folder (default: results)")
     bench = commands.add_parser("bench", help="time the check, the bare loops against the harness, "
                                 "and the scale case; writes results/bench/")
     bench.add_argument("--out", default=str(DEFAULT_OUT / "bench"), help="(default: results/bench)")
@@ -440,6 +522,10 @@ def main(argv: list[str] | None = None) -> int:
         args = parser().parse_args(argv)
         if args.command == "bench":
             return command_bench(args, sys.argv[1:] if argv is None else argv)
+        if args.command == "site":
+            return command_site(args)
+        if args.command == "translate":
+            return command_translate(args, examples_in(args.examples_dir))
         if args.command != "list":
             args.steps = None if args.steps is None else step_count(args.steps)
             args.gradient_steps = None if args.gradient_steps is None else step_list(args.gradient_steps)

@@ -1,8 +1,11 @@
 """Run an example on each framework, compare them step by step, judge the claims.
 
 Nothing here knows any example: an example is a folder with ``example.toml`` and
-one file per framework, ``numpy_impl.py``, ``torch_impl.py`` and
-``tensorflow_impl.py``, each defining ``reproduce(ctx)``.
+one file per framework, ``numpy_impl.py``, ``torch_impl.py``, ``tensorflow_impl.py``
+and ``jax_impl.py``, each defining ``reproduce(ctx)``. The frameworks of an example
+are those it has an implementation of (``frameworks_of``): NumPy, the reference,
+always; every framework for a definition file, whose generic engine has a module for
+each.
 """
 
 import dataclasses
@@ -75,27 +78,37 @@ class Context:
         """A data entry as the framework's array, in the framework's layout."""
         return self.tensor(self.framework_layout(name, self.example.array(name)))
 
-    def load(self, **parameters) -> None:
+    def load(self, **parameters) -> dict:
         """Set each parameter, as the framework holds it, to the source's start value
-        of the same name, translated into the framework's layout ([layout])."""
+        of the same name, translated into the framework's layout ([layout]); returns
+        them by name, as the framework now holds them. Where parameters are immutable
+        (JAX), each is given as an array or ``jax.ShapeDtypeStruct`` of the shape and
+        dtype the mirror holds it in, and the returned dict holds the start values:
+        ``params = ctx.load(W=jax.ShapeDtypeStruct((2, 3), ctx.dtype), ...)``."""
+        loaded = {}
         for name, parameter in parameters.items():
             if name not in self.init:
                 raise KeyError(f"no start value named '{name}' to load")
             try:
-                self.assign(parameter, self.framework_layout(name, self.init[name]))
+                loaded[name] = self.assign(parameter, self.framework_layout(name, self.init[name]))
             except ValueError as error:
                 raise ValueError(f"loading '{name}': {error}") from None
+        return loaded
 
-    def start_from_reference(self, step: int, **parameters) -> None:
+    def start_from_reference(self, step: int, **parameters) -> dict:
         """In a step-local run, set each parameter to NumPy's value at the start of
         ``step`` (its start value, or NumPy's after step - 1), so that what the step
         computes differs from NumPy's by this step's rounding alone. In a free-running
-        run it does nothing."""
+        run it changes nothing. Returns the parameters by name as the framework now
+        holds them, which a JAX mirror goes on with (``params =
+        ctx.start_from_reference(step, **params)``)."""
         if self.reference is None:
-            return
+            return dict(parameters)
+        restarted = {}
         for name, parameter in parameters.items():
             value = self.init[name] if step == 0 else self.reference.at(name, step - 1)
-            self.assign(parameter, self.framework_layout(name, value))
+            restarted[name] = self.assign(parameter, self.framework_layout(name, value))
+        return restarted
 
     def framework_layout(self, name: str, array: np.ndarray) -> np.ndarray:
         return array.T if name in self.trace.transposed else array
@@ -125,6 +138,15 @@ class ExampleResult:
     @property
     def passed(self) -> bool:
         return self.parity_passed and self.claims_passed
+
+
+def frameworks_of(example: Example) -> list[str]:
+    """The frameworks an example runs in: those it has an implementation of, NumPy (the
+    reference) first. A generic engine implements every framework; a folder, those it
+    has a ``<framework>_impl.py`` for."""
+    if example.engine is not None:
+        return list(frameworks.NAMES)
+    return [name for name in frameworks.NAMES if (example.folder / f"{name}_impl.py").is_file()]
 
 
 def implementation(example: Example, framework: str):
@@ -228,11 +250,20 @@ def numerical_steps(steps: int, chosen: list[int] | None) -> list[int]:
     return sorted({0, max(steps - 1, 0)})
 
 
-def run_example(example: Example, framework_names: list[str], dtype: str = "float64",
-                steps: int | None = None, progress=None,
+def run_example(example: Example, framework_names: list[str] | None = None,
+                dtype: str = "float64", steps: int | None = None, progress=None,
                 gradient_steps: list[int] | None = None) -> ExampleResult:
-    """Run, compare with NumPy at every step, and judge the claims in float64."""
+    """Run, compare with NumPy at every step, and judge the claims in float64. The
+    frameworks are those named (each must be one the example has), by default every
+    one it has (``frameworks_of``)."""
     steps = example.steps if steps is None else steps
+    available = frameworks_of(example)
+    if framework_names is None:
+        framework_names = available
+    missing = [name for name in ["numpy", *framework_names] if name not in available]
+    if missing:
+        raise ValueError(f"example '{example.id}' has no {missing[0]} implementation "
+                         f"({missing[0]}_impl.py)")
     names = list(dict.fromkeys(["numpy", *framework_names]))
     traces = {}
     for name in names:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-FRAMEWORKS = ("torch", "tensorflow")
+FRAMEWORKS = ("torch", "tensorflow", "jax")
 DTYPES = ("float64", "float32")
 
 

@@ -1,5 +1,7 @@
 """Results a person can read: per example a trace (Parquet), a JSON summary with
-provenance, a Markdown report and a cost plot; and an index of all examples.
+provenance, a Markdown report, its plots (cost, difference from NumPy, a classifier's
+decision boundary, drift) and the translation page (``translate.py``); and an index of
+all examples.
 
 Every file is written to a temporary name beside it and renamed into place, so
 an interrupted run never leaves a half-written file; a run's folders are staged and
@@ -32,7 +34,6 @@ import dataclasses
 import datetime
 import functools
 import hashlib
-import html
 import importlib.util
 import io
 import json
@@ -50,7 +51,7 @@ import numpy as np
 import frameworks
 
 from .claims import CONFIRMED, ERRATUM, FAILED, NOISE, NOT_REACHED, REFUTED, ROUNDED, TYPO
-from .harness import ExampleResult
+from .harness import ExampleResult, implementation
 from .parity import POLICY
 from .publish import fault_point
 from .spec import Example
@@ -129,7 +130,7 @@ def definition_files(example: Example) -> list[Path] | None:
     if example.definition is None:
         return None
     return [example.definition] + [implementation_file(example, name)
-                                   for name in ("numpy", "torch", "tensorflow")]
+                                   for name in frameworks.NAMES]
 
 
 @functools.cache
@@ -477,7 +478,8 @@ def markdown(result: ExampleResult, columns: dict[str, np.ndarray], folder: Path
     own = [f"[{label}]({link(path, folder)})"
            for name, label in (("numpy", "NumPy"), ("torch", "PyTorch"), ("tensorflow", "TensorFlow"))
            if (path := implementation_file(example, name)).is_file()]
-    lines += ["## Code", "", "The implementations side by side: [code.html](code.html); "
+    lines += ["## Code", "", "The implementations side by side, aligned by section, with the "
+              "translation notes: [translation.html](translation.html); "
               f"each on its own: {', '.join(own)}.", ""]
     return "\n".join(lines)
 
@@ -490,23 +492,12 @@ def implementation_file(example: Example, framework: str) -> Path:
     return example.folder / f"{framework}_impl.py"
 
 
-def side_by_side_code(result: ExampleResult) -> bytes:
-    """The implementations in columns, for reading them line against line."""
-    columns = []
-    for name in result.frameworks:
-        path = implementation_file(result.example, name)
-        columns.append((name, html.escape(path.read_text()) if path.is_file() else ""))
-    head = "".join(f"<th>{implementation_file(result.example, name).name}</th>" for name, _ in columns)
-    cells = "".join(f"<td><pre>{code}</pre></td>" for _, code in columns)
-    page = (f"<!doctype html><meta charset='utf-8'><title>{result.example.id}: code</title>"
-            "<style>body{font-family:sans-serif}table{border-collapse:collapse}"
-            "td{vertical-align:top;border:1px solid #ccc;padding:4px}"
-            "pre{font-size:12px;margin:0}</style>"
-            f"<h1>{html.escape(result.example.title)}</h1>"
-            f"<p>Source: {html.escape(result.example.source.seed)}, "
-            f"{html.escape(result.example.source.section)}</p>"
-            f"<table><tr>{head}</tr><tr>{cells}</tr></table>")
-    return page.encode()
+def translation_page(result: ExampleResult, folder: Path) -> bytes:
+    """The implementations side by side, aligned by section, and the translation notes
+    (``translate.py``), read in ``folder``."""
+    from . import translate
+
+    return translate.page(result.example, folder)
 
 
 def cost_plot(result: ExampleResult) -> bytes | None:
@@ -521,7 +512,7 @@ def cost_plot(result: ExampleResult) -> bytes | None:
         figure = Figure(figsize=(7, 4))
         axis = figure.subplots()
         figure.subplots_adjust(left=0.12, right=0.97, bottom=0.12, top=0.92)  # fixed: one draw
-        for (name, cost), style in zip(costs.items(), ["-", "--", ":"]):
+        for (name, cost), style in zip(costs.items(), ["-", "--", ":", "-."]):
             values = cost.values.reshape(-1)
             shown = np.isfinite(values) & (values > 0)  # a log axis: a divergence's inf is left out
             axis.plot(cost.steps[shown], values[shown], style, label=name)
@@ -548,7 +539,7 @@ def drift_plot(result: ExampleResult) -> bytes | None:
     figure = Figure(figsize=(7, 4))
     axis = figure.subplots()
     figure.subplots_adjust(left=0.12, right=0.97, bottom=0.12, top=0.92)
-    for (name, drift), style in zip(drifts.items(), ["-", "--", ":"]):
+    for (name, drift), style in zip(drifts.items(), ["-", "--", ":", "-."]):
         shown = np.isfinite(drift.roundings) & (drift.roundings > 0)
         axis.plot(drift.steps[shown], drift.roundings[shown], style, label=f"{name}, free-running")
     axis.axhline(POLICY[result.dtype].roundings, color="grey", linewidth=1,
@@ -560,6 +551,192 @@ def drift_plot(result: ExampleResult) -> bytes | None:
     axis.legend()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def difference_plot(result: ExampleResult) -> bytes | None:
+    """Per step, the largest |framework - numpy| over each quantity's elements, on a log
+    axis: one panel per framework, a line per cost, gradient and parameter, and one for
+    the largest of the printed values. Rounding shows as lines near eps times the values'
+    size (float32 some nine decades above float64); a mirror that departs, as a line that
+    leaves them and climbs. Exact agreement (0) has no place on a log axis: the panel
+    counts the quantities that never differ. A series of thousands of steps is drawn as
+    the largest of each of 1000 runs of steps (``envelope``)."""
+    reference = result.traces.get("numpy")
+    others = [name for name in result.traces if name != "numpy"]
+    if reference is None or not others:
+        return None
+    panels, seen = {}, set()
+    for name in others:
+        lines, values = {}, {}
+        for quantity, ref in reference.series.items():
+            oth = result.traces[name].series.get(quantity)
+            if ref.kind == "finding" or oth is None or oth.shape != ref.shape:
+                continue
+            steps, rows_ref, rows_oth = np.intersect1d(ref.steps, oth.steps, return_indices=True)
+            if not len(steps):
+                continue
+            with np.errstate(invalid="ignore", over="ignore"):
+                diff = np.abs(oth.values[rows_oth] - ref.values[rows_ref]).reshape(len(steps), -1)
+                largest = np.max(diff, axis=1, initial=0.0)
+            seen.update(steps.tolist())
+            if ref.kind == "value":
+                for step, value in zip(steps.tolist(), largest.tolist()):
+                    values[step] = max(values.get(step, 0.0), value)
+            else:
+                lines[quantity] = (steps, largest)
+        if values:
+            lines["printed values (largest)"] = (np.array(sorted(values)),
+                                                 np.array([values[k] for k in sorted(values)]))
+        panels[name] = lines
+    if len(seen) < 2:
+        return None
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import LogFormatter, NullFormatter
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        figure = Figure(figsize=(9, 0.9 + 2.7 * len(panels)))
+        axes = figure.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
+        height = figure.get_figheight()
+        figure.subplots_adjust(left=0.1, right=0.74, bottom=0.55 / height, top=1 - 0.75 / height,
+                               hspace=0.45)
+        for axis, (name, lines) in zip(axes, panels.items()):
+            identical = 0
+            for i, (quantity, (steps, largest)) in enumerate(lines.items()):
+                # above 1e100 a run is on its way to overflow: matplotlib's log ticks
+                # cannot span up to 1e300 (an OverflowError), and nothing there is rounding
+                shown = np.isfinite(largest) & (largest > 0) & (largest <= 1e100)
+                if not shown.any():
+                    identical += bool(np.all(largest == 0))
+                    continue
+                x, y = envelope(steps[shown], largest[shown])
+                few = len(steps) <= 20  # a few recorded steps: points, not a line between them
+                axis.plot(x, y, linestyle="none" if few else ["-", "--", ":", "-."][i // 10 % 4],
+                          marker="o" if few else None, markersize=4, linewidth=1, label=quantity)
+            axis.axhline(POLICY[result.dtype].eps, color="grey", linewidth=0.8, linestyle=":",
+                         label=f"eps ({result.dtype})")
+            axis.set_yscale("log")
+            axis.yaxis.set_major_formatter(LogFormatter())
+            axis.yaxis.set_minor_formatter(NullFormatter())
+            axis.set_ylabel(f"|{name} - numpy|")
+            axis.set_title(f"{name}: largest difference from NumPy per step", fontsize=10)
+            if identical:
+                axis.text(0.01, 0.03, f"{identical} of {len(lines)} identical to NumPy at every "
+                          "step (not drawn)", transform=axis.transAxes, fontsize=8, color="dimgrey")
+            axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
+        axes[-1].set_xlabel("step")
+        figure.suptitle(f"{result.example.id}: |framework - NumPy|, the largest over each "
+                        f"quantity's elements ({result.dtype})", fontsize=11, y=1 - 0.2 / height)
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def envelope(steps: np.ndarray, values: np.ndarray, points: int = 1000):
+    """A long series as the largest value of each of ``points`` runs of consecutive
+    records, at the step of that largest: what a plot of it shows, drawn far faster."""
+    if len(steps) <= 2 * points:
+        return steps, values
+    starts = np.linspace(0, len(steps), points, endpoint=False).astype(np.int64)
+    at = np.array([start + int(np.argmax(run)) for start, run
+                   in zip(starts, np.split(values, starts[1:]))])
+    return steps[at], values[at]
+
+
+def trained_parameters(result: ExampleResult) -> dict[str, np.ndarray]:
+    """NumPy's parameters after training, in the source's layout: each start value's last
+    record as a parameter (the start value itself where it has none: steps = 0, or a
+    parameter that is not trained)."""
+    reference = result.traces["numpy"]
+    params = {}
+    for name, value in result.example.initial_parameters().items():
+        series = reference.series.get(name)
+        trained = series is not None and series.kind == "param" and len(series.steps)
+        params[name] = series.values[-1].copy() if trained else value
+    return params
+
+
+def classifier_data(example: Example):
+    """The points and labels of a two-input classifier's data: the first data entries
+    named X... and Y... (any case), as (m, 2) inputs (the first two features) and (m, k)
+    labels, and the axis of X that runs over the examples; None if there are none."""
+    xs = [name for name in example.data if name[:1] in "Xx"]
+    ys = [name for name in example.data if name[:1] in "Yy"]
+    if not xs or not ys:
+        return None
+    X, Y = example.array(xs[0]), example.array(ys[0])
+    if X.ndim != 2 or Y.ndim != 2:
+        return None
+    axes = [axis for axis in (1, 0) if X.shape[axis] == Y.shape[axis] and X.shape[1 - axis] >= 2]
+    if not axes:
+        return None
+    axis = axes[0]
+    return np.moveaxis(X, axis, 0)[:, :2], np.moveaxis(Y, axis, 0), axis, xs[0]
+
+
+def boundary_plot(result: ExampleResult) -> bytes | None:
+    """A two-input classifier's decision boundary after training, over its data points:
+    the output of the NumPy reference's optional ``predict(example, params, X)`` on a grid
+    (inputs X in the source's layout, the trained parameters), where it has one and it
+    answers (None: not a two-input classifier)."""
+    predict = getattr(implementation(result.example, "numpy"), "predict", None)
+    data = classifier_data(result.example) if predict is not None else None
+    if data is None:
+        return None
+    points, labels, axis_of_examples, name = data
+    low, high = points.min(axis=0), points.max(axis=0)
+    margin = np.maximum(0.25 * (high - low), 0.5)
+    n = 201
+    g1, g2 = np.meshgrid(np.linspace(low[0] - margin[0], high[0] + margin[0], n),
+                         np.linspace(low[1] - margin[1], high[1] + margin[1], n))
+    grid = np.column_stack([g1.ravel(), g2.ravel()])
+    with np.errstate(all="ignore"):
+        output = predict(result.example, trained_parameters(result),
+                         grid.T.copy() if axis_of_examples == 1 else grid)
+    if output is None:
+        return None
+    output = np.asarray(output, dtype=np.float64)
+    output = output.T if axis_of_examples == 1 else output
+    if output.ndim != 2 or output.shape[0] != len(grid):
+        return None
+    from matplotlib.colors import ListedColormap
+    from matplotlib.figure import Figure
+
+    with warnings.catch_warnings():  # a boundary outside the grid: no contour to draw
+        warnings.simplefilter("ignore")
+        figure = Figure(figsize=(6.4, 5))
+        axis = figure.subplots()
+        figure.subplots_adjust(left=0.12, right=0.95, bottom=0.11, top=0.9)
+        k = output.shape[1]
+        palette = ["#2166ac", "#b2182b", "#1b7837", "#762a83", "#e08214", "#35978f"]
+        if k == 1:
+            surface = output[:, 0].reshape(n, n)
+            filled = axis.contourf(g1, g2, surface, levels=np.linspace(0, 1, 11), cmap="RdBu_r",
+                                   alpha=0.7)
+            axis.contour(g1, g2, surface, levels=[0.5], colors="k", linewidths=1.5)
+            figure.colorbar(filled, ax=axis, label="output (0.5: the boundary)")
+            classes = (labels[:, 0] > 0.5).astype(int)
+        else:
+            chosen = output.argmax(axis=1).reshape(n, n)
+            axis.contourf(g1, g2, chosen, levels=np.arange(k + 1) - 0.5,
+                          cmap=ListedColormap([palette[c % len(palette)] for c in range(k)]),
+                          alpha=0.3)
+            axis.contour(g1, g2, chosen, levels=np.arange(k - 1) + 0.5, colors="k",
+                         linewidths=1.2)
+            classes = labels.argmax(axis=1)
+        for c in sorted(set(classes.tolist())):
+            at = classes == c
+            colour = palette[c % len(palette)] if k > 1 else ("#2166ac", "#b2182b")[min(c, 1)]
+            axis.scatter(points[at, 0], points[at, 1], s=60, marker="osD^v<>"[c % 7],
+                         color=colour, edgecolor="k", linewidth=1, label=f"label {c}", zorder=3)
+        axis.set_xlabel(f"{name} feature 1")
+        axis.set_ylabel(f"{name} feature 2")
+        axis.set_title(f"{result.example.id}: decision boundary after {result.steps} steps "
+                       "(NumPy)", fontsize=10)
+        axis.legend(loc="upper right", fontsize=8, framealpha=0.9)
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
     return buffer.getvalue()
 
 
@@ -576,8 +753,10 @@ def write(result: ExampleResult, out: Path, published: Path | None = None) -> Pa
                  json.dumps(summary(result, digest), indent=2, default=str).encode())
     write_atomic(folder / "report.md",
                  markdown(result, columns, published or folder, digest).encode())
-    write_atomic(folder / "code.html", side_by_side_code(result))
-    for name, plot in (("cost.png", cost_plot(result)), ("drift.png", drift_plot(result))):
+    write_atomic(folder / "translation.html", translation_page(result, published or folder))
+    (folder / "code.html").unlink(missing_ok=True)  # the page before translation.html
+    for name, plot in (("cost.png", cost_plot(result)), ("difference.png", difference_plot(result)),
+                       ("boundary.png", boundary_plot(result)), ("drift.png", drift_plot(result))):
         if plot is not None:
             write_atomic(folder / name, plot)
         else:
@@ -590,7 +769,8 @@ def write_crash(example: Example, out: Path, names: list[str], dtype: str, steps
     """An implementation raised: replace the example's results with the error, so that
     no earlier run's report or index line says it passed."""
     folder = out / example.id
-    for stale in ("trace.parquet", "trace.csv.gz", "code.html", "cost.png"):
+    for stale in ("trace.parquet", "trace.csv.gz", "code.html", "translation.html", "cost.png",
+                  "difference.png", "boundary.png", "drift.png"):
         (folder / stale).unlink(missing_ok=True)
     versions = {name: frameworks.adapter(name).version() for name in names}
     record = {"id": example.id, "title": example.title,
@@ -609,23 +789,122 @@ def number(value, spec: str) -> str:
     return "not finite" if value is None else format(value, spec)
 
 
+@dataclasses.dataclass(frozen=True)
+class IndexParity:
+    """One framework's worst difference from NumPy, as the index gives it."""
+
+    framework: str
+    max_abs_diff: float | None  # None: not finite
+    tolerance_used: float | None
+    passed: bool
+    step_local: bool  # the verdict comes from step-local runs (summary parity mode)
+
+    def text(self) -> str:
+        return (f"{self.framework} {number(self.max_abs_diff, '.1e')} "
+                f"({number(self.tolerance_used, '.2%')}{', step-local' if self.step_local else ''})")
+
+
+@dataclasses.dataclass(frozen=True)
+class IndexClaim:
+    """A printed number named on the index (a refuted one)."""
+
+    quantity: str
+    step: int
+    index: tuple[int, ...]
+    printed: str
+    where: str
+
+    def text(self) -> str:
+        element = f"[{','.join(map(str, self.index))}]" if self.index else ""
+        return f"{self.quantity}{element} step {self.step} printed {self.printed}"
+
+
+@dataclasses.dataclass(frozen=True)
+class IndexRow:
+    """One example's line of the index, read from its ``summary.json``: the one source
+    of both ``README.md`` and the site's index page (``site.py``)."""
+
+    id: str
+    title: str
+    seed: str
+    section: str
+    dtype: str
+    steps: int | None
+    passed: bool
+    error: str | None
+    parity: tuple[IndexParity, ...]
+    claim_counts: tuple[tuple[str, int], ...]  # (verdict, count) in the order of VERDICTS
+    refuted: tuple[IndexClaim, ...]
+    failed_claims: int
+
+    @property
+    def status(self) -> str:
+        return "passed" if self.passed else "FAILED (error)" if self.error else "FAILED"
+
+    @property
+    def step_local(self) -> bool:
+        return any(p.step_local for p in self.parity)
+
+    def parity_text(self) -> str:
+        return "; ".join(p.text() for p in self.parity) or "numpy only"
+
+    def claims_text(self) -> str:
+        return ", ".join(f"{n} {v}" for v, n in self.claim_counts) or "none printed"
+
+    def refuted_text(self) -> str:
+        return "; ".join(c.text() for c in self.refuted)
+
+
+def summaries(out: Path) -> list[dict]:
+    """Every ``summary.json`` under ``out`` (one folder down), by example id."""
+    found = [json.loads(path.read_text(encoding="utf-8")) for path in out.glob("*/summary.json")]
+    return sorted(found, key=lambda s: s["id"])
+
+
+def index_row(s: dict) -> IndexRow:
+    """An example's index line from its summary (as ``summary`` or ``write_crash`` wrote it)."""
+    order = {verdict: i for i, verdict in enumerate(VERDICTS)}
+    counts = sorted(s.get("claim_counts", {}).items(), key=lambda item: order.get(item[0], len(order)))
+    claims = s.get("claims", [])
+    return IndexRow(
+        id=s["id"], title=s.get("title", ""), seed=s["source"]["seed"], section=s["source"]["section"],
+        dtype=s["provenance"]["dtype"], steps=s["provenance"].get("steps"),
+        passed=bool(s["passed"]), error=s.get("error"),
+        parity=tuple(IndexParity(p["framework"], p["max_abs_diff"], p["tolerance_used"],
+                                 bool(p["passed"]), p.get("mode") == "step_local")
+                     for p in s.get("parity", [])),
+        claim_counts=tuple(counts),
+        refuted=tuple(IndexClaim(c["quantity"], c["step"], tuple(c["index"]), c["printed"], c["where"])
+                      for c in claims if c["verdict"] == REFUTED),
+        failed_claims=sum(c["verdict"] == FAILED for c in claims))
+
+
+def index_rows(out: Path) -> list[IndexRow]:
+    """The index: one row per example with results under ``out``, sorted by id."""
+    return [index_row(s) for s in summaries(out)]
+
+
+INDEX_INTRO = ("One row per example, from each `summary.json`. Parity: the largest absolute "
+               "difference from NumPy over every step and quantity, and the largest share of the "
+               "tolerance any element used (policy in `reproductions/parity.py`; each report has "
+               "the relative differences); *step-local* where each framework's step started from "
+               "NumPy's parameters. Refuted: printed numbers the example declares wrong.")
+
+
+def index_markdown(rows: list[IndexRow]) -> str:
+    """``README.md``, for reading on any git host; ``site/index.html`` shows the same rows."""
+    text = (f"# Results\n\n{INDEX_INTRO}\n\nThe same index with a page per example (plots, "
+            "parity and claims tables, the code side by side) is `site/index.html`, to open "
+            "in a browser from disk.\n\n")
+    if not rows:
+        return text + "No results yet.\n"
+    header = ["example", "title", "source", "dtype", "steps", "max abs diff (tolerance used)",
+              "claims", "refuted", "status"]
+    table = [[f"[{r.id}]({r.id}/report.md)", r.title, f"{r.seed}, {r.section}", r.dtype, r.steps,
+              r.parity_text(), r.claims_text(), r.refuted_text(), r.status] for r in rows]
+    return text + md_table(header, table) + "\n"
+
+
 def write_index(out: Path) -> None:
-    """``index.md``: one line per example from every summary under ``out``."""
-    rows = []
-    for path in sorted(out.glob("*/summary.json")):
-        s = json.loads(path.read_text())
-        parity = "; ".join(f"{p['framework']} {number(p['max_abs_diff'], '.1e')} "
-                           f"({number(p['tolerance_used'], '.2%')})"
-                           for p in s["parity"]) or "numpy only"
-        counts = ", ".join(f"{n} {v}" for v, n in s["claim_counts"].items()) or "none printed"
-        rows.append({"example": f"[{s['id']}]({s['id']}/report.md)", "source": s["source"]["seed"],
-                     "dtype": s["provenance"]["dtype"], "steps": s["provenance"]["steps"],
-                     "max abs diff (tolerance used)": parity, "claims": counts,
-                     "status": "passed" if s["passed"] else
-                               "FAILED (error)" if s.get("error") else "FAILED"})
-    text = ("# Results\n\nOne row per example, from each `summary.json`. Parity: the largest "
-            "absolute difference from NumPy over every step and quantity, and the largest share "
-            "of the tolerance any element used (policy in `reproductions/parity.py`; each "
-            "report has the relative differences).\n\n")
-    text += md_table(list(rows[0]), [list(r.values()) for r in rows]) + "\n" if rows else "No results yet.\n"
-    write_atomic(out / "index.md", text.encode())
+    """``README.md``: one line per example from every summary under ``out``."""
+    write_atomic(out / "README.md", index_markdown(index_rows(out)).encode())

@@ -304,14 +304,15 @@ class Example(Strict):
     hyper: dict[str, float | int | str | bool] = {}
     data: dict[str, float | list] = {}
     init: Initialisation = Initialisation()
-    layout: dict[Literal["numpy", "torch", "tensorflow"], list[str] | dict[str, str]] = Field(
+    layout: dict[Literal["numpy", "torch", "tensorflow", "jax"], list[str] | dict[str, str]] = Field(
         {}, description="per framework, how it holds the source's arrays: a list of the names "
                         "(parameters, data, printed values) it holds transposed, or a table of "
                         "name = 'transposed' or name = <a start value>, for a printed value held "
                         "as that start value is (a gradient printed under another name)")
-    engine: str | None = Field(None, description="a package whose modules numpy, torch and "
-                                                 "tensorflow implement the example (a generic "
-                                                 "engine), instead of the folder's *_impl.py")
+    engine: str | None = Field(None, description="a package whose modules numpy, torch, "
+                                                 "tensorflow and jax implement the example (a "
+                                                 "generic engine), instead of the folder's "
+                                                 "*_impl.py")
     network: dict | None = Field(None, description="what a generic engine builds; its own "
                                                    "schema validates it")
     definition: Path | None = Field(None, description="the definition file an example run by a "

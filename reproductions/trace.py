@@ -36,7 +36,7 @@ the long table of one row per element (:func:`side_by_side`, :func:`long_table`)
 is built only when it is written to disk or a person asks for it.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -188,21 +188,38 @@ class Trace:
 
     def gradients(self, cost, grads=None) -> None:
         """The cost at the start of the step and the gradient of every watched
-        parameter: ``grads`` in the order watched, or, where the framework keeps each
-        gradient on its parameter (torch's ``.grad``), read from there."""
+        parameter: ``grads`` in the order watched, or by name (a dict, such as the
+        gradients ``jax.value_and_grad`` gives for a dict of parameters), or, where the
+        framework keeps each gradient on its parameter (torch's ``.grad``), read from
+        there."""
         self.cost(cost)
         if grads is None:
             grads = [self.stored_gradient(parameter) for parameter in self.watched.values()]
-        for name, grad in zip(self.watched, grads, strict=True):
+        for name, grad in zip(self.watched, self._in_watched_order(grads, "gradient"), strict=True):
             self.grad(name, grad)
 
     def parameters(self, values=None) -> None:
         """Every watched parameter after the step's update: as it is now, or ``values``
         in the order watched (a compiled step can hand them out, read after its update,
-        which costs less than reading each variable again)."""
+        which costs less than reading each variable again), or by name. Values by name
+        are the parameters from now on: a framework whose arrays are immutable (JAX)
+        holds its parameters as a dict and replaces it at every update, and the harness
+        reads the last dict recorded as the parameters the run ended with."""
+        if isinstance(values, Mapping):
+            values = self._in_watched_order(values, "parameter")
+            self.watched = dict(zip(self.watched, values))
         values = self.watched.values() if values is None else values
         for name, value in zip(self.watched, values, strict=True):
             self.param(name, value)
+
+    def _in_watched_order(self, values, what: str):
+        """Values given by name, in the order watched; values in order, as they are."""
+        if not isinstance(values, Mapping):
+            return values
+        if set(values) != set(self.watched):
+            raise ValueError(f"a {what} for each of {', '.join(self.watched)}: given "
+                             f"{', '.join(values) or 'none'}")
+        return [values[name] for name in self.watched]
 
     def in_source_layout(self, name: str, array: np.ndarray) -> np.ndarray:
         """A framework's array in the source's layout: transposed where the example

@@ -18,7 +18,7 @@ EXAMPLE_IDS = sorted(CATALOGUE)
 
 @functools.cache
 def result_of(example_id: str, dtype: str) -> harness.ExampleResult:
-    return harness.run_example(CATALOGUE[example_id], ["numpy", "torch", "tensorflow"], dtype)
+    return harness.run_example(CATALOGUE[example_id], None, dtype)  # every framework it has
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 Each case is a command line and, for a broken definition, an edit of a copy of
 hours_studied. For every one: exit status 2, exactly one line on stderr starting
 ``repro: `` (and naming what is wrong), no ``Traceback`` anywhere, and a results
-folder that existed before (a file in it, a result folder, an ``index.md``) is byte
+folder that existed before (a file in it, a result folder, an ``README.md``) is byte
 for byte what it was, with no file or folder added: the command is given it as
 ``--out`` wherever it takes one.
 """
@@ -63,8 +63,12 @@ CASES = [
     ("unknown example", ["run", "nope", "--out", "{out}"], None, "unknown example 'nope'"),
     ("unknown framework", ["run", "hours_studied", "--frameworks", "caffe", "--out", "{out}"], None,
      "unknown framework 'caffe'"),
-    ("unknown framework in a list", ["check", "hours_studied", "--frameworks", "numpy,torch,jax",
-                                     "--out", "{out}"], None, "unknown framework 'jax'"),
+    ("unknown framework in a list", ["check", "hours_studied", "--frameworks", "numpy,torch,mxnet",
+                                     "--out", "{out}"], None, "unknown framework 'mxnet'"),
+    ("a framework the example has no mirror in", [*ON_COPY[:4], "--frameworks", "numpy,jax",
+                                                  "--out", "{out}"],
+     on_folder(lambda folder: (folder / "jax_impl.py").unlink(missing_ok=True)),
+     "example 'hours_studied' has no jax implementation (jax_impl.py)"),
     ("no framework", ["run", "hours_studied", "--frameworks", "", "--out", "{out}"], None,
      "--frameworks needs at least one framework"),
     ("only commas for frameworks", ["run", "hours_studied", "--frameworks", ",,", "--out", "{out}"],
@@ -106,16 +110,16 @@ CASES = [
      "--jobs takes a number of processes of 1 or more, or 'auto', not 'many'"),
     ("negative jobs", ["run", "hours_studied", "--jobs", "-1", "--out", "{out}"], None,
      "--jobs takes a number of processes of 1 or more, or 'auto', not '-1'"),
-    ("--out is a file", ["run", "hours_studied", "--frameworks", "numpy", "--out", "{out}/index.md"],
+    ("--out is a file", ["run", "hours_studied", "--frameworks", "numpy", "--out", "{out}/README.md"],
      None, "cannot write to output directory"),
-    ("--out inside a file", ["check", "hours_studied", "--out", "{out}/index.md/results"], None,
+    ("--out inside a file", ["check", "hours_studied", "--out", "{out}/README.md/results"], None,
      "cannot write to output directory"),
     ("examples folder missing", ["--examples-dir", "/no/such/folder", "check", "--out", "{out}"],
      None, "examples folder '/no/such/folder' does not exist"),
     ("examples folder missing, list", ["--examples-dir", "/no/such/folder", "list"], None,
      "examples folder '/no/such/folder' does not exist"),
-    ("examples folder is a file", ["--examples-dir", "{out}/index.md", "check", "--out", "{out}"],
-     None, "index.md' is not a folder"),
+    ("examples folder is a file", ["--examples-dir", "{out}/README.md", "check", "--out", "{out}"],
+     None, "README.md' is not a folder"),
     ("examples folder without examples", ["--examples-dir", "tests", "check", "--out", "{out}"],
      None, "examples folder 'tests' has no example"),
     ("bench: no repeat", ["bench", "--repeat", "0", "--out", "{out}"], None,
@@ -174,8 +178,8 @@ CASES = [
     ("an erratum of an unknown kind", ON_COPY,
      replaced("[errata.linear_extrapolation_w]", "[errata.linear_extrapolation_w]\nkind = \"guess\""),
      "kind: Input should be"),
-    ("an unknown framework's layout", ON_COPY, replaced("[layout]", "[layout]\njax = [\"weights\"]"),
-     "layout.jax"),
+    ("an unknown framework's layout", ON_COPY, replaced("[layout]", "[layout]\nmxnet = [\"weights\"]"),
+     "layout.mxnet"),
     ("a misspelt field", ON_COPY, replaced("steps = ", "stepz = 3\nsteps = "),
      "stepz: Extra inputs are not permitted"),
     ("negative steps in the definition", ON_COPY, replaced("steps = 1100", "steps = -1"),
@@ -241,7 +245,7 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, name, argu
     (out / "hours_studied").mkdir(parents=True)
     (out / "hours_studied" / "summary.json").write_text('{"id": "hours_studied"}\n')
     (out / "hours_studied" / "report.md").write_text("# an earlier report\n")
-    (out / "index.md").write_text("# Results\n\n| example | status |\n")
+    (out / "README.md").write_text("# Results\n\n| example | status |\n")
     (out / "notes.txt").write_bytes(b"kept \x00 as it is\n")
     before = snapshot(out)
     examples = tmp_path / "examples"

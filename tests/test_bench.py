@@ -12,7 +12,6 @@ from conftest import CATALOGUE, result_of
 from reproductions import bench, harness, spec
 from reproductions.bench.scale import FOLDER, scale_example
 
-FRAMEWORKS = ["numpy", "torch", "tensorflow"]
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -34,8 +33,17 @@ def mirror_run(loop: str, framework: str):
     return harness.run_framework(example, framework, "float64", example.steps)
 
 
-@pytest.mark.parametrize("framework", FRAMEWORKS)
-@pytest.mark.parametrize("example_id", bench.LOOPS)
+# a bare loop for every framework its example has a mirror in
+PAIRS = [(loop, framework) for loop in bench.LOOPS for framework in harness.frameworks_of(example_of(loop))]
+
+
+def test_every_loop_runs_in_numpy_torch_and_tensorflow_and_where_it_has_one_jax():
+    assert {loop for loop, framework in PAIRS if framework == "jax"} >= {"xor_hidden_layer", "scale_mlp"}
+    for loop in bench.LOOPS:
+        assert {"numpy", "torch", "tensorflow"} <= {f for l, f in PAIRS if l == loop}, loop
+
+
+@pytest.mark.parametrize("example_id, framework", PAIRS)
 def test_bare_loop_ends_where_its_mirror_ends(example_id, framework):
     loop, example = example_id, example_of(example_id)
     mirror = last_params(mirror_run(loop, framework), example.steps)
@@ -58,9 +66,10 @@ def test_context_is_the_harness_context():
     assert bench.context(example, "numpy", "float64", steps=3).steps == 3
 
 
-def test_tensorflow_loops_refuse_an_import_before_setup():
-    """TensorFlow fixes its kernels (oneDNN) when first imported: the adapter's setup must
-    come first, so importing the bare loops without it fails instead of importing it."""
+def test_tensorflow_and_jax_loops_refuse_an_import_before_setup():
+    """TensorFlow fixes its kernels (oneDNN) when first imported, JAX its XLA flags when its
+    backend starts: the adapter's setup must come first, so importing the bare loops
+    without it fails instead of importing the framework."""
     code = (
         "import sys\n"
         "try:\n"
@@ -74,7 +83,13 @@ def test_tensorflow_loops_refuse_an_import_before_setup():
         "from reproductions.bench.scale import scale_example\n"
         "ctx = bench.context(scale_example(16), 'numpy', 'float64', steps=1)\n"
         "assert set(bench.run('scale_mlp', ctx)) == {'W1', 'b1', 'W2', 'b2'}\n"
-        "loaded = [m for m in ('torch', 'tensorflow', 'keras') if m in sys.modules]\n"
+        "try:\n"
+        "    import reproductions.bench.bare_jax\n"
+        "except ImportError as error:\n"
+        "    assert 'context' in str(error), error\n"
+        "else:\n"
+        "    raise AssertionError('imported')\n"
+        "loaded = [m for m in ('torch', 'tensorflow', 'keras', 'jax') if m in sys.modules]\n"
         "assert not loaded, loaded\n"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
@@ -96,7 +111,8 @@ def test_scale_case_is_a_valid_definition_outside_the_catalogue():
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_scale_case_passes_parity(dtype):
-    result = harness.run_example(scale_example(16), FRAMEWORKS, dtype)
+    result = harness.run_example(scale_example(16), None, dtype)  # every framework with a mirror
+    assert result.frameworks == ["numpy", "torch", "tensorflow", "jax"]
     for parity in result.parities:
         assert not parity.missing, parity.missing[:3]
         assert parity.first_divergence is None, parity.first_divergence.describe(parity.framework)

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 import frameworks
-from reproductions import cli
+from reproductions import cli, harness, spec
+from reproductions.generic import load_definition
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -41,11 +42,40 @@ def test_an_example_without_a_requested_mirror_exits_2(tmp_path):
     folder = tmp_path / "examples" / "hours_studied"
     shutil.copytree(REPO / "reproductions" / "examples" / "hours_studied", folder)
     (folder / "tensorflow_impl.py").unlink()
-    done = repro("--examples-dir", str(folder.parent), "run", "hours_studied", "--out", str(tmp_path / "out"))
+    done = repro("--examples-dir", str(folder.parent), "run", "hours_studied", "--frameworks",
+                 "numpy,torch,tensorflow", "--out", str(tmp_path / "out"))
     assert done.returncode == 2
     assert done.stderr.strip() == ("repro: example 'hours_studied' has no tensorflow implementation "
                                    "(tensorflow_impl.py)")
     assert not (tmp_path / "out" / "hours_studied").exists()
+
+
+def test_an_example_runs_the_frameworks_it_has_a_mirror_in(tmp_path):
+    """Without --frameworks an example runs every framework it has an implementation of: a
+    copy of hours_studied without jax_impl.py runs no JAX, xor_hidden_layer runs it, and a
+    definition file has all four."""
+    examples = tmp_path / "examples"
+    for example_id in ("hours_studied", "xor_hidden_layer"):
+        shutil.copytree(REPO / "reproductions" / "examples" / example_id, examples / example_id)
+    (examples / "hours_studied" / "jax_impl.py").unlink(missing_ok=True)
+    catalogue = spec.catalogue(examples)
+    assert harness.frameworks_of(catalogue["hours_studied"]) == ["numpy", "torch", "tensorflow"]
+    assert harness.frameworks_of(catalogue["xor_hidden_layer"]) == list(frameworks.NAMES)
+    definition = REPO / "reproductions" / "generic" / "examples" / "xor_2_3_1.toml"
+    assert harness.frameworks_of(load_definition(definition)) == list(frameworks.NAMES)
+    with pytest.raises(ValueError, match=r"example 'hours_studied' has no jax implementation"):
+        harness.run_example(catalogue["hours_studied"], ["jax"], steps=1)
+    done = repro("--examples-dir", str(examples), "check", "--steps", "2", "--jobs", "1",
+                 "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    for example_id, expected in (("hours_studied", ["torch", "tensorflow"]),
+                                 ("xor_hidden_layer", ["torch", "tensorflow", "jax"])):
+        summary = json.loads((tmp_path / "out" / example_id / "summary.json").read_text())
+        assert [p["framework"] for p in summary["parity"]] == expected
+    named = repro("--examples-dir", str(examples), "check", "--frameworks", "numpy,jax", "--steps",
+                  "2", "--out", str(tmp_path / "named"))  # named: every example must have it
+    assert named.returncode == 2
+    assert "repro: example 'hours_studied' has no jax implementation (jax_impl.py)" in named.stderr
 
 
 def test_list_shows_every_example():
@@ -60,12 +90,13 @@ def test_run_writes_trace_summary_report_and_index(tmp_path):
     folder = tmp_path / "hours_studied"
     assert {p.name for p in folder.iterdir()} >= {"trace.parquet", "summary.json", "report.md"}
     summary = json.loads((folder / "summary.json").read_text())
-    assert summary["provenance"]["frameworks"].keys() == {"numpy", "torch", "tensorflow"}
+    every = harness.frameworks_of(spec.catalogue()["hours_studied"])  # the mirrors it has
+    assert list(summary["provenance"]["frameworks"]) == every
     assert summary["provenance"]["dtype"] == "float64"
     assert summary["provenance"]["steps"] == 5
     # the claims about the trained weights are beyond step 5: said, not failed
     assert summary["claim_counts"]["not reached"] == 2
-    assert "hours_studied" in (tmp_path / "index.md").read_text()
+    assert "hours_studied" in (tmp_path / "README.md").read_text()
     assert not list(tmp_path.rglob(".*.*"))  # no temporary file left behind
     assert "max rel diff" in done.stdout
 
@@ -77,12 +108,19 @@ def test_a_numpy_only_run_imports_only_what_it_uses(tmp_path, example_id, plots)
         "from reproductions.cli import main\n"
         f"code = main(['run', '{example_id}', '--frameworks', 'numpy', '--out', r'{tmp_path}'])\n"
         "assert code == 0, code\n"
-        "loaded = [m for m in ('torch', 'tensorflow', 'keras', 'pandas', 'matplotlib') if m in sys.modules]\n"
+        "loaded = [m for m in ('torch', 'tensorflow', 'keras', 'jax', 'optax', 'pandas', 'matplotlib')\n"
+        "          if m in sys.modules]\n"
         f"assert loaded == ({['matplotlib'] if plots else []!r}), loaded\n"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / example_id / "cost.png").exists() == plots
+
+
+def mirrors(folder) -> list[str]:
+    """The folder's implementation files beside the reference (jax_impl.py where it has one)."""
+    return [f"{name}_impl.py" for name in ("torch", "tensorflow", "jax")
+            if (Path(folder) / f"{name}_impl.py").is_file()]
 
 
 def copy_of_example(tmp_path, example_id="hours_studied"):
@@ -119,7 +157,7 @@ def test_an_implementation_that_raises_replaces_the_earlier_results(tmp_path):
     args = ("--examples-dir", str(folder.parent), "run", "hours_studied", "--frameworks", "numpy",
             "--steps", "3", "--out", str(out))
     assert repro(*args).returncode == 0
-    assert "| passed |" in (out / "index.md").read_text()
+    assert "| passed |" in (out / "README.md").read_text()
     impl = folder / "numpy_impl.py"
     impl.write_text(impl.read_text() + "\n\ndef reproduce(ctx):\n    raise RuntimeError('broken')\n")
     done = repro(*args)
@@ -129,7 +167,7 @@ def test_an_implementation_that_raises_replaces_the_earlier_results(tmp_path):
     summary = json.loads((out / "hours_studied" / "summary.json").read_text())
     assert summary["passed"] is False and summary["error"] == error
     assert not (out / "hours_studied" / "trace.parquet").exists()
-    assert "| FAILED (error) |" in (out / "index.md").read_text()
+    assert "| FAILED (error) |" in (out / "README.md").read_text()
 
 
 def test_the_trace_on_disk_is_one_row_per_element_with_a_column_per_framework(tmp_path):
@@ -203,9 +241,9 @@ def test_check_runs_every_readable_example_and_reports_each_unreadable_one(
     else:
         assert errors == []
     # the readable ones ran and were written; nothing was written for the broken one
-    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["computational_graph",
+    assert sorted(p.name for p in out.iterdir() if (p / "summary.json").is_file()) == ["computational_graph",
                                                                    "jacobian_square"]
-    index = (out / "index.md").read_text()
+    index = (out / "README.md").read_text()
     assert "computational_graph" in index and "jacobian_square" in index and "broken" not in index
     summary = json.loads((out / "jacobian_square" / "summary.json").read_text())
     assert summary["passed"] is not failing
@@ -282,7 +320,7 @@ def test_every_link_of_a_report_resolves_for_any_out_and_examples_dir(tmp_path, 
     named = {(folder / urllib.parse.unquote(t)).resolve() for t in links}
     assert {examples.resolve() / "hours_studied" / f"{n}_impl.py"
             for n in ("numpy", "torch", "tensorflow")} <= named
-    for target in LINK.findall((out / "index.md").read_text()):
+    for target in LINK.findall((out / "README.md").read_text()):
         assert (out / target).is_file(), target
 
 
@@ -318,8 +356,7 @@ def test_provenance_of_an_example_in_the_tool_repository():
         assert prov["git_commit"] == git("rev-parse", "HEAD", cwd=REPO).strip()
         assert prov["uncommitted_changes"] == bool(git("status", "--porcelain", "--", str(folder),
                                                        cwd=REPO).strip())
-        names = sorted(["example.toml", "NOTES.md", "errata.py", "numpy_impl.py", "torch_impl.py",
-                        "tensorflow_impl.py"])
+        names = sorted(["example.toml", "NOTES.md", "errata.py", "numpy_impl.py", *mirrors(folder)])
         assert prov["files"] == names
         assert prov["files_sha256"] == sha256sum_of(folder, names)
         if shutil.which("sha256sum"):  # the identity can be checked without the tool
@@ -334,8 +371,7 @@ def test_a_draft_is_known_by_its_draft_definition(tmp_path):
     folder = copy_of_example(tmp_path)
     (folder / "example.toml").rename(folder / "example.draft.toml")
     (folder / "DRAFT.md").write_text("what was tried\n")
-    names = ["NOTES.md", "errata.py", "example.draft.toml", "numpy_impl.py", "tensorflow_impl.py",
-             "torch_impl.py"]
+    names = sorted(["NOTES.md", "errata.py", "example.draft.toml", "numpy_impl.py", *mirrors(folder)])
     prov = report.example_provenance(folder)
     assert prov["files"] == names and prov["files_sha256"] == sha256sum_of(folder, names)
 
@@ -348,8 +384,8 @@ def test_provenance_of_an_example_outside_any_repository(tmp_path):
                  "--steps", "2", "--out", "out", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     prov = json.loads((tmp_path / "out" / "hours_studied" / "summary.json").read_text())["provenance"]
-    names = ["NOTES.md", "errata.py", "example.toml", "numpy_impl.py", "tensorflow_impl.py",
-             "torch_impl.py"]
+    names = sorted(["NOTES.md", "errata.py", "example.toml", "numpy_impl.py",
+                    *mirrors(tmp_path / "examples" / "hours_studied")])
     assert prov["example"] == {
         "folder": "examples/hours_studied", "in_tool_repository": False, "git_commit": None,
         "uncommitted_changes": None, "files": names,
@@ -430,4 +466,4 @@ def test_a_folder_without_a_requested_mirror_fails_only_itself_in_a_check(tmp_pa
     assert done.returncode == 2, done.stdout + done.stderr
     assert [line for line in done.stderr.splitlines() if line.startswith("repro: ")] == [
         "repro: example 'computational_graph' has no torch implementation (torch_impl.py)"]
-    assert [p.name for p in out.iterdir() if p.is_dir()] == ["jacobian_square"]
+    assert [p.name for p in out.iterdir() if (p / "summary.json").is_file()] == ["jacobian_square"]

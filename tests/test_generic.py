@@ -1,7 +1,7 @@
 """An example as one definition file, run by the generic engines (reproductions/generic).
 
-- the annotated definition, xor_2_3_1.toml, passes parity and every claim in all three
-  frameworks;
+- the annotated definition, xor_2_3_1.toml, passes parity and every claim in every
+  framework;
 - (that its engines give the hand-written xor_hidden_layer mirrors' trace is
   tests/test_catalogue_definitions.py, with every other definition of the catalogue);
 - every layout, cost, activation and bias kind agrees across the frameworks;
@@ -24,7 +24,7 @@ from reproductions.spec import DefinitionError
 
 REPO = Path(__file__).resolve().parents[1]
 XOR = REPO / "reproductions" / "generic" / "examples" / "xor_2_3_1.toml"
-FRAMEWORKS = ["numpy", "torch", "tensorflow"]
+FRAMEWORKS = ["numpy", "torch", "tensorflow", "jax"]
 
 
 @functools.cache
@@ -35,7 +35,7 @@ def xor_result() -> harness.ExampleResult:
 @pytest.mark.xdist_group("xor_hidden_layer")
 def test_the_definition_file_passes_parity_and_claims():
     result = xor_result()
-    assert [p.framework for p in result.parities] == ["torch", "tensorflow"]
+    assert [p.framework for p in result.parities] == ["torch", "tensorflow", "jax"]
     assert result.parity_passed, [p.problems() or p.first_divergence for p in result.parities]
     assert result.claims_passed, [(c.claim.quantity, c.claim.index, c.verdict)
                                   for c in result.claims if not c.passed]
@@ -134,7 +134,7 @@ def test_a_numpy_run_imports_no_other_framework():
     code = ("import sys; from pathlib import Path; from reproductions import harness; "
             "from reproductions.generic import load_definition; "
             f"harness.run_framework(load_definition(Path({str(XOR)!r})), 'numpy', 'float64', 3); "
-            "print(sorted({'torch', 'tensorflow', 'keras'} & set(sys.modules)))")
+            "print(sorted({'torch', 'tensorflow', 'keras', 'jax', 'optax'} & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -222,7 +222,7 @@ def test_repro_check_runs_a_definition_file_with_no_code(tmp_path):
                           cwd=definition.parents[3])
     assert done.returncode == 0, done.stdout + done.stderr
     assert (tmp_path / "xor_2_3_1" / "trace.parquet").is_file()
-    assert "<th>torch.py</th>" in (tmp_path / "xor_2_3_1" / "code.html").read_text()
+    assert ">torch.py</a></th>" in (tmp_path / "xor_2_3_1" / "translation.html").read_text()
     missing = subprocess.run([sys.executable, "-m", "reproductions.cli", "check", "--spec",
                               str(tmp_path / "nope.toml")], capture_output=True, text=True,
                              cwd=definition.parents[3])
@@ -244,9 +244,9 @@ def test_pytest_collects_definition_files_one_item_per_framework_and_dtype(tmp_p
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0",
                            "--rootdir", str(tmp_path), str(tmp_path)],
                           capture_output=True, text=True, cwd=tmp_path)
-    assert "4 failed, 4 passed" in done.stdout, done.stdout[-3000:]
-    assert done.stdout.count("claim failed:") >= 4
-    for framework in ("torch", "tensorflow"):
+    assert "6 failed, 6 passed" in done.stdout, done.stdout[-3000:]
+    assert done.stdout.count("claim failed:") >= 6
+    for framework in ("torch", "tensorflow", "jax"):
         for dtype in ("float64", "float32"):
             assert f"xor_misprinted.toml::{framework}-{dtype} FAILED" in done.stdout or \
                    f"FAILED xor_misprinted.toml::{framework}-{dtype}" in done.stdout

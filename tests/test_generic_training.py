@@ -28,7 +28,7 @@ from reproductions.spec import DefinitionError
 
 REPO = Path(__file__).resolve().parents[1]
 CHAOTIC = REPO / "tests" / "definitions" / "xor_2_2_1_tanh_step_local.toml"
-FRAMEWORKS = ["numpy", "torch", "tensorflow"]
+FRAMEWORKS = ["numpy", "torch", "tensorflow", "jax"]
 
 
 def definition_text(layout, layers, cost, network_extra="", m=6, inputs=3, X=None, Y=None,
@@ -156,7 +156,7 @@ def test_step_local_parity_holds_where_free_running_runs_part():
 
 @pytest.mark.xdist_group("xor_2_2_1_tanh_step_local")
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("framework", ["torch", "tensorflow"])
+@pytest.mark.parametrize("framework", ["torch", "tensorflow", "jax"])
 def test_step_local_parity_still_catches_a_rate_off_by_1e_4(framework, dtype):
     example = load_definition(CHAOTIC)
     reference = harness.run_framework(example, "numpy", dtype, example.steps)
@@ -281,13 +281,13 @@ def test_a_scale_is_a_number_or_a_named_form(tmp_path):
 
 
 def test_a_broken_definition_stops_before_any_framework_is_imported(tmp_path):
-    """One line on stderr, exit 2, nothing written, and neither torch nor TensorFlow loaded."""
+    """One line on stderr, exit 2, nothing written, and neither torch, TensorFlow nor JAX loaded."""
     broken = written(tmp_path, XOR.read_text(encoding="utf-8").replace(
         "inputs = 2", "inputs = 2\norder = [0, 9]", 1), "broken.toml")
     out = tmp_path / "out"
     code = ("import sys; from reproductions import cli; "
             f"code = cli.main(['check', '--spec', {str(broken)!r}, '--out', {str(out)!r}]); "
-            "print(code, sorted({'torch', 'tensorflow', 'keras'} & set(sys.modules)))")
+            "print(code, sorted({'torch', 'tensorflow', 'keras', 'jax'} & set(sys.modules)))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert done.stdout.strip() == "2 []", done.stdout + done.stderr
     assert done.stderr.strip() == (f"repro: {broken}: network.order: example 9 does not exist "
@@ -302,5 +302,5 @@ def test_a_definition_run_names_the_file_and_the_engines_it_ran():
 
     example = load_definition(CHAOTIC)
     provenance = report.example_provenance(example.folder, report.definition_files(example))
-    assert provenance["files"] == [CHAOTIC.name, "numpy.py", "torch.py", "tensorflow.py"]
+    assert provenance["files"] == [CHAOTIC.name, "numpy.py", "torch.py", "tensorflow.py", "jax.py"]
     assert provenance["files_sha256"] != hashlib.sha256(b"").hexdigest()

@@ -1,6 +1,7 @@
 """[layout] is applied by the harness, both ways, in every framework: start values
 and data go in transposed where the example lists a name, and come back in the
-source's layout when recorded. Real torch and TensorFlow parameters."""
+source's layout when recorded. Real torch and TensorFlow parameters, and JAX arrays,
+which ctx.load hands back as new arrays of the shape and dtype asked for."""
 
 import numpy as np
 import pytest
@@ -19,6 +20,7 @@ X = [[1, 2], [3, 4], [5, 6]]
 [layout]
 torch = ["X"]
 tensorflow = ["X", "W"]
+jax = ["X", "W"]
 [init]
 params = [{ name = "W", value = [[0.5, -1.0, 2.0]] }, { name = "b", value = [[0.25]] }]
 """
@@ -53,6 +55,19 @@ def reproduce(ctx):
     ctx.trace.value("b_as_held", dense.bias)
     ctx.trace.parameters()
 ''',
+    "jax": '''
+import jax
+
+def reproduce(ctx):
+    params = ctx.load(W=jax.ShapeDtypeStruct((3, 1), ctx.dtype), b=jax.ShapeDtypeStruct((1,), ctx.dtype))
+    X = ctx.data("X")
+    ctx.trace.watch(**params)
+    ctx.trace.step(0)
+    ctx.trace.value("X", X)
+    ctx.trace.value("W_as_held", params["W"])
+    ctx.trace.value("b_as_held", params["b"])
+    ctx.trace.parameters(params)
+''',
 }
 
 
@@ -66,7 +81,8 @@ def example(tmp_path):
     return spec.load(folder)
 
 
-@pytest.mark.parametrize("framework, held", [("torch", (1, 3)), ("tensorflow", (3, 1))])
+@pytest.mark.parametrize("framework, held", [("torch", (1, 3)), ("tensorflow", (3, 1)),
+                                             ("jax", (3, 1))])
 def test_start_values_and_data_go_in_as_the_framework_holds_them_and_come_back(
         example, framework, held):
     recording = harness.run_framework(example, framework, "float64", 1)
@@ -117,3 +133,22 @@ def test_a_layout_that_names_no_start_value_is_refused(example):
     toml.write_text(toml.read_text().replace('torch = ["X"]', 'torch = { X = "transposed", g = "V" }'))
     with pytest.raises(spec.DefinitionError, match="layout.torch.g: 'V' is neither 'transposed' nor a start value"):
         spec.load(example.folder)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_a_jax_parameter_is_loaded_as_a_new_array_of_the_dtype_asked_for(example, dtype):
+    import jax
+    import jax.numpy as jnp
+
+    from frameworks import jax_adapter
+
+    jax_dtype = jax_adapter.setup(dtype)
+    held = jnp.zeros((3, 1), jax_dtype)
+    W = jax_adapter.assign(held, np.array([[0.5], [-1.0], [2.0]]))
+    assert W is not held and W.dtype == jax_dtype and held.tolist() == [[0], [0], [0]]
+    b = jax_adapter.assign(jax.ShapeDtypeStruct((1,), jax_dtype), np.array([[0.25]]))
+    assert b.shape == (1,) and b.dtype == jax_dtype  # a (1, 1) start value fitted to (1,)
+    recording = harness.run_framework(example, "jax", dtype, 1)
+    assert recording.at("W", 0).tolist() == [[0.5, -1.0, 2.0]]
+    with pytest.raises(TypeError, match="a JAX array keeps no gradient"):
+        jax_adapter.stored_gradient(W)

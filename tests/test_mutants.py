@@ -227,6 +227,47 @@ MUTANTS = [
            ("raised", 0, "loading 'W1': a start value of shape (3, 2) does not fit a parameter of shape (2, 3)"),
            SHORT),
 
+    # --- JAX mirrors ------------------------------------------------------------------
+    Mutant("jax_mean_for_sum", "jax_impl.py",
+           "mean for sum: the half squares averaged where the series' cost sums them",
+           "test_scores", "jax",
+           "return jnp.sum(optax.losses.l2_loss(yHat, y))",
+           "return jnp.mean(optax.losses.l2_loss(yHat, y))",
+           ("diverges", 0, "delta3", "0,0"), SHORT),
+    Mutant("jax_updated_params_dropped", "jax_impl.py",
+           "the jitted step's updated parameters discarded (JAX arrays are immutable): nothing trains",
+           "hours_studied", "jax",
+           "        cost, slopes, params, opt_state = training_step(params, opt_state)\n",
+           "        cost, slopes, _, opt_state = training_step(params, opt_state)\n",
+           ("diverges", 0, "weights", "0,0"), SHORT),
+    Mutant("jax_cost_after_update", "jax_impl.py",
+           "the cost recorded from the dict the jitted step returned, already updated",
+           "logistic_nll", "jax",
+           "        trace.gradients(cost, grads)  # the cost, and each parameter's gradient, by name\n",
+           "        trace.gradients(nll(params, points[i:i + 1], labels[i:i + 1]), grads)\n",
+           ("diverges", 0, "cost", ""), SHORT),
+    Mutant("jax_float32_weights", "jax_impl.py",
+           "silent float32 in a float64 run: W held as jnp.float32, its start value rounded",
+           "or_batch", "jax",
+           "W=jax.ShapeDtypeStruct((2, 1), ctx.dtype)", "W=jax.ShapeDtypeStruct((2, 1), jnp.float32)",
+           ("diverges", 0, "Z", "0,1"), SHORT),
+    Mutant("jax_grad_of_closure", "jax_impl.py",
+           "the loss closes over the step's params, not the differentiated p: every gradient zero",
+           "xor_feature_cross", "jax",
+           "jax.value_and_grad(lambda p: compute_cost(Y, forward(p, X)[-1]))(params)",
+           "jax.value_and_grad(lambda p: compute_cost(Y, forward(params, X)[-1]))(params)",
+           ("diverges", 0, "grad.W", "0,0"), SHORT),
+    Mutant("jax_grad_wrong_argnum", "jax_impl.py",
+           "jax.grad of the wrong argument: dc/da (= b) recorded as dc/db (= a)",
+           "computational_graph", "jax",
+           "dc_db = jax.grad(node_c, argnums=1)(a, b)", "dc_db = jax.grad(node_c, argnums=0)(a, b)",
+           ("diverges", 0, "dc_db", "")),
+    Mutant("jax_fused_mean_for_sum", "jax_impl.py",
+           "mean for sum: the fused crossentropy averaged over the cases, halving dL/dZ",
+           "loss_derivatives", "jax",
+           "gradient(lambda Z: jnp.sum(optax.losses.softmax_cross_entropy(Z, Y)), Z)",
+           "gradient(lambda Z: jnp.mean(optax.losses.softmax_cross_entropy(Z, Y)), Z)",
+           ("diverges", 0, "d_nllm_dz", "0,0")),
     # --- NumPy references -------------------------------------------------------------
     Mutant("numpy_sigmoid_prime_1_plus_A", "numpy_impl.py",
            "sigmoid' written A * (1 + A) in the hand-written backward pass",
@@ -561,11 +602,11 @@ LR_KEY = next(m.key for m in MUTANTS if m.id == "torch_lr_1e-6")
 
 # Until b7e6f15 every parity failure ended in a TypeError in report.write_index (a failed
 # value's tolerance_used was null in summary.json): the check's exit 1 came from the
-# traceback, and results/index.md was never written.
+# traceback, and results/README.md was never written.
 def test_a_failing_check_reports_and_writes_its_index(tmp_path_factory):
     """Exit status 1 must come from the verdict, not from a crash after it: the shared
-    run of torch_lr_1e-6 fails (its mutants) and still writes results/index.md."""
+    run of torch_lr_1e-6 fails (its mutants) and still writes results/README.md."""
     run = shared_run(LR_KEY, tmp_path_factory)
     assert run.done.returncode == 1
     assert "Traceback" not in run.done.stderr, run.done.stderr[-3000:]
-    assert (run.out / "index.md").is_file()
+    assert (run.out / "README.md").is_file()

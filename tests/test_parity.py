@@ -1,9 +1,11 @@
-"""Every example agrees across NumPy, PyTorch and TensorFlow at every step."""
+"""Every example agrees across NumPy and its mirrors (PyTorch, TensorFlow, and JAX where it
+has one) at every step."""
 
 import numpy as np
 import pytest
 
-from conftest import EXAMPLE_IDS
+from conftest import CATALOGUE, EXAMPLE_IDS
+from reproductions import harness
 from reproductions.parity import POLICY, compare
 from reproductions.trace import Trace
 
@@ -12,7 +14,9 @@ from reproductions.trace import Trace
 @pytest.mark.parametrize("example_id", EXAMPLE_IDS)
 def test_frameworks_agree_with_numpy(run_result, example_id, dtype):
     result = run_result(example_id, dtype)
-    assert [p.framework for p in result.parities] == ["torch", "tensorflow"]
+    mirrors = harness.frameworks_of(CATALOGUE[example_id])[1:]
+    assert {"torch", "tensorflow"} <= set(mirrors)  # every example keeps these two
+    assert [p.framework for p in result.parities] == mirrors
     for parity in result.parities:
         assert not parity.missing, f"{example_id} {parity.framework}: {parity.missing[:3]}"
         divergence = parity.first_divergence
@@ -31,7 +35,7 @@ def test_every_step_is_compared(run_result, example_id):
     final = {s.kind for s in recording.series.values() if result.steps in s.steps}
     if result.steps:
         assert final <= {"cost", "value", "finding"}
-    for name in ("torch", "tensorflow"):
+    for name in result.frameworks[1:]:
         assert result.traces[name].elements == recording.elements
 
 

@@ -47,10 +47,10 @@ def test_the_readme_definition_runs_as_shown(tmp_path):
     done = subprocess.run(check, capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     summary = json.loads((tmp_path / "results" / "my_and_gate" / "summary.json").read_text())
-    assert [p["framework"] for p in summary["parity"]] == ["torch", "tensorflow"]
+    assert [p["framework"] for p in summary["parity"]] == ["torch", "tensorflow", "jax"]
     assert all(p["passed"] and p["compared_elements"] > 0 for p in summary["parity"])
     assert summary["claim_counts"] == {"confirmed": 12}  # A1: 8 elements; the cost at 4 steps
     assert (tmp_path / "results" / "my_and_gate" / "report.md").is_file()
 
     done = subprocess.run(collected, capture_output=True, text=True, cwd=tmp_path)
-    assert done.returncode == 0 and "4 passed" in done.stdout, done.stdout[-2000:]
+    assert done.returncode == 0 and "6 passed" in done.stdout, done.stdout[-2000:]

@@ -91,3 +91,23 @@ def test_the_null_recorder_returns_what_it_is_given():
 
     value = np.ones(3)
     assert no_record("A", value) is value and no_record("A", value, scale=2.0) is value
+
+
+def test_gradients_and_parameters_by_name_as_a_functional_framework_gives_them():
+    """JAX hands a dict of gradients and of updated parameters (its keys sorted, not in
+    the order watched): each is recorded under its name, and the updated dict becomes
+    the watched parameters, which the harness reads once the run ends."""
+    trace = Trace()
+    start = {"W2": np.array([1.0]), "b2": np.array([2.0])}
+    trace.watch(**start)
+    trace.step(0)
+    trace.gradients(0.5, {"b2": np.array([20.0]), "W2": np.array([10.0])})
+    updated = {"b2": np.array([3.0]), "W2": np.array([4.0])}
+    trace.parameters(updated)
+    recording = trace.recording()
+    assert list(recording.series) == ["cost", "grad.W2", "grad.b2", "W2", "b2"]
+    assert recording.at("grad.W2", 0).tolist() == [10.0] and recording.at("b2", 0).tolist() == [3.0]
+    assert list(trace.watched) == ["W2", "b2"] and trace.watched["W2"] is updated["W2"]
+    trace.step(1)
+    with pytest.raises(ValueError, match="a gradient for each of W2, b2: given W2"):
+        trace.gradients(0.25, {"W2": np.array([1.0])})

@@ -1,8 +1,10 @@
 """Building blocks of a benchmark of the harness: bare training loops and a scale case.
 
-``bare_numpy``, ``bare_torch`` and ``bare_tensorflow`` each define the same loops,
-``hours_studied``, ``xor_hidden_layer``, ``test_scores`` and ``scale_mlp``: the training
-loop of that example's mirror in that framework, the same layers, losses, optimizers and
+``bare_numpy``, ``bare_torch``, ``bare_tensorflow`` and ``bare_jax`` each define the
+same loops, ``hours_studied``, ``xor_hidden_layer``, ``test_scores`` and ``scale_mlp``
+(a bare loop is timed and tested for every framework its example has a mirror in,
+``harness.frameworks_of``): the training loop of that example's mirror in that
+framework, the same layers, losses, optimizers and
 arithmetic in the same order, without the trace, the layout conversions made for
 recording and the step-0 sections that only print intermediates. Each takes the ``ctx``
 the mirrors get (``context`` builds it, ``run`` runs a loop on it) and returns the final
@@ -51,4 +53,8 @@ def run(loop: str, ctx: Context) -> dict:
     when it is first imported."""
     if loop not in LOOPS:
         raise ValueError(f"unknown bare loop '{loop}' (known: {', '.join(LOOPS)})")
-    return getattr(import_module(f"{__name__}.bare_{ctx.framework}"), loop)(ctx)
+    bare = import_module(f"{__name__}.bare_{ctx.framework}")
+    if not hasattr(bare, loop):
+        raise ValueError(f"no bare {ctx.framework} loop for '{loop}' (it has no "
+                         f"{ctx.framework} mirror)")
+    return getattr(bare, loop)(ctx)

@@ -16,7 +16,7 @@
 
 Every timing is the best of ``repeat`` runs (the least disturbed by other work on
 the machine). The loops and the scale case run NumPy's BLAS on one thread, as the
-adapters run torch and TensorFlow, so that all three are timed alike
+adapters run torch, TensorFlow and JAX, so that all are timed alike
 (``repro bench`` sets ``OPENBLAS_NUM_THREADS=1`` for itself; the full check runs
 as a user runs it). Results go to ``results/bench/``: ``bench.md`` (tables and
 provenance), ``bench.json`` (the same as data) and ``bench.png``.
@@ -65,7 +65,8 @@ def in_fresh_process(code: str) -> float:
 
 def import_times(repeat: int) -> dict[str, float]:
     modules = {"harness (repro)": "import reproductions.cli", "numpy": "import numpy",
-               "torch": "import torch", "tensorflow": "import tensorflow, keras"}
+               "torch": "import torch", "tensorflow": "import tensorflow, keras",
+               "jax": "import jax, optax"}
     return {name: min(in_fresh_process(code) for _ in range(repeat)) for name, code in modules.items()}
 
 
@@ -111,7 +112,7 @@ def loop_timings(repeat: int) -> list[LoopTiming]:
     rows = []
     for example_id in LOOP_EXAMPLES:
         example = spec.load_example(spec.folders()[example_id])
-        for framework in frameworks.NAMES:
+        for framework in harness.frameworks_of(example):  # those it has a mirror in
             bare = per_step(repeat, example.steps,
                             lambda n, on_step: run_bare(example, framework, "float64", n, on_step))
             inside = per_step(repeat, example.steps, lambda n, on_step: harness.run_framework(
@@ -140,7 +141,7 @@ def scale_timings(repeat: int, widths=WIDTHS) -> list[ScaleTiming]:
         parameters = sum(int(np.prod(p.shape)) for p in example.init.params)
         for dtype in frameworks.DTYPES:
             recordings = {}
-            for framework in frameworks.NAMES:
+            for framework in harness.frameworks_of(example):
                 bare = per_step(repeat, SCALE_STEPS,
                                 lambda n, on_step: run_bare(example, framework, dtype, n, on_step))
                 inside = per_step(repeat, SCALE_STEPS, lambda n, on_step: harness.run_framework(
@@ -212,8 +213,8 @@ def markdown(bench: Bench) -> str:
              f"Python {p['python']}; {versions}; commit {p['git_commit']}; {p['date']}. "
              "Each time is the best of the repeats; see `reproductions/bench/measure.py`.", ""]
     if bench.check_seconds is not None:
-        lines += [f"**Full `repro check`** (every example, three frameworks, float64, imports "
-                  f"included): {bench.check_seconds:.1f} s.", ""]
+        lines += [f"**Full `repro check`** (every example, every framework it has a mirror in, "
+                  f"float64, imports included): {bench.check_seconds:.1f} s.", ""]
     lines += ["## Imports (fresh process)", "",
               md_table(["module", "seconds"], [[k, f"{v:.2f}"] for k, v in bench.imports.items()]), ""]
     lines += ["## Training loops: bare and inside the harness", "",
@@ -244,7 +245,7 @@ def plot(bench: Bench) -> bytes:
 
     figure = Figure(figsize=(10, 4))
     step_axis, share_axis = figure.subplots(1, 2)
-    for framework, style in zip(frameworks.NAMES, ["-", "--", ":"]):
+    for framework, style in zip(frameworks.NAMES, ["-", "--", ":", "-."]):
         for dtype, marker in zip(frameworks.DTYPES, ["o", "s"]):
             rows = [r for r in bench.scale if r.framework == framework and r.dtype == dtype]
             widths = [r.width for r in rows]

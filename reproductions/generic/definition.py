@@ -168,14 +168,15 @@ def recorded_names(network: Network) -> list[str]:
 
 
 def framework_layouts(network: Network) -> dict[str, list[str]]:
-    """The example's [layout]: the torch and TensorFlow engines hold examples as rows,
-    an nn.Linear weight as (out, in) and a Dense kernel as (in, out); each lists the
-    names it holds transposed from the source. NumPy computes in the source's layout."""
+    """The example's [layout]: the torch, TensorFlow and JAX engines hold examples as
+    rows, an nn.Linear weight as (out, in), a Dense kernel and JAX's W as (in, out);
+    each lists the names it holds transposed from the source. NumPy computes in the
+    source's layout."""
     weights = [f"W{k}" for k in range(1, len(network.layers) + 1)]
     examples = [] if network.layout == "rows" else ["X", "Y", *value_names(network)]
     out_in = network.layout == "columns"
-    return {"torch": examples + ([] if out_in else weights),
-            "tensorflow": examples + (weights if out_in else [])}
+    in_out = examples + (weights if out_in else [])  # Keras's layout, and JAX's
+    return {"torch": examples + ([] if out_in else weights), "tensorflow": in_out, "jax": in_out}
 
 
 def shape_text(shape) -> str:

@@ -1,0 +1,67 @@
+"""Activation derivatives in JAX: ``jax.nn`` activations, differentiated by autodiff.
+
+Every derivative is ``jax.grad`` of the activation at each grid point (``jax.vmap`` over
+the grid), and softmax's Jacobian is ``jax.jacrev``.
+
+Step: ``jnp.heaviside(z, 1)`` gives the notes' values (step(0) = 1), and JAX
+differentiates it as it is: it is a ``where`` of constants, so its derivative is 0
+everywhere (PyTorch has no derivative for heaviside and differentiates a ``where``).
+ReLU: ``jax.nn.relu`` defines its derivative at 0 as 0 (its custom JVP).
+
+Layout: ``jacrev`` returns d s_i / d z_j at [i, j] (shape (3, 1, 3, 1) for a column,
+read as a 3 x 3 matrix); the notes' denominator layout is its transpose, [i, j] =
+d s_j / d z_i (``[layout]`` in example.toml: the harness translates it).
+"""
+
+import jax
+import jax.numpy as jnp
+
+
+def step(z):
+    return jnp.heaviside(z, jnp.ones_like(z))  # step(0) = 1, as the notes define it
+
+
+ACTIVATIONS = {
+    "step": step,
+    "relu": jax.nn.relu,
+    "sigmoid": jax.nn.sigmoid,
+    "identity": jax.nn.identity,
+    "tanh": jax.nn.tanh,
+}
+KINKED = ("step", "relu")
+
+
+def derivative(f, z):
+    """d/dz f(z) at every point of the grid, by autodiff."""
+    return jax.vmap(jax.grad(f))(z)
+
+
+def reproduce(ctx):
+    trace = ctx.trace
+    h = jnp.asarray(ctx.hyper.h, dtype=ctx.dtype)
+    z = ctx.data("z")
+    smooth, kink = z != 0, z == 0
+
+    trace.step(0)
+    for name, f in ACTIVATIONS.items():
+        trace.value(name, f(z))
+        d = derivative(f, z)
+        if name in KINKED:
+            trace.value(f"d_{name}", d[smooth])
+            trace.finding(f"d_{name}_at_0", d[kink])
+        else:
+            trace.value(f"d_{name}", d)
+        zs = z[smooth]
+        trace.value(f"fd_{name}", (f(zs + h) - f(zs - h)) / (2 * h), scale=f(zs + h) / (2 * h))
+    trace.value("d_sigmoid_exp_form", derivative(jax.nn.sigmoid, z))
+
+    zero = z[kink]
+    for name in KINKED:
+        f = ACTIVATIONS[name]
+        trace.value(f"{name}_slope_right_of_0", (f(zero + h) - f(zero)) / h, scale=f(zero + h) / h)
+        trace.value(f"{name}_slope_left_of_0", (f(zero) - f(zero - h)) / h, scale=f(zero) / h)
+
+    z_vec = ctx.data("z_softmax")
+    n = z_vec.shape[0]
+    softmax = lambda v: jax.nn.softmax(v, axis=0)  # noqa: E731  (a column: classes on axis 0)
+    trace.values(softmax=softmax(z_vec), d_softmax=jax.jacrev(softmax)(z_vec).reshape(n, n))

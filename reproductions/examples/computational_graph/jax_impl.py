@@ -1,0 +1,41 @@
+"""The computational graph of Figs 51-53 in JAX: ``jax.grad`` does the backward pass.
+
+The gradient along each path to b is ``jax.grad``'s too: holding the other branch
+constant (``jax.lax.stop_gradient``) leaves only that path. A node's local gradients
+are ``jax.grad`` of that node as a function of its inputs. Scalars throughout, as in
+the blog.
+"""
+
+import jax
+import jax.numpy as jnp
+
+
+def reproduce(ctx):
+    trace = ctx.trace
+    a = ctx.tensor(ctx.init["a"])
+    b = ctx.tensor(ctx.init["b"])
+    d_offset = jnp.asarray(ctx.hyper.d_offset, dtype=ctx.dtype)
+
+    trace.step(0)
+    node_c = lambda a, b: a * b  # noqa: E731
+    node_d = lambda b: b + d_offset  # noqa: E731
+    node_e = lambda c, d: c * d  # noqa: E731
+    c = node_c(a, b)
+    d = node_d(b)
+    e = node_e(c, d)
+    trace.values(c=c, d=d, e=e)
+
+    de_dc, de_dd = jax.grad(node_e, argnums=(0, 1))(c, d)
+    dc_db = jax.grad(node_c, argnums=1)(a, b)
+    dd_db = jax.grad(node_d)(b)
+    trace.values(de_dc=de_dc, de_dd=de_dd, dc_db=dc_db, dd_db=dd_db)
+
+    stop = jax.lax.stop_gradient
+    via_d = jax.grad(lambda b: node_e(stop(node_c(a, b)), node_d(b)))(b)  # only the path through d
+    via_c = jax.grad(lambda b: node_e(node_c(a, b), stop(node_d(b))))(b)  # only the path through c
+    trace.values(b_via_d=via_d, b_via_c=via_c)
+
+    # both paths: jax.grad sums them at b
+    de_da, de_db = jax.grad(lambda a, b: node_e(node_c(a, b), node_d(b)), argnums=(0, 1))(a, b)
+    trace.grad("a", de_da)
+    trace.grad("b", de_db)

@@ -1,0 +1,27 @@
+"""The Notation 17 example in JAX: f'(z) with ``jax.vjp``, the full Jacobian with
+``jax.jacrev``.
+
+Layout: ``jacrev`` returns the numerator layout, J[i, ., j, .] = d a_i / d z_j, of
+shape a.shape + z.shape = (3, 1, 3, 1), read as a 3 x 3 matrix. The notes use the
+denominator layout (eq 7.50: row i for z_i, column j for a_j), its transpose
+(``[layout]`` in example.toml: the harness translates it).
+"""
+
+import jax
+import jax.numpy as jnp
+
+
+def f(z):
+    return jnp.square(z)  # f(z) = z^2
+
+
+def reproduce(ctx):
+    trace = ctx.trace
+    z = ctx.data("z")
+
+    trace.step(0)
+    a, f_vjp = jax.vjp(f, z)
+    # A vector-Jacobian product with ones: for an element-wise f this is f'(z).
+    (f_prime,) = f_vjp(jnp.ones_like(a))
+    jacobian = jax.jacrev(f)(z)
+    trace.values(a=a, f_prime=f_prime, da_dz=jacobian.reshape(a.size, z.size))

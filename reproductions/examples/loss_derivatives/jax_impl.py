@@ -1,0 +1,101 @@
+"""Loss derivatives in JAX: optax losses where optax has them, differentiated by autodiff.
+
+Each loss is a function of one pair (a, y); ``jax.vmap`` maps it over the grid for the
+values (``per_pair``), and ``jax.vmap(jax.value_and_grad(loss))`` gives each pair's loss
+and its derivative with respect to the guess.
+
+Optax has a square loss (``optax.losses.squared_error``) and crossentropies on logits
+only (``softmax_cross_entropy``, ``sigmoid_binary_cross_entropy``). The absolute loss
+and the NLL on probabilities are written out, as a JAX user writes them
+(``absolute_error``, ``binary_cross_entropy``: no clipping, so the edge point a = 1e-9
+keeps the notes' formula). Optax's crossentropy given log(a) as its logits takes a
+log_softmax of them, which renormalises a: the loss is unchanged on the simplex, but
+the gradient with respect to a gains 1/sum(a) in every component (finding
+``d_nllm_da_library``), as Keras's does. So the compared d/da is written out.
+
+Multiclass: optax wants one case per row, (N, C); the notes write one case per column,
+so Z, Y and every multiclass value are transposed (``[layout]`` in example.toml: the
+harness translates them both ways).
+"""
+
+import jax
+import jax.numpy as jnp
+import optax
+
+
+def absolute_error(a, y):
+    return jnp.abs(a - y)  # optax has no absolute loss
+
+
+def binary_cross_entropy(a, y):
+    return -(y * jnp.log(a) + (1 - y) * jnp.log(1 - a))  # on probabilities, unclipped
+
+
+def per_pair(loss):
+    """The loss of each pair (a[i], y[i]), as a function of a and y."""
+    return jax.vmap(loss)
+
+
+def loss_and_derivative(loss, a, y):
+    """Each pair's loss and its derivative in a."""
+    return jax.vmap(jax.value_and_grad(loss))(a, y)
+
+
+def gradient(f, x):
+    """The gradient of f(x), a loss summed over the cases, with respect to x."""
+    return jax.grad(f)(x)
+
+
+def reproduce(ctx):
+    trace = ctx.trace
+    h = jnp.asarray(ctx.hyper.h, dtype=ctx.dtype)
+    trace.step(0)
+
+    a, y = ctx.data("a_reg"), ctx.data("y_reg")
+    smooth, kink = a != y, a == y
+    values, d = loss_and_derivative(optax.losses.squared_error, a, y)
+    trace.values(loss_sq=values, d_sq=d)
+    L_sq = per_pair(optax.losses.squared_error)
+    trace.value("fd_sq", (L_sq(a + h, y) - L_sq(a - h, y)) / (2 * h), scale=L_sq(a + h, y) / (2 * h))
+    values, d = loss_and_derivative(absolute_error, a, y)
+    trace.values(loss_abs=values, d_abs=d[smooth])
+    trace.finding("d_abs_at_kink", d[kink])
+    L_lin = per_pair(absolute_error)
+    a_s, y_s = a[smooth], y[smooth]
+    trace.value("fd_abs", (L_lin(a_s + h, y_s) - L_lin(a_s - h, y_s)) / (2 * h),
+                scale=L_lin(a_s + h, y_s) / (2 * h))
+    a_k, y_k = a[kink], y[kink]
+    trace.value("abs_slope_right_of_kink", (L_lin(a_k + h, y_k) - L_lin(a_k, y_k)) / h,
+                scale=L_lin(a_k + h, y_k) / h)
+    trace.value("abs_slope_left_of_kink", (L_lin(a_k, y_k) - L_lin(a_k - h, y_k)) / h,
+                scale=L_lin(a_k - h, y_k) / h)
+
+    a, y = ctx.data("a_nll"), ctx.data("y_nll")
+    values, d = loss_and_derivative(binary_cross_entropy, a, y)
+    trace.values(loss_nll=values, d_nll=d)
+    L_NLL = per_pair(binary_cross_entropy)
+    trace.value("fd_nll", (L_NLL(a + h, y) - L_NLL(a - h, y)) / (2 * h), scale=L_NLL(a + h, y) / (2 * h))
+
+    a, y = ctx.data("a_nll_edge"), ctx.data("y_nll_edge")
+    values, d = loss_and_derivative(binary_cross_entropy, a, y)
+    trace.finding("loss_nll_edge", values)
+    trace.finding("d_nll_edge", d)
+
+    Z, Y = ctx.data("Z"), ctx.data("Y")  # one case per row
+    target = jnp.argmax(Y, axis=1)  # the integer-label crossentropy takes each row's class
+    A = jax.nn.softmax(Z, axis=1)
+    trace.value("A", A)
+
+    # d/da: -sum_j y_j log(a_j), written out (optax's crossentropy renormalises a, see above)
+    def nllm(A):
+        return -jnp.sum(Y * jnp.log(A), axis=1)
+
+    dL_dA = gradient(lambda A: jnp.sum(nllm(A)), A)
+    trace.values(loss_nllm=nllm(A), d_nllm_da=dL_dA)
+    trace.finding("d_nllm_da_library", gradient(lambda A: jnp.sum(
+        optax.losses.softmax_cross_entropy_with_integer_labels(jnp.log(A), target)), A))
+
+    # d/dz: optax's crossentropy on the logits (the fused softmax + NLL) ...
+    trace.value("d_nllm_dz", gradient(lambda Z: jnp.sum(optax.losses.softmax_cross_entropy(Z, Y)), Z))
+    # ... and the same loss taken apart, so autodiff carries -y/a back through softmax
+    trace.value("d_nllm_dz_chain", gradient(lambda Z: jnp.sum(nllm(jax.nn.softmax(Z, axis=1))), Z))

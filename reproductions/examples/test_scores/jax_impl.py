@@ -1,0 +1,132 @@
+"""Test scores in JAX: the series' bias-free 2-3-1 network as a pure function of a dict
+of weights, the sigmoid ``jax.nn.sigmoid``, the cost ``optax.losses.l2_loss`` summed,
+``jax.value_and_grad`` and ``optax.sgd``, the training step one ``jax.jit``.
+
+Layout: JAX holds W as (in, out), as the series' W1 (2, 3) and W2 (3, 1) are, so
+nothing is transposed (``[layout]``); ``ctx.load`` returns the start values. The
+series' parameter vector (W1 row by row, then W2) is ``unrolled``, and ``set_params``
+the dict of weights a vector holds.
+"""
+
+import jax
+import jax.numpy as jnp
+import optax
+
+
+def new_network(ctx):
+    """The series' (W1, W2) at their start values, as JAX holds them: (in, out)."""
+    return ctx.load(W1=jax.ShapeDtypeStruct((2, 3), ctx.dtype),  # inputs to hidden layer
+                    W2=jax.ShapeDtypeStruct((3, 1), ctx.dtype))  # hidden layer to output
+
+
+def forward(params, X):
+    """z2, a2, z3 and yHat, one example per row."""
+    z2 = X @ params["W1"]
+    a2 = jax.nn.sigmoid(z2)
+    z3 = a2 @ params["W2"]
+    return z2, a2, z3, jax.nn.sigmoid(z3)
+
+
+def cost_function(yHat, y):
+    # J = 1/2 sum (y - yHat)^2: the series' cost has no mean, so half squares summed
+    return jnp.sum(optax.losses.l2_loss(yHat, y))
+
+
+def unrolled(W1, W2):
+    """The series' parameter vector of (W1, W2): W1 row by row, then W2."""
+    return jnp.concatenate([W1.reshape(-1), W2.reshape(-1)])
+
+
+def get_params(params):
+    return unrolled(params["W1"], params["W2"])
+
+
+def set_params(vector):
+    """The weights a parameter vector holds, as a dict."""
+    return {"W1": vector[:6].reshape(2, 3), "W2": vector[6:].reshape(3, 1)}
+
+
+def numerical_gradient(params, X, y, e):
+    """Central differences, and the largest cost differenced (see numpy_impl.py)."""
+    start = get_params(params)
+    numgrad, costs = [], []
+    for p in range(start.size):
+        nudge = jnp.zeros_like(start).at[p].set(e)
+        cost_up = cost_function(forward(set_params(start + nudge), X)[-1], y)
+        cost_down = cost_function(forward(set_params(start - nudge), X)[-1], y)
+        numgrad.append((cost_up - cost_down) / (2 * e))
+        costs += [cost_up, cost_down]
+    return jnp.stack(numgrad), jnp.max(jnp.abs(jnp.stack(costs)))
+
+
+def step_zero(ctx, X, y):
+    trace, e = ctx.trace, ctx.hyper.eps
+    params = new_network(ctx)
+
+    z2, a2, z3, yHat = forward(params, X)
+    grads = jax.grad(lambda params: cost_function(forward(params, X)[-1], y))(params)
+    dJdW1, dJdW2 = grads["W1"], grads["W2"]
+    # the cost's gradient with respect to z3 and z2, one stage back at a time
+    dJ_dyHat = jax.grad(cost_function)(yHat, y)
+    (delta3,) = jax.vjp(jax.nn.sigmoid, z3)[1](dJ_dyHat)
+    (dJ_da2,) = jax.vjp(lambda a2: a2 @ params["W2"], a2)[1](delta3)
+    (delta2,) = jax.vjp(jax.nn.sigmoid, z2)[1](dJ_da2)
+    residual = y - yHat
+    n_weights = sum(w.size for w in params.values())
+    trace.values(yHat=yHat, y_minus_yHat=residual,
+                 **{"shape.y_minus_yHat": jnp.array(residual.shape, dtype=ctx.dtype)},
+                 delta3=delta3,  # dJ/dz3
+                 **{"shape.delta3": jnp.array(delta3.shape, dtype=ctx.dtype)},
+                 delta2=delta2,  # dJ/dz2
+                 n_weights=jnp.array(n_weights, dtype=ctx.dtype))
+
+    # Where the sigmoid's slope is largest, by autodiff on a grid of step 0.01.
+    z = jnp.arange(-500, 501, dtype=ctx.dtype) / 100
+    slopes = jax.grad(lambda z: jnp.sum(jax.nn.sigmoid(z)))(z)
+    steepest = jnp.argmax(slopes)
+    trace.values(sigmoidPrime_argmax=z[steepest], sigmoidPrime_max=slopes[steepest])
+
+    grad = unrolled(dJdW1, dJdW2)
+    numgrad, largest_cost = numerical_gradient(params, X, y, e)
+    # scales as in numpy_impl.py (only the reference's are used): costs cancelled over
+    # 2e, and the check inherits that over norm(grad + numgrad)
+    trace.value("numgrad", numgrad, scale=largest_cost / (2 * e))
+    norm_of_sum = jnp.linalg.norm(grad + numgrad)
+    trace.value("gradient_check", jnp.linalg.norm(grad - numgrad) / norm_of_sum,
+                scale=largest_cost / (2 * e) / norm_of_sum)
+
+    scalar = ctx.hyper.probe_step
+    W1, W2 = params["W1"], params["W2"]
+    uphill = cost_function(forward({"W1": W1 + scalar * dJdW1, "W2": W2 + scalar * dJdW2}, X)[-1], y)
+    downhill = cost_function(forward({"W1": W1 - scalar * dJdW1, "W2": W2 - scalar * dJdW2}, X)[-1], y)
+    trace.values(cost_plus_gradient=uphill, cost_minus_gradient=downhill)
+
+
+def reproduce(ctx):
+    trace = ctx.trace
+
+    trace.step(0)
+    X_raw, y_raw = ctx.data("X"), ctx.data("y")
+    X = X_raw / jnp.max(X_raw, axis=0)  # columns over their maxima
+    y = y_raw / 100  # scores over 100
+    trace.values(X_scaled=X, y_scaled=y)
+    step_zero(ctx, X, y)
+
+    params = new_network(ctx)
+    trace.watch(**params)  # already the series' (in, out)
+    optimizer = optax.sgd(learning_rate=ctx.hyper.learning_rate)
+    opt_state = optimizer.init(params)
+
+    @jax.jit
+    def training_step(params, opt_state):
+        """One step, compiled once: the cost, the gradients and the updated weights."""
+        cost, gradients = jax.value_and_grad(
+            lambda params: cost_function(forward(params, X)[-1], y))(params)
+        updates, opt_state = optimizer.update(gradients, opt_state, params)
+        return cost, gradients, optax.apply_updates(params, updates), opt_state
+
+    for step in range(ctx.steps):
+        trace.step(step)
+        cost, gradients, params, opt_state = training_step(params, opt_state)
+        trace.gradients(cost, gradients)  # by name
+        trace.parameters(params)  # the updated weights, from now on the mirror's

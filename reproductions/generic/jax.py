@@ -1,0 +1,159 @@
+"""The generic engine in JAX: pure functions of a dict of parameters, ``jax.nn``
+activations and optax losses, ``jax.value_and_grad`` and ``optax.sgd``; the training
+step is one ``jax.jit``.
+
+JAX holds the examples as rows and W as (in, out), as Keras does; the example's
+[layout] (set from network.layout) says which names that transposes, and the harness
+translates them both ways. A bias is (out,); 'fixed' is a parameter outside the
+differentiated and updated dict, 'shared' one number () added to every unit,
+'folded' a last input row of W on a column of ones, 'none' leaves it out. dZ is the
+gradient of the cost with respect to a zero added to each Z, taken by the same
+``value_and_grad`` as the parameters' gradients (one backward pass).
+
+optax.sgd's update is ``p + (-learning_rate * g)``, which is ``p - learning_rate * g``
+in every bit (negation is exact); the adapter keeps XLA from fusing it into one
+multiply-add. ``optax.l2_loss`` is ``0.5 * (A - Y) ** 2``: summed and divided by m it
+is sum E^2 / (2m) in every bit, as halving is exact.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import optax
+
+from reproductions.generic.definition import (HAS_B, batch, intermediates, network_of,
+                                              trained_names)
+
+
+def activate(name, Z):
+    """The activation; softmax along the units (the last axis)."""
+    if name == "sigmoid":
+        return jax.nn.sigmoid(Z)
+    if name == "tanh":
+        return jnp.tanh(Z)
+    if name == "relu":
+        return jax.nn.relu(Z)
+    if name == "softmax":
+        return jax.nn.softmax(Z, axis=-1)
+    return Z
+
+
+def data_cost(network, Y, Z, A):
+    """The cost without its L2 term; the NLLs on the logits Z, as optax computes them."""
+    cost, m = network.cost, Y.shape[0]
+    if cost == "binary_nll":
+        return jnp.mean(optax.losses.sigmoid_binary_cross_entropy(Z, Y))
+    if cost == "multiclass_nll_sum":  # one-hot Y as class probabilities
+        return jnp.sum(optax.losses.softmax_cross_entropy(Z, Y))
+    if cost == "multiclass_nll_mean":
+        return jnp.mean(optax.losses.softmax_cross_entropy(Z, Y))
+    if cost == "half_sum_squares":
+        return jnp.sum(optax.losses.l2_loss(A, Y))
+    if cost == "sum_squares":
+        return jnp.sum(optax.losses.squared_error(A, Y))
+    if cost == "mse":
+        return jnp.mean(optax.losses.squared_error(A, Y))
+    if cost == "half_mean_squares":  # sum / (2m): half of each square, summed, over m
+        return jnp.sum(optax.losses.l2_loss(A, Y)) / m
+    return jnp.mean(jnp.abs(A - Y))  # mae
+
+
+class Net:
+    """The network's structure; its parameters are a dict the methods take (pure)."""
+
+    def __init__(self, ctx, network):
+        self.network = network
+        self.params = ctx.load(**self.parameter_shapes(ctx.dtype))  # the start values
+
+    def parameter_shapes(self, dtype):
+        """Every parameter by the definition's names, as JAX holds it: W1, b1, W2, ..."""
+        sizes = [self.network.inputs] + [layer.units for layer in self.network.layers]
+        shapes = {}
+        for k, (n_in, layer) in enumerate(zip(sizes, self.network.layers), 1):
+            shapes[f"W{k}"] = (n_in + (layer.bias == "folded"), layer.units)
+            if layer.bias in HAS_B:
+                shapes[f"b{k}"] = () if layer.bias == "shared" else (layer.units,)
+        return {name: jax.ShapeDtypeStruct(shape, dtype) for name, shape in shapes.items()}
+
+    def forward(self, params, X, shifts):
+        """Every Z and every A; each Z has its shift (a zero) added, so that the cost's
+        gradient with respect to the shifts is dZ."""
+        Zs, As, A = [], [], X
+        for k, (layer, shift) in enumerate(zip(self.network.layers, shifts), 1):
+            if layer.bias == "folded":
+                A = jnp.concatenate([A, jnp.ones_like(A[:, :1])], axis=-1)
+            Z = A @ params[f"W{k}"]
+            if layer.bias in HAS_B:
+                Z = Z + params[f"b{k}"]
+            Z = Z + shift
+            A = activate(layer.activation, Z)
+            Zs.append(Z)
+            As.append(A)
+        return Zs, As
+
+    def cost(self, params, Y, Zs, As):
+        cost = data_cost(self.network, Y, Zs[-1], As[-1])
+        if self.network.l2:
+            cost = cost + self.network.l2 / 2 * sum(jnp.sum(params[f"W{k}"] ** 2)
+                                                    for k in range(1, len(Zs) + 1))
+        return cost
+
+    def loss(self, trained, shifts, fixed, X, Y):
+        """The cost as a function of the trained parameters and the shifts of the Zs,
+        with the Zs and As beside it."""
+        params = {**fixed, **trained}
+        Zs, As = self.forward(params, X, shifts)
+        return self.cost(params, Y, Zs, As), (Zs, As)
+
+    def source_parameters(self, trained_only=False):
+        """The start values by the definition's names; only the trained ones, or the
+        others (a 'fixed' bias)."""
+        trained = trained_names(self.network)
+        return {name: value for name, value in self.params.items()
+                if (name in trained) == trained_only}
+
+
+def examples_of(array, indices):
+    """The step's examples (rows): all of them, or those ``indices``."""
+    return array if indices is None else jnp.take(array, jnp.asarray(indices), axis=0)
+
+
+def reproduce(ctx):
+    trace = ctx.trace
+    network = network_of(ctx.example)
+    X, Y = ctx.data("X"), ctx.data("Y")
+    net = Net(ctx, network)
+    trained, fixed = net.source_parameters(trained_only=True), net.source_parameters()
+    optimizer = optax.sgd(ctx.hyper.learning_rate)
+    opt_state = optimizer.init(trained)
+    trace.watch(**trained)
+    gradients = jax.value_and_grad(net.loss, argnums=(0, 1), has_aux=True)
+
+    @jax.jit  # compiled once per batch shape
+    def forward_backward(trained, X, Y):
+        shifts = [jnp.zeros((X.shape[0], layer.units), X.dtype) for layer in network.layers]
+        (cost, (Zs, As)), (grads, dZs) = gradients(trained, shifts, fixed, X, Y)
+        return cost, grads, Zs, As, dZs
+
+    @jax.jit
+    def training_step(trained, opt_state, X, Y):
+        cost, grads, Zs, As, dZs = forward_backward(trained, X, Y)
+        updates, opt_state = optimizer.update(grads, opt_state, trained)
+        return cost, grads, optax.apply_updates(trained, updates), opt_state, Zs, As, dZs
+
+    for step in range(ctx.steps):
+        trace.step(step)
+        trained = ctx.start_from_reference(step, **trained)  # step-local parity only
+        indices = batch(network, X.shape[0], step)
+        cost, grads, trained, opt_state, Zs, As, dZs = training_step(
+            trained, opt_state, examples_of(X, indices), examples_of(Y, indices))
+        trace.values(**intermediates(Zs, As, dZs))
+        trace.gradients(cost, grads)  # a dict: recorded by name
+        trace.parameters(trained)  # the updated dict, the parameters from now on
+
+    trace.step(ctx.steps)  # after the last update: the cost, Z, A and dZ on the next examples
+    indices = batch(network, X.shape[0], ctx.steps)
+    cost, _, Zs, As, dZs = forward_backward(trained, examples_of(X, indices), examples_of(Y, indices))
+    trace.values(**intermediates(Zs, As, dZs))
+    trace.cost(cost)
