@@ -500,6 +500,14 @@ def translation_page(result: ExampleResult, folder: Path) -> bytes:
     return translate.page(result.example, folder)
 
 
+def png(figure) -> bytes:
+    """A matplotlib figure as PNG bytes, without the software and date metadata, so
+    that the same figure gives the same bytes on every run."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
+    return buffer.getvalue()
+
+
 def cost_plot(result: ExampleResult) -> bytes | None:
     costs = {name: r.series.get("cost") for name, r in result.traces.items()}
     if any(c is None or len(c.steps) < 2 for c in costs.values()):
@@ -523,9 +531,7 @@ def cost_plot(result: ExampleResult) -> bytes | None:
         axis.set_ylabel("cost")
         axis.set_title(f"{result.example.id}: cost per step")
         axis.legend()
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
-    return buffer.getvalue()
+        return png(figure)
 
 
 def drift_plot(result: ExampleResult) -> bytes | None:
@@ -549,9 +555,7 @@ def drift_plot(result: ExampleResult) -> bytes | None:
     axis.set_ylabel("|diff| / (eps * size)")
     axis.set_title(f"{result.example.id}: free-running difference from NumPy")
     axis.legend()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
-    return buffer.getvalue()
+    return png(figure)
 
 
 def difference_plot(result: ExampleResult) -> bytes | None:
@@ -628,9 +632,7 @@ def difference_plot(result: ExampleResult) -> bytes | None:
         axes[-1].set_xlabel("step")
         figure.suptitle(f"{result.example.id}: |framework - NumPy|, the largest over each "
                         f"quantity's elements ({result.dtype})", fontsize=11, y=1 - 0.2 / height)
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
-    return buffer.getvalue()
+        return png(figure)
 
 
 def envelope(steps: np.ndarray, values: np.ndarray, points: int = 1000):
@@ -735,9 +737,7 @@ def boundary_plot(result: ExampleResult) -> bytes | None:
         axis.set_title(f"{result.example.id}: decision boundary after {result.steps} steps "
                        "(NumPy)", fontsize=10)
         axis.legend(loc="upper right", fontsize=8, framealpha=0.9)
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
-    return buffer.getvalue()
+        return png(figure)
 
 
 def write(result: ExampleResult, out: Path, published: Path | None = None) -> Path:
