@@ -12,7 +12,7 @@ setup: $(VENV)/.installed
 # constraints.txt pins every package to the versions the results were made with.
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,bench]'
 	touch $@
 
 results: setup

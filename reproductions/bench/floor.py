@@ -1,0 +1,122 @@
+"""The floor a run is measured against: the frameworks' own work and nothing else.
+
+A floor process imports and sets up one framework, then runs the mirror (or generic
+engine) of every example it is given with :class:`NullTrace`, a recorder that keeps
+nothing: ``trace.value`` hands its value back, ``trace.printed`` is False (so the
+display-only passes a mirror guards with it are skipped), and gradients, parameters and
+whole trainings are dropped where they are handed over. What remains is the training
+as the framework computes it, with whatever a mirror computes only to hand to the
+recorder (the values a compiled step returns) still computed: a floor that is, if
+anything, a little high.
+
+``repro bench`` starts one floor process per framework at once, the arrangement
+``repro check`` runs its frameworks in, and takes the wall time until the last ends:
+the floor of the check (every example) and of one long definition. Run as
+``python -m reproductions.bench.floor FRAMEWORK DTYPE (--spec FILE | EXAMPLE ...)``; it
+prints the seconds it took, imports included.
+"""
+
+import sys
+import time
+from pathlib import Path
+
+
+class NullTrace:
+    """A recorder that keeps nothing, with the methods and attributes mirrors use."""
+
+    printed = False
+    transposed = frozenset()
+    shapes: dict = {}
+
+    def __init__(self):
+        self.current_step = 0
+        self.watched = {}
+
+    def step(self, n):
+        self.current_step = n
+
+    def watch(self, **parameters):
+        self.watched.update(parameters)
+
+    def value(self, name, value, scale=None):
+        return value
+
+    def cost(self, value):
+        return value
+
+    def grad(self, name, value):
+        return value
+
+    def param(self, name, value):
+        return value
+
+    def finding(self, name, value):
+        return value
+
+    def values(self, **named):
+        pass
+
+    def gradients(self, cost, grads=None):
+        pass
+
+    def parameters(self, values=None):
+        pass
+
+    def training(self, *args, **kwargs):
+        pass
+
+    def spans(self, steps):
+        return [(0, steps)] if steps else []
+
+
+def bare_context(example, framework: str, dtype: str, steps: int):
+    """The ctx an implementation gets from the harness, with a NullTrace."""
+    import frameworks
+
+    from ..harness import Context
+
+    adapter = frameworks.require(framework)
+    framework_dtype = adapter.setup(dtype)
+    trace = NullTrace()
+    trace.transposed, trace.shapes = example.framework_layout(framework)
+    return Context(example=example, framework=framework, dtype=framework_dtype, steps=steps,
+                   init=example.initial_parameters(), trace=trace,
+                   tensor=lambda array: adapter.from_numpy(array, framework_dtype),
+                   assign=adapter.assign)
+
+
+def run_bare(example, framework: str, dtype: str, steps: int | None = None) -> None:
+    """One implementation run on a NullTrace."""
+    from ..harness import implementation
+
+    steps = example.steps if steps is None else steps
+    implementation(example, framework).reproduce(bare_context(example, framework, dtype, steps))
+
+
+def examples_named(argv: list[str]) -> list:
+    from .. import spec
+
+    if argv[0] == "--spec":
+        from ..generic import load_definition
+
+        return [load_definition(Path(argv[1]))]
+    return [spec.load_example(spec.folders()[name]) for name in argv]
+
+
+def main(argv: list[str]) -> int:
+    start = time.perf_counter()
+    framework, dtype, *rest = argv
+    import frameworks
+
+    frameworks.require(framework).setup(dtype)  # the import, once
+    for example in examples_named(rest):
+        from ..harness import frameworks_of
+
+        if framework in frameworks_of(example):
+            run_bare(example, framework, dtype)
+    print(time.perf_counter() - start)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

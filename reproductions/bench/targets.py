@@ -1,0 +1,132 @@
+"""Whole commands timed as a user runs them, and the floors they are measured against.
+
+Every command runs in a fresh process, as a user starts it, into a fresh results
+folder, with JAX's compilation cache in a fresh folder (``REPRO_JAX_CACHE``): a first
+run on a new machine, nothing reused from an earlier one. A timing is the wall time
+and the CPU time (user + system, of the process and every process it started).
+
+The floor of a check is the frameworks' own work in the same arrangement (``floor.py``):
+one process per framework, all started at once, each importing its framework and
+running every example's mirror with a recorder that keeps nothing; its time is the
+wall time until the last one ends.
+"""
+
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import frameworks
+
+LONG_DEFINITION = Path(__file__).parent / "definitions" / "sigmoid_2_2_2.toml"
+
+
+@dataclass(frozen=True)
+class Timing:
+    wall: float  # seconds
+    cpu: float  # seconds, user + system, children included
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def fresh_env(cache: str, **more) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "REPRO_KILL_AT")}
+    if "REPRO_BENCH_OPENBLAS_NUM_THREADS" in env:  # the user's own setting, kept aside by bench
+        env["OPENBLAS_NUM_THREADS"] = env.pop("REPRO_BENCH_OPENBLAS_NUM_THREADS")
+    env["REPRO_JAX_CACHE"] = cache
+    env.update(more)
+    return env
+
+
+def timed(argv: list[str], cwd: Path | None = None, env: dict | None = None) -> Timing:
+    """One command, to its end: its wall and CPU time. A failing command is an error."""
+    before = _children_cpu()
+    start = time.perf_counter()
+    done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} exited {done.returncode}: "
+                           f"{(done.stderr or done.stdout).strip()[-500:]}")
+    return Timing(wall, _children_cpu() - before)
+
+
+def repro(*args: str) -> list[str]:
+    return [sys.executable, "-m", "reproductions.cli", *args]
+
+
+def best(repeat: int, measure) -> Timing:
+    """The run with the shortest wall time of ``repeat``: the least disturbed."""
+    return min((measure() for _ in range(repeat)), key=lambda timing: timing.wall)
+
+
+def repro_time(*args: str, out: bool = True) -> Timing:
+    """``repro ARGS`` in a fresh process, into a fresh results folder when ``out``."""
+    with tempfile.TemporaryDirectory() as folder:
+        command = repro(*args, *(["--out", str(Path(folder) / "results")] if out else []))
+        return timed(command, env=fresh_env(str(Path(folder) / "jax-cache")))
+
+
+def floor_time(framework_args: dict[str, list[str]], dtype: str = "float64") -> Timing:
+    """The floor processes (``floor.py``), one per framework with the given examples (or
+    ``--spec FILE``), started at once: the wall time until the last ends."""
+    with tempfile.TemporaryDirectory() as folder:
+        env = fresh_env(str(Path(folder) / "jax-cache"))
+        before = _children_cpu()
+        start = time.perf_counter()
+        processes = [subprocess.Popen([sys.executable, "-m", "reproductions.bench.floor",
+                                       framework, dtype, *args], env=env,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                     for framework, args in framework_args.items()]
+        errors = [(p.args, p.communicate()[1]) for p in processes]
+        wall = time.perf_counter() - start
+        failed = [f"{' '.join(args[3:5])}: {stderr.strip()[-300:]}"
+                  for (args, stderr), p in zip(errors, processes) if p.returncode]
+        if failed:
+            raise RuntimeError("floor process failed: " + "; ".join(failed))
+        return Timing(wall, _children_cpu() - before)
+
+
+def catalogue_floor_args() -> dict[str, list[str]]:
+    """Every framework's floor process over every catalogue example it has an implementation of."""
+    from .. import harness, spec
+
+    examples = [spec.load_example(folder) for folder in spec.folders().values()]
+    return {name: [e.id for e in examples if name in harness.frameworks_of(e)]
+            for name in frameworks.NAMES}
+
+
+def definition_floor_args(path: Path = LONG_DEFINITION) -> dict[str, list[str]]:
+    return {name: ["--spec", str(path)] for name in frameworks.NAMES}
+
+
+def command_timings(repeat: int, progress=print) -> dict[str, dict]:
+    """The target rows that time whole commands, each with its floor where it has one."""
+    rows = {}
+    progress("repro check (every example, four frameworks, float64) and its floor")
+    rows["check"] = {"timing": best(repeat, lambda: repro_time("check")),
+                     "floor": best(repeat, lambda: floor_time(catalogue_floor_args()))}
+    progress("the long definition (10,000 steps of a 2-2-2 network) and its floor")
+    rows["long_definition"] = {
+        "timing": best(repeat, lambda: repro_time("check", "--spec", str(LONG_DEFINITION))),
+        "floor": best(repeat, lambda: floor_time(definition_floor_args()))}
+    progress("repro run hours_studied --frameworks numpy")
+    rows["run_numpy"] = {"timing": best(repeat, lambda: repro_time(
+        "run", "hours_studied", "--frameworks", "numpy"))}
+    progress("repro list")
+    rows["list"] = {"timing": best(repeat, lambda: repro_time("list", out=False))}
+    return rows
+
+
+def suite_timing(jobs: str = "auto") -> Timing:
+    """``make test``'s test command (pytest on every test, ``-n auto``), setup excluded."""
+    root = Path(__file__).resolve().parents[2]
+    with tempfile.TemporaryDirectory() as folder:
+        return timed([sys.executable, "-m", "pytest", "-n", jobs, "-q", "-p", "no:cacheprovider"],
+                     cwd=root, env=fresh_env(str(Path(folder) / "jax-cache")))
