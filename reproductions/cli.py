@@ -9,8 +9,6 @@ written for it, the others run, and the exit status is 2 at the end.
 """
 
 import argparse
-import concurrent.futures
-import multiprocessing
 import os
 import shutil
 import sys
@@ -24,7 +22,7 @@ from rich.table import Table
 
 import frameworks
 
-from . import harness, parity, publish, report, site, spec
+from . import harness, parity, publish, report, runs, site, spec
 from .claims import FAILED, REFUTED
 
 DEFAULT_OUT = Path("results")
@@ -236,23 +234,27 @@ class Outcome:
         return self.error is None and self.result.passed
 
 
-def run_one(example, names, args, out: Path, progress=None) -> Outcome:
-    """Run one example, write its results (or its error), and say how it went."""
+def crashed(example, names, args, out: Path, error: Exception) -> Outcome:
+    """An implementation raised (its own bug, not bad input): its results say so."""
+    if os.environ.get("REPRO_DEBUG"):
+        raise error
+    message = (str(error) if isinstance(error, harness.ImplementationError)
+               else f"{type(error).__name__}: {error}")
+    steps = example.steps if args.steps is None else args.steps
+    write_results(report.write_crash, example, out, names or harness.frameworks_of(example),
+                  args.dtype, steps, message)
+    return Outcome(example, None, Path(args.out) / example.id, message)
+
+
+def run_one(run: harness.ExampleRun, names, args, out: Path) -> Outcome:
+    """Finish one example's run, write its results (or its error), and say how it went."""
     try:
-        result = harness.run_example(example, names, args.dtype, args.steps, progress,
-                                     args.gradient_steps)
+        result = run.finish()
     except Exception as error:  # an implementation's own bug, not bad input
-        if os.environ.get("REPRO_DEBUG"):
-            raise
-        message = (str(error) if isinstance(error, harness.ImplementationError)
-                   else f"{type(error).__name__}: {error}")
-        steps = example.steps if args.steps is None else args.steps
-        write_results(report.write_crash, example, out, names or harness.frameworks_of(example),
-                      args.dtype, steps, message)
-        return Outcome(example, None, Path(args.out) / example.id, message)
-    folder = Path(args.out) / example.id  # where its results are read once published
+        return crashed(run.example, names, args, out, error)
+    folder = Path(args.out) / run.example.id  # where its results are read once published
     write_results(report.write, result, out, folder)
-    return Outcome(example, result, folder)
+    return Outcome(run.example, result, folder)
 
 
 def report_outcome(outcome: Outcome) -> None:
@@ -262,50 +264,65 @@ def report_outcome(outcome: Outcome) -> None:
         show(outcome.result, outcome.folder)
 
 
-def job_count(text: str, examples: int) -> int:
+def job_count(text: str, names: list[str]) -> int:
+    """--jobs: the processes the frameworks other than NumPy run in. auto: one for each
+    (several cores), none beside this one (one core)."""
     if text == "auto":
-        return max(1, min(examples, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                          else os.cpu_count() or 1))
+        return max(1, len([n for n in names if n != "numpy"])) if runs.cores() > 1 else 1
     jobs = int(text) if text.isdigit() else 0
     if jobs < 1:
         raise UsageError(f"--jobs takes a number of processes of 1 or more, or 'auto', not '{text}'")
-    return min(jobs, examples)
+    return jobs
 
 
-def run_in_processes(examples, names, args, out: Path, jobs: int) -> list[Outcome]:
-    """The examples shared among ``jobs`` processes, the longest first; each process
-    imports the frameworks once and runs whole examples, so nothing it computes
-    depends on how they were shared."""
-    context = multiprocessing.get_context("spawn")  # a fresh interpreter: no framework state
-    longest_first = sorted(examples, key=lambda example: -example.steps)
-    outcomes = {}
-    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool, \
-            progress_bars() as bars:
-        task = bars.add_task(f"{len(examples)} examples on {jobs} processes", total=len(examples))
-        futures = {pool.submit(run_one, example, names, args, out): example for example in longest_first}
-        for future in concurrent.futures.as_completed(futures):
-            outcomes[futures[future].id] = future.result()
-            bars.advance(task)
-    return [outcomes[example.id] for example in examples]
+class Bars:
+    """Progress: a bar for each framework's run while it goes, and one for the examples."""
+
+    def __init__(self, bars, examples: int):
+        self.bars, self.tasks = bars, {}
+        self.examples = bars.add_task(f"{examples} example{'s' if examples != 1 else ''}",
+                                      total=examples)
+
+    def step(self, example_id: str, framework: str, done: int, steps: int) -> None:
+        key = (example_id, framework)
+        if key not in self.tasks:
+            self.tasks[key] = self.bars.add_task(f"{example_id} {framework}", total=max(steps, 1))
+        self.bars.update(self.tasks[key], completed=min(done, max(steps, 1)))
+
+    def example_done(self, example_id: str) -> None:
+        for key in [k for k in self.tasks if k[0] == example_id]:
+            self.bars.remove_task(self.tasks.pop(key))
+        self.bars.advance(self.examples)
 
 
 def run_all(examples, names, args, out: Path, jobs: int) -> list[Outcome]:
-    """Every example, its results written under ``out``, each reported as it ends."""
-    if jobs > 1:
-        outcomes = run_in_processes(examples, names, args, out, jobs)
-        for outcome in outcomes:
-            report_outcome(outcome)
-        return outcomes
-    outcomes = []
+    """Every example, its results written under ``out``, each reported as it ends. Every
+    framework's runs are handed out first (to worker processes by framework, with jobs
+    above 1), then this process runs NumPy's part of every example while they train, then
+    compares, judges and writes each in turn."""
+    needed = list(dict.fromkeys(n for e in examples for n in (names or harness.frameworks_of(e))))
+    outcomes: dict[str, Outcome] = {}
     with progress_bars() as bars:
-        def progress(example_id, framework, steps):
-            task = bars.add_task(f"{example_id} {framework}", total=max(steps, 1))
-            return lambda step: bars.update(task, completed=step + 1)
-
-        for example in examples:
-            outcomes.append(run_one(example, names, args, out, progress))
-            report_outcome(outcomes[-1])
-    return outcomes
+        progress = Bars(bars, len(examples))
+        with runs.Runs(jobs, needed, progress.step) as shared:
+            started = []
+            for example in examples:
+                try:
+                    started.append(harness.ExampleRun(example, names, args.dtype, args.steps,
+                                                      args.gradient_steps, shared))
+                except Exception as error:
+                    outcomes[example.id] = crashed(example, names, args, out, error)
+            for run in started:
+                try:
+                    run.prepare()
+                except Exception:
+                    pass  # raised again by finish, in its turn
+            for run in started:
+                outcome = outcomes[run.example.id] = run_one(run, names, args, out)
+                shared.forget(run.example)
+                progress.example_done(run.example.id)
+                report_outcome(outcome)
+    return [outcomes[example.id] for example in examples]
 
 
 def definitions(paths: list[str]) -> list[spec.Example]:
@@ -349,7 +366,8 @@ def command_run(args, catalogue) -> int:
             return 2  # nothing readable: nothing is run or written
     if names is None:  # every framework the examples have must be installed
         framework_list(",".join(dict.fromkeys(n for e in examples for n in harness.frameworks_of(e))))
-    jobs = job_count(args.jobs, len(examples))
+    jobs = job_count(args.jobs, list(dict.fromkeys(
+        n for e in examples for n in (names or harness.frameworks_of(e)))))
     check_gradient_steps(examples, args)
     out = writable(Path(args.out))
     for unfinished in publish.interrupted_runs(out):
@@ -495,8 +513,9 @@ def parser() -> Parser:
         command.add_argument("--gradient-steps", default=None,
                              help="steps for the numerical-gradient column (default: first and last)")
         command.add_argument("--jobs", "-j", default="auto",
-                             help="processes to share the examples among (default: auto, one per "
-                                  "core; 1 runs them in this process)")
+                             help="processes the frameworks other than NumPy run in, each "
+                                  "importing its frameworks once (default: auto, one per framework;"
+                                  " 1 runs everything in this process)")
     site_command = commands.add_parser("site", help="rebuild only the static site (results/site/) "
                                        "from the results already written")
     site_command.add_argument("--out", default=str(DEFAULT_OUT),

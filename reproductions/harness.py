@@ -22,6 +22,7 @@ import frameworks
 from . import claims as claims_
 from .numerical import numerical_column
 from .parity import Parity, compare, drift
+from .runs import Runs
 from .spec import Example
 from .trace import Recording, Trace
 
@@ -235,12 +236,11 @@ def check_claims_are_recorded(example: Example, recording: Recording) -> None:
                          "implementation never records")
 
 
-def step_local(example: Example, parity: Parity, traces: dict, dtype: str,
-               steps: int) -> Parity:
-    """A framework's step-local parity, with its free-running drift from NumPy."""
-    free = run_framework(example, parity.framework, dtype, steps)
-    return dataclasses.replace(parity, mode="step_local",
-                               drift=drift(traces["numpy"], free, dtype))
+def rounded_replay(example: Example, steps: int) -> Recording:
+    """The NumPy reference run again in float64 with every intermediate the source prints
+    rounded to its printed precision before it is used (``claims.printed_precision``)."""
+    return run_framework(example, "numpy", "float64", steps,
+                         rounding=claims_.printed_precision(example))
 
 
 def numerical_steps(steps: int, chosen: list[int] | None) -> list[int]:
@@ -250,50 +250,85 @@ def numerical_steps(steps: int, chosen: list[int] | None) -> list[int]:
     return sorted({0, max(steps - 1, 0)})
 
 
-def run_example(example: Example, framework_names: list[str] | None = None,
-                dtype: str = "float64", steps: int | None = None, progress=None,
-                gradient_steps: list[int] | None = None) -> ExampleResult:
-    """Run, compare with NumPy at every step, and judge the claims in float64. The
-    frameworks are those named (each must be one the example has), by default every
-    one it has (``frameworks_of``)."""
-    steps = example.steps if steps is None else steps
-    available = frameworks_of(example)
-    if framework_names is None:
-        framework_names = available
-    missing = [name for name in ["numpy", *framework_names] if name not in available]
-    if missing:
-        raise ValueError(f"example '{example.id}' has no {missing[0]} implementation "
-                         f"({missing[0]}_impl.py)")
-    names = list(dict.fromkeys(["numpy", *framework_names]))
-    traces = {}
-    for name in names:
-        on_step = progress(example.id, name, steps) if progress else None
-        reference = traces["numpy"] if example.parity == "step_local" and name != "numpy" else None
-        traces[name] = run_framework(example, name, dtype, steps, on_step=on_step,
-                                     reference=reference)
-        if name == "numpy" and example.steps:  # an example that trains
-            check_every_step_is_recorded(traces[name], steps)
-        if name == "numpy" and steps == example.steps:
-            check_claims_are_recorded(example, traces[name])
-    parities = [compare(traces["numpy"], traces[name], name, dtype, example.diverges,
-                        shortened=steps < example.steps) for name in names[1:]]
-    if example.parity == "step_local":  # the verdict above; each framework free-running too
-        parities = [step_local(example, parity, traces, dtype, steps) for parity in parities]
+class ExampleRun:
+    """One example's run under way. Made, it hands its frameworks' runs to ``runs``
+    (which may start them in worker processes at once); ``finish`` then runs NumPy, waits
+    for the frameworks, compares them with NumPy at every step and judges the claims in
+    float64. The frameworks are those named (each must be one the example has), by
+    default every one it has (``frameworks_of``)."""
 
-    exact = traces["numpy"] if dtype == "float64" else run_framework(example, "numpy", "float64", steps)
-    replay = None
-    if example.claims and example.replay:
-        replay = run_framework(example, "numpy", "float64", steps,
-                               rounding=claims_.printed_precision(example))
-    init = example.initial_parameters()
-    verdicts = claims_.judge(example, claims_.Values(exact, init),
-                             claims_.Values(replay, init) if replay is not None else None,
-                             steps)
-    numerical = None
-    cost_at = getattr(implementation(example, "numpy"), "cost_at", None)
-    if cost_at is not None:
-        numerical = numerical_column(cost_at, example, exact, init,
-                                     numerical_steps(steps, gradient_steps))
-    versions = {name: frameworks.adapter(name).version() for name in names}
-    return ExampleResult(example, dtype, steps, names, traces, parities, verdicts, replay,
-                         numerical, versions)
+    def __init__(self, example: Example, framework_names: list[str] | None = None,
+                 dtype: str = "float64", steps: int | None = None,
+                 gradient_steps: list[int] | None = None, runs: Runs | None = None):
+        self.example, self.dtype = example, dtype
+        self.steps = example.steps if steps is None else steps
+        self.gradient_steps = gradient_steps
+        self.runs = Runs() if runs is None else runs
+        available = frameworks_of(example)
+        if framework_names is None:
+            framework_names = available
+        missing = [name for name in ["numpy", *framework_names] if name not in available]
+        if missing:
+            raise ValueError(f"example '{example.id}' has no {missing[0]} implementation "
+                             f"({missing[0]}_impl.py)")
+        self.names = list(dict.fromkeys(["numpy", *framework_names]))
+        self.free, self.local = {}, {}  # each framework's free-running and step-local runs
+        self._prepared = False
+        if example.parity != "step_local":  # a step-local run waits for NumPy's
+            self.free = {name: self.runs.run(example, name, dtype, self.steps)
+                         for name in self.names[1:]}
+
+    def prepare(self) -> None:
+        """NumPy's part, in this process: the reference run and its checks, the float64
+        run the claims are judged on, the rounded replay and the numerical column; then
+        the step-local runs, which start from the reference. Done once; ``finish`` calls
+        it if nobody has."""
+        if self._prepared:
+            return
+        example, dtype, steps, runs = self.example, self.dtype, self.steps, self.runs
+        self.reference = runs.run(example, "numpy", dtype, steps).result()
+        if example.steps:  # an example that trains
+            check_every_step_is_recorded(self.reference, steps)
+        if steps == example.steps:
+            check_claims_are_recorded(example, self.reference)
+        if example.parity == "step_local":  # the verdict from step-local runs; drift from free ones
+            self.local = {name: runs.run(example, name, dtype, steps, reference=self.reference)
+                          for name in self.names[1:]}
+            self.free = {name: runs.run(example, name, dtype, steps) for name in self.names[1:]}
+        self.exact = self.reference if dtype == "float64" else runs.run(
+            example, "numpy", "float64", steps).result()
+        self.replay = (runs.replay(example, steps).result() if example.claims and example.replay
+                       else None)
+        cost_at = getattr(implementation(example, "numpy"), "cost_at", None)
+        self.numerical = None if cost_at is None else numerical_column(
+            cost_at, example, self.exact, example.initial_parameters(),
+            numerical_steps(steps, self.gradient_steps))
+        self._prepared = True
+
+    def finish(self) -> ExampleResult:
+        """Wait for every framework, compare each with NumPy, judge the claims."""
+        self.prepare()
+        example, dtype, steps, reference = self.example, self.dtype, self.steps, self.reference
+        others = self.names[1:]
+        traces = {"numpy": reference}
+        traces.update({name: (self.local or self.free)[name].result() for name in others})
+        parities = [compare(reference, traces[name], name, dtype, example.diverges,
+                            shortened=steps < example.steps) for name in others]
+        if self.local:
+            parities = [dataclasses.replace(parity, mode="step_local", drift=drift(
+                reference, self.free[parity.framework].result(), dtype)) for parity in parities]
+        init = example.initial_parameters()
+        verdicts = claims_.judge(example, claims_.Values(self.exact, init),
+                                 claims_.Values(self.replay, init) if self.replay is not None
+                                 else None, steps)
+        versions = {name: frameworks.adapter(name).version() for name in self.names}
+        return ExampleResult(example, dtype, steps, self.names, traces, parities, verdicts,
+                             self.replay, self.numerical, versions)
+
+
+def run_example(example: Example, framework_names: list[str] | None = None,
+                dtype: str = "float64", steps: int | None = None,
+                gradient_steps: list[int] | None = None, runs: Runs | None = None) -> ExampleResult:
+    """Run, compare with NumPy at every step, and judge the claims (``ExampleRun``);
+    ``runs`` shares runs with other calls (by default the example's own)."""
+    return ExampleRun(example, framework_names, dtype, steps, gradient_steps, runs).finish()

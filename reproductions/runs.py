@@ -1,0 +1,205 @@
+"""Where each run happens, and that it happens once.
+
+A run is one implementation of one example in one framework and dtype, for a number
+of steps (``harness.run_framework``). :class:`Runs` hands out each run as a future and
+keeps it, so that every caller asking for the same run (the claims and the float64
+parity of one example, the tests of one session, the six items pytest collects from one
+definition) shares one. Its key is the example's whole definition, the framework, the
+dtype, the steps and the mode: free-running, step-local (every step from NumPy's
+parameters) or the rounded replay.
+
+NumPy runs in this process: it is the reference, cheap, and what every other run of an
+example is compared with. Every other framework runs, with ``jobs`` above 1, in worker
+processes by framework: a worker imports its framework once and runs every example
+asked of it, in the order asked, so that torch, TensorFlow and JAX (seconds each to
+import) are each imported once however many examples run, and train side by side.
+With fewer jobs than frameworks, frameworks share workers (the heaviest import alone
+first). Which process computes a run changes none of its numbers: a run sets up its
+framework itself (dtype, threads, deterministic kernels) and depends on nothing else.
+"""
+
+import concurrent.futures
+import hashlib
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import frameworks
+
+from .spec import Example
+from .trace import Recording
+
+# seconds to import, on the 2-core machine of results/bench: which frameworks a worker takes
+IMPORT_WEIGHT = {"tensorflow": 5.0, "torch": 2.3, "jax": 1.5}
+PROGRESS_EVERY = 0.25  # seconds between a worker's progress reports
+
+
+def example_key(example: Example) -> str:
+    """An example's identity for a run: a hash of its whole definition (its folder and
+    file included)."""
+    return hashlib.sha256(example.model_dump_json().encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class RunKey:
+    example: str
+    framework: str
+    dtype: str
+    steps: int
+    mode: str  # "free_running", "step_local" or "replay"
+
+
+class InProcess(concurrent.futures.Executor):
+    """An executor that runs what it is given at once, in this process."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        future = concurrent.futures.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:  # noqa: BLE001 - handed to whoever waits on it
+            future.set_exception(error)
+        return future
+
+
+def worker_groups(names: list[str], jobs: int) -> list[list[str]]:
+    """The non-NumPy frameworks shared among at most ``jobs`` workers: each its own where
+    there are workers enough; else the heaviest import first, each to the least loaded."""
+    others = sorted((n for n in dict.fromkeys(names) if n != "numpy"),
+                    key=lambda n: -IMPORT_WEIGHT.get(n, 1.0))
+    count = min(jobs, len(others))
+    if count < 1:
+        return []
+    groups, loads = [[] for _ in range(count)], [0.0] * count
+    for name in others:
+        least = loads.index(min(loads))
+        groups[least].append(name)
+        loads[least] += IMPORT_WEIGHT.get(name, 1.0)
+    return groups
+
+
+# --- in a worker process -------------------------------------------------------------
+
+_reports = None  # the queue progress goes to, in a worker
+
+
+def _worker_start(reports) -> None:
+    global _reports
+    _reports = reports
+
+
+def _reporter(example_id: str, framework: str, steps: int) -> Callable[[int], None] | None:
+    if _reports is None:
+        return None
+    last = [0.0]
+
+    def report(step: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= PROGRESS_EVERY or step + 1 >= steps:
+            last[0] = now
+            _reports.put((example_id, framework, step + 1, steps))
+    return report
+
+
+def _run(example: Example, framework: str, dtype: str, steps: int,
+         reference: Recording | None) -> Recording:
+    from .harness import run_framework
+
+    return run_framework(example, framework, dtype, steps, reference=reference,
+                         on_step=_reporter(example.id, framework, steps))
+
+
+# --- in this process -----------------------------------------------------------------
+
+class Runs:
+    """Every run asked for, computed once (see the module's docstring). ``jobs`` 1 runs
+    everything here; above 1, the frameworks of ``names`` get worker processes, started
+    when first needed. ``progress(example_id, framework, done, steps)`` hears of a
+    worker's steps as they go."""
+
+    def __init__(self, jobs: int = 1, names: list[str] | None = None, progress=None):
+        self.jobs = jobs
+        self._futures: dict[RunKey, concurrent.futures.Future] = {}
+        self._here = InProcess()
+        self._groups = worker_groups(list(names or frameworks.NAMES), jobs) if jobs > 1 else []
+        self._workers: dict[int, concurrent.futures.ProcessPoolExecutor] = {}
+        self._progress = progress
+        self._reports = None
+        self._listener = None
+
+    def _executor(self, framework: str) -> concurrent.futures.Executor:
+        group = next((i for i, g in enumerate(self._groups) if framework in g), None)
+        if group is None:
+            return self._here
+        if group not in self._workers:
+            context = multiprocessing.get_context("spawn")  # a fresh interpreter: no framework state
+            if self._progress is not None and self._reports is None:
+                self._reports = context.Queue()
+                self._listener = threading.Thread(target=self._listen, daemon=True)
+                self._listener.start()
+            self._workers[group] = concurrent.futures.ProcessPoolExecutor(
+                1, mp_context=context, initializer=_worker_start, initargs=(self._reports,))
+        return self._workers[group]
+
+    def _listen(self) -> None:
+        while True:
+            report = self._reports.get()
+            if report is None:
+                return
+            self._progress(*report)
+
+    def run(self, example: Example, framework: str, dtype: str, steps: int,
+            reference: Recording | None = None) -> concurrent.futures.Future:
+        """A framework's run, step-local when NumPy's ``reference`` is given."""
+        mode = "free_running" if reference is None else "step_local"
+        key = RunKey(example_key(example), framework, dtype, steps, mode)
+        if key not in self._futures:
+            executor = self._executor(framework)
+            on_step = None
+            if executor is self._here and self._progress is not None:
+                on_step = lambda step: self._progress(example.id, framework, step + 1, steps)  # noqa: E731
+            if executor is self._here:
+                from .harness import run_framework
+
+                self._futures[key] = executor.submit(run_framework, example, framework, dtype, steps,
+                                                     reference=reference, on_step=on_step)
+            else:
+                self._futures[key] = executor.submit(_run, example, framework, dtype, steps, reference)
+        return self._futures[key]
+
+    def replay(self, example: Example, steps: int) -> concurrent.futures.Future:
+        """The rounded replay: NumPy in float64 with the printed intermediates rounded."""
+        key = RunKey(example_key(example), "numpy", "float64", steps, "replay")
+        if key not in self._futures:
+            from .harness import rounded_replay
+
+            self._futures[key] = self._here.submit(rounded_replay, example, steps)
+        return self._futures[key]
+
+    def forget(self, example: Example) -> None:
+        """Drop an example's runs (once its results are written)."""
+        key = example_key(example)
+        for run in [k for k in self._futures if k.example == key]:
+            del self._futures[run]
+
+    def close(self) -> None:
+        for worker in self._workers.values():
+            worker.shutdown(wait=True, cancel_futures=True)
+        self._workers.clear()
+        if self._reports is not None:
+            self._reports.put(None)
+            self._listener.join(timeout=5)
+            self._reports.close()
+            self._reports = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
