@@ -28,6 +28,10 @@ def setup(dtype: str):
     # every run builds its own tf.function steps: that they are traced anew is expected
     tf.get_logger().setLevel("ERROR")
     tf.config.experimental.enable_op_determinism()
+    # Grappler's arithmetic optimizer rewrites a compiled graph's sums (it sorts an AddN's
+    # inputs by node name); off, a tf.function computes what eager TensorFlow computes,
+    # in the same order.
+    tf.config.optimizer.set_experimental_options({"arithmetic_optimization": False})
     try:
         tf.config.threading.set_inter_op_parallelism_threads(1)
         tf.config.threading.set_intra_op_parallelism_threads(1)
@@ -68,3 +72,30 @@ def assign(variable, array):
 
     variable.assign(tf.constant(fitted(array, tuple(variable.shape)), dtype=variable.dtype))
     return variable
+
+
+
+def graph_loop(step):
+    """A training loop TensorFlow runs as one graph: ``loop(count, *rows)`` calls
+    ``step(*row)`` ``count`` times inside one ``tf.function`` (a while-loop over
+    ``tf.range``, run without returning to Python between steps) and returns what each
+    call returned, stacked along a new first axis (``tf.TensorArray``): TensorFlow's
+    counterpart of ``jax.lax.scan`` for a step that updates its variables in place.
+    ``rows`` are tensors with a first axis of ``count`` (an example's index per step, say):
+    call k gets row k of each. The step is traced once, not run, to learn what it returns."""
+    import tensorflow as tf
+
+    step = tf.function(step)
+
+    @tf.function
+    def loop(count, *rows):
+        specs = [tf.TensorSpec(row.shape[1:], row.dtype) for row in rows]
+        outputs = step.get_concrete_function(*specs).structured_outputs
+        leaves = tf.nest.flatten(outputs)
+        stacks = [tf.TensorArray(leaf.dtype, size=count, element_shape=leaf.shape) for leaf in leaves]
+        for k in tf.range(count):
+            done = tf.nest.flatten(step(*[row[k] for row in rows]))
+            stacks = [stack.write(k, value) for stack, value in zip(stacks, done)]
+        return tf.nest.pack_sequence_as(outputs, [stack.stack() for stack in stacks])
+
+    return lambda count, *rows: loop(tf.constant(count, tf.int32), *rows)

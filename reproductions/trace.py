@@ -136,32 +136,59 @@ class Recording:
 
 
 class _Growing:
-    """One quantity's records so far. The arrays are written into storage that doubles
-    when full, so a record is one copy into place and finishing a run copies nothing."""
+    """One quantity's records so far. The values are written into storage made for the
+    steps the run will take and doubled when full, so a record is one copy into place
+    and finishing a run copies nothing; steps, order and scales likewise."""
 
     def __init__(self, kind: str, shape: tuple, capacity: int):
         self.kind, self.shape = kind, shape
-        self.steps, self.order, self.scale = [], [], []
+        self.count = 0
         self.values = np.empty((capacity, *shape))
+        self.steps = np.empty(capacity, dtype=np.int64)
+        self.order = np.empty(capacity, dtype=np.int64)
+        self.scale = np.full(capacity, np.nan)
+
+    def _room(self, more: int) -> None:
+        needed = self.count + more
+        if needed <= len(self.values):
+            return
+        capacity = max(needed, 2 * len(self.values))
+        for name in ("values", "steps", "order", "scale"):
+            old = getattr(self, name)
+            grown = np.empty((capacity, *old.shape[1:]), dtype=old.dtype)
+            grown[:self.count] = old[:self.count]
+            setattr(self, name, grown)
+
+    def _check_after(self, step: int) -> None:
+        last = self.steps[self.count - 1] if self.count else None
+        if last is not None and step <= last:
+            raise ValueError(f"recorded at step {step} after step {last}"
+                             if step < last else f"recorded twice at step {step}")
 
     def append(self, step: int, order: int, value, scale: float) -> None:
-        k = len(self.steps)
-        if self.steps and step <= self.steps[-1]:
-            raise ValueError(f"recorded at step {step} after step {self.steps[-1]}"
-                             if step < self.steps[-1] else f"recorded twice at step {step}")
-        if k == len(self.values):
-            grown = np.empty((2 * k, *self.shape))
-            grown[:k] = self.values
-            self.values = grown
+        self._check_after(step)
+        self._room(1)
+        k = self.count
         self.values[k] = value  # the copy: the caller may go on to update its array in place
-        self.steps.append(step)
-        self.order.append(order)
-        self.scale.append(scale)
+        self.steps[k], self.order[k], self.scale[k] = step, order, scale
+        self.count = k + 1
+
+    def extend(self, steps: np.ndarray, order: np.ndarray, values: np.ndarray) -> None:
+        """Records at several increasing steps at once: one copy of the stacked values."""
+        if not len(steps):
+            return
+        self._check_after(int(steps[0]))
+        if np.any(np.diff(steps) <= 0):
+            raise ValueError("steps recorded at once must increase")
+        self._room(len(steps))
+        k, n = self.count, len(steps)
+        self.values[k:k + n] = values
+        self.steps[k:k + n], self.order[k:k + n] = steps, order
+        self.count = k + n
 
     def series(self) -> Series:
-        return Series(self.kind, np.array(self.steps, dtype=np.int64),
-                      np.array(self.order, dtype=np.int64), self.values[:len(self.steps)],
-                      np.array(self.scale, dtype=np.float64))
+        n = self.count
+        return Series(self.kind, self.steps[:n], self.order[:n], self.values[:n], self.scale[:n])
 
 
 @dataclass
@@ -212,6 +239,87 @@ class Trace:
         for name, value in zip(self.watched, values, strict=True):
             self.param(name, value)
 
+    def spans(self, steps: int) -> list[tuple[int, int]]:
+        """The steps ``0 .. steps - 1`` as (first, count) runs for a loop the framework
+        compiles: each step whose intermediates are printed alone (so that the loop
+        stops there and a printed pass can run in Python), the steps between them as one
+        run."""
+        cuts = sorted({0, steps} | {s for s in range(steps) if self.printed_at(s)}
+                      | {s + 1 for s in range(steps) if self.printed_at(s)})
+        return [(a, b - a) for a, b in zip(cuts, cuts[1:]) if b > a]
+
+    def printed_at(self, step: int) -> bool:
+        return self.printed_steps is None or step in self.printed_steps
+
+    def training(self, costs, grads, params, values: Mapping | None = None) -> None:
+        """Every step of a training loop the framework runs as one compiled program
+        (``jax.lax.scan``, a TensorFlow graph loop), recorded at once from the current
+        step on: ``costs`` the cost at the start of each step, stacked over the steps
+        (one row a step); ``grads`` and ``params`` each watched parameter's gradient and
+        updated value (in the order watched, or by name), stacked the same way; ``values``
+        intermediates by name, stacked the same way, kept at the printed steps. The
+        records are those ``step``, ``values``, ``gradients`` and ``parameters`` would
+        make step by step, taken out of the framework in one transfer a quantity; the
+        current step is then the one after the last. Parameters by name are, as in
+        ``parameters``, the parameters from now on (the last row of each)."""
+        values = dict(values or {})
+        grads = self._in_watched_order(grads, "gradient")
+        if isinstance(params, Mapping):
+            params = self._in_watched_order(params, "parameter")
+            self.watched = {name: stacked[-1] for name, stacked in zip(self.watched, params)}
+        costs = self.as_array(costs)
+        n, first = len(costs), self.current_step
+        if self.rounding is not None:  # a rounded replay rounds record by record
+            for k in range(n):
+                self.step(first + k)
+                self.values(**{name: v[k] for name, v in values.items()})
+                self.gradients(costs[k], [g[k] for g in grads])
+                self.parameters([p[k] for p in params])
+            self.current_step = first + n
+            return
+        steps = first + np.arange(n, dtype=np.int64)
+        per_step = len(values) + 1 + 2 * len(self.watched)
+        stacked = [("value", name, value) for name, value in values.items()]
+        stacked += [("cost", "cost", costs)]
+        stacked += [("grad", name, grad) for name, grad in zip(self.watched, grads, strict=True)]
+        stacked += [("param", name, param) for name, param in zip(self.watched, params, strict=True)]
+        printed = (np.ones(n, dtype=bool) if self.printed_steps is None
+                   else np.isin(steps, np.fromiter(self.printed_steps, dtype=np.int64)))
+        for position, (kind, name, value) in enumerate(stacked):
+            keep = printed if kind == "value" else slice(None)
+            self._extend(kind, name, self.as_array(value), steps, keep,
+                         self._count + position + per_step * np.arange(n, dtype=np.int64))
+        self._count += per_step * n
+        self.current_step = first + n
+        if self.on_step and n:
+            self.on_step(first + n - 1)
+
+    def _extend(self, kind: str, name: str, array: np.ndarray, steps, keep, order) -> None:
+        quantity = quantity_name(kind, name)
+        if array.shape[:1] != steps.shape:
+            raise ValueError(f"'{quantity}' recorded at once for {len(steps)} steps has shape "
+                             f"{array.shape}: one row a step")
+        if name in self.transposed:  # each record's axes reversed, the steps' axis kept
+            array = array.transpose(0, *range(array.ndim - 1, 0, -1))
+        shape = self.shapes.get(name)
+        if shape is not None and array.shape[1:] != shape and same_but_unit_dimensions(
+                array.shape[1:], shape):
+            array = array.reshape(len(array), *shape)
+        record = self._storage(quantity, kind, array.shape[1:], max(len(steps), 1))
+        try:
+            record.extend(steps[keep], order[keep], array[keep])
+        except ValueError as error:
+            raise ValueError(f"'{quantity}' {error}") from None
+
+    def _storage(self, quantity: str, kind: str, shape: tuple, capacity: int) -> "_Growing":
+        record = self._quantities.get(quantity)
+        if record is None:
+            record = self._quantities[quantity] = _Growing(kind, shape, capacity)
+        elif record.kind != kind or record.shape != shape:
+            raise ValueError(f"'{quantity}' recorded as {kind} {shape} at step "
+                             f"{self.current_step}, as {record.kind} {record.shape} before")
+        return record
+
     def _in_watched_order(self, values, what: str):
         """Values given by name, in the order watched; values in order, as they are."""
         if not isinstance(values, Mapping):
@@ -248,7 +356,7 @@ class Trace:
     @property
     def printed(self) -> bool:
         """Whether the source prints intermediates at the current step."""
-        return self.printed_steps is None or self.current_step in self.printed_steps
+        return self.printed_at(self.current_step)
 
     def value(self, name: str, value, scale=None):
         if not self.printed:
@@ -271,14 +379,9 @@ class Trace:
             if decimals is not None:
                 value = round_by_hand(value, decimals)
         array = self.in_source_layout(name, self.as_array(value))
-        record = self._quantities.get(quantity)
-        if record is None:
-            # a quantity recorded at step 0 is likely recorded at every step
-            capacity = self.expected_steps + 1 if kind != "value" or self.current_step else 1
-            record = self._quantities[quantity] = _Growing(kind, array.shape, max(capacity, 1))
-        elif record.kind != kind or record.shape != array.shape:
-            raise ValueError(f"'{quantity}' recorded as {kind} {array.shape} at step "
-                             f"{self.current_step}, as {record.kind} {record.shape} before")
+        # a quantity recorded at step 0 is likely recorded at every step
+        capacity = self.expected_steps + 1 if kind != "value" or self.current_step else 1
+        record = self._storage(quantity, kind, array.shape, max(capacity, 1))
         try:
             record.append(self.current_step, self._count, array,
                           np.nan if scale is None else float(np.max(np.abs(self.as_array(scale)))))

@@ -92,8 +92,9 @@ FLOAT32_MUTANTS = [
      r"(grad\.)?[Wb]"),
     ("test_scores", "torch", "trace.gradients(cost)", "trace.gradients(cost + 5e-4)", "cost"),
     ("xor_hidden_layer", "torch", "trace.gradients(cost)", "trace.gradients(cost * 1.005)", "cost"),
-    ("test_scores", "tensorflow", "trace.gradients(cost, gradients)",
-     "trace.gradients(cost, [gradients[0] * float(step < 10), gradients[1]])", r"grad\.W1"),
+    ("test_scores", "tensorflow", "trace.training(costs, gradients, updated)",
+     "trace.training(costs, [gradients[0] * tf.cast(tf.range(ctx.steps) < 10, ctx.dtype)[:, None, None],"
+     " gradients[1]], updated)", r"grad\.W1"),
 ]
 
 

@@ -191,7 +191,7 @@ MUTANTS = [
     Mutant("tf_steps_minus_1", "tensorflow_impl.py",
            "off-by-one in the step loop: range(ctx.steps - 1)",
            "xor_hidden_layer", "tensorflow",
-           "for epoch in range(ctx.steps):", "for epoch in range(ctx.steps - 1):",
+           "trace.spans(ctx.steps)", "trace.spans(ctx.steps - 1)",
            ("one_sided", 2, "W1", "numpy"), SHORT),
     Mutant("tf_float32_loss", "tensorflow_impl.py",
            "silent float32 in a float64 run: the training loss given dtype='float32'",
@@ -202,7 +202,7 @@ MUTANTS = [
     Mutant("tf_grad_of_wrong_parameter", "tensorflow_impl.py",
            "the weight's gradient recorded as the bias's",
            "hours_studied", "tensorflow",
-           "trace.gradients(cost, slopes)", "trace.gradients(cost, [slopes[0], slopes[0]])",
+           "trace.training(costs, slopes, updated)", "trace.training(costs, [slopes[0], slopes[0]], updated)",
            ("diverges", 0, "grad.biases", "0,0"), SHORT),
     Mutant("tf_momentum_on", "tensorflow_impl.py",
            "momentum left on in Keras SGD: the same first update, a different second",
@@ -218,7 +218,7 @@ MUTANTS = [
     Mutant("tf_wrong_data_point", "tensorflow_impl.py",
            "off-by-one in the data order: each step trains on the next step's point",
            "logistic_nll", "tensorflow",
-           "i = int(order[step % len(order)])", "i = int(order[(step + 1) % len(order)])",
+           "int(order[step % len(order)])", "int(order[(step + 1) % len(order)])",
            ("diverges", 0, "cost", ""), SHORT),
     Mutant("toml_nonsquare_transpose_missing", "example.toml",
            "[layout] forgets the Dense kernel (2, 3) is W1 (3, 2) transposed: refused at ctx.load",
@@ -237,14 +237,14 @@ MUTANTS = [
     Mutant("jax_updated_params_dropped", "jax_impl.py",
            "the jitted step's updated parameters discarded (JAX arrays are immutable): nothing trains",
            "hours_studied", "jax",
-           "        cost, slopes, params, opt_state = training_step(params, opt_state)\n",
-           "        cost, slopes, _, opt_state = training_step(params, opt_state)\n",
+           "        return (params, opt_state), (cost, slopes, params)\n",
+           "        return (carry[0], opt_state), (cost, slopes, carry[0])\n",
            ("diverges", 0, "weights", "0,0"), SHORT),
     Mutant("jax_cost_after_update", "jax_impl.py",
            "the cost recorded from the dict the jitted step returned, already updated",
            "logistic_nll", "jax",
-           "        trace.gradients(cost, grads)  # the cost, and each parameter's gradient, by name\n",
-           "        trace.gradients(nll(params, points[i:i + 1], labels[i:i + 1]), grads)\n",
+           "        return (params, opt_state), (cost, grads, params)\n",
+           "        return (params, opt_state), (nll(params, *point), grads, params)\n",
            ("diverges", 0, "cost", ""), SHORT),
     Mutant("jax_float32_weights", "jax_impl.py",
            "silent float32 in a float64 run: W held as jnp.float32, its start value rounded",
@@ -350,9 +350,10 @@ MUTANTS = [
            "hours_studied", "torch",
            "np.fmax(np.fmax.accumulate(np.fmax(largest, 0.0)), ref.scale)",
            "np.fmax(np.fmax(largest, 0.0), ref.scale)",
-           # the gradient falls from 460 towards 0; which step first shows the frameworks'
-           # rounding (over 128 eps of the gradient itself) is a matter of last bits: 50-55
-           ("diverges", "5[0-5]", "grad.weights", "0,0"), ("--steps", "60")),
+           # the gradients fall from 460 towards 0; which step and which gradient first show
+           # the frameworks' rounding (over 128 eps of the gradient itself) is a matter of
+           # last bits (step 43 on one CPU, 50-55 on another): any step, any gradient
+           ("diverges", r"\d+", None, "0,0"), ("--steps", "60")),
     Mutant("parity_scale_ignored", "reproductions/parity.py",
            "a record's scale ignored: a cancelled value judged against itself",
            "hours_studied", "torch",
@@ -410,9 +411,9 @@ MUTANTS = [
 
 def diverges(framework, step, quantity, index=None):
     """``first divergence <id> <fw>: step N, <quantity>[index]: numpy ... vs <fw> ...``;
-    ``step`` a number or a pattern, ``quantity`` None for any, ``index`` "" for a
+    ``step`` a number or a pattern, ``quantity`` None for any gradient, ``index`` "" for a
     scalar and None for any."""
-    name = r"[\w.]+" if quantity is None else re.escape(quantity)
+    name = r"grad\.\w+" if quantity is None else re.escape(quantity)
     where = r"(\[[0-9,]*\])?" if index is None else re.escape(f"[{index}]") if index else ""
     return (rf"first divergence {ID} {framework}: step {step}, {name}{where}: "
             rf"numpy \S+ vs {framework} ")

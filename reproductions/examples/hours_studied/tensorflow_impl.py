@@ -11,6 +11,8 @@ MAE section's slopes are held as the weights and biases are).
 import keras
 import tensorflow as tf
 
+from frameworks.tensorflow_adapter import graph_loop
+
 
 def new_model(ctx):
     dense = keras.layers.Dense(1, dtype=ctx.dtype)
@@ -112,8 +114,6 @@ def reproduce(ctx):
         updated = [tf.identity(v) for v in variables]  # read after the update
         return cost, slopes, updated
 
-    for step in range(ctx.steps):
-        trace.step(step)
-        cost, slopes, updated = training_step()
-        trace.gradients(cost, slopes)
-        trace.parameters(updated)
+    training = graph_loop(training_step)  # every step inside one graph
+    costs, slopes, updated = training(ctx.steps)  # each step's values, stacked
+    trace.training(costs, slopes, updated)

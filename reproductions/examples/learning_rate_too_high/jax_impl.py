@@ -44,8 +44,11 @@ def reproduce(ctx):
         updates, opt_state = optimizer.update(slopes, opt_state, params)
         return cost, slopes, optax.apply_updates(params, updates), opt_state
 
-    for step in range(ctx.steps):
-        trace.step(step)
-        cost, slopes, params, opt_state = training_step(params, opt_state)
-        trace.gradients(cost, slopes)  # by name
-        trace.parameters(params)  # the updated parameters, from now on the mirror's
+    def step(carry, _):  # one step as jax.lax.scan runs it: the state in, its values out
+        cost, slopes, params, opt_state = training_step(*carry)
+        return (params, opt_state), (cost, slopes, params)
+
+    # every step in one compiled loop: each one's cost, slopes and parameters, stacked
+    (params, opt_state), (costs, slopes, updated) = jax.lax.scan(
+        step, (params, opt_state), length=ctx.steps)
+    trace.training(costs, slopes, updated)  # by name: the updated parameters, from now on the mirror's

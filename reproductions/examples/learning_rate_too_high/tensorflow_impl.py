@@ -9,6 +9,8 @@ where the chapter's biases are (1, out).
 import keras
 import tensorflow as tf
 
+from frameworks.tensorflow_adapter import graph_loop
+
 
 # Copied from reproductions/examples/hours_studied/tensorflow_impl.py:new_model
 def new_model(ctx):
@@ -36,8 +38,6 @@ def reproduce(ctx):
         optimizer.apply_gradients(zip(slopes, variables))
         return cost, slopes, [tf.identity(v) for v in variables]  # read after the update
 
-    for step in range(ctx.steps):
-        trace.step(step)
-        cost, slopes, updated = training_step()
-        trace.gradients(cost, slopes)
-        trace.parameters(updated)
+    training = graph_loop(training_step)  # every step inside one graph
+    costs, slopes, updated = training(ctx.steps)  # each step's values, stacked
+    trace.training(costs, slopes, updated)

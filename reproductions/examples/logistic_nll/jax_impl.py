@@ -43,10 +43,14 @@ def reproduce(ctx):
         updates, opt_state = optimizer.update(grads, opt_state, params)
         return cost, grads, optax.apply_updates(params, updates), opt_state
 
-    for step in range(ctx.steps):
-        trace.step(step)
-        i = int(order[step % len(order)])
-        cost, grads, params, opt_state = training_step(params, opt_state,
-                                                       points[i:i + 1], labels[i:i + 1])
-        trace.gradients(cost, grads)  # the cost, and each parameter's gradient, by name
-        trace.parameters(params)  # the updated parameters, from now on the mirror's
+    def step(carry, point):  # one step as jax.lax.scan runs it: the state in, its values out
+        cost, grads, params, opt_state = training_step(*carry, *point)
+        return (params, opt_state), (cost, grads, params)
+
+    # each step's point, a batch of one: (steps, 1, d) and (steps, 1, 1)
+    taken = jnp.asarray([int(order[step % len(order)]) for step in range(ctx.steps)])
+    steps_points = (points[taken][:, None], labels[taken][:, None])
+    # every step in one compiled loop: each one's cost, gradients and parameters, stacked
+    (params, opt_state), (costs, grads, updated) = jax.lax.scan(
+        step, (params, opt_state), steps_points)
+    trace.training(costs, grads, updated)  # by name: the parameters from now on

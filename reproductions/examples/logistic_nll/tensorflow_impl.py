@@ -7,11 +7,10 @@ and computes the loss with ``tf.nn.sigmoid_cross_entropy_with_logits``, so its
 probability clip at [1e-7, 1 - 1e-7] is not applied here; it would not change any value
 of this run either (a stays in [0.00773, 0.97624], see the notes in example.toml).
 
-The forward pass and the tape run eagerly; only the SGD update is a compiled
-``tf.function``. Compiled, the gradient
-changes in its last bit: grappler's arithmetic optimizer and common-subgraph elimination
-sort the inputs of the ``AddN`` that sums the four terms of dL/dz by node name, where
-eager TensorFlow adds them in the tape's order.
+The steps run inside one graph (``graph_loop``). Grappler's arithmetic optimizer
+would sort the inputs of the ``AddN`` that sums the four terms of dL/dz by node name,
+where eager TensorFlow adds them in the tape's order, and change the gradient's last
+bit; the adapter turns it off, so the graph adds them as eager TensorFlow does.
 
 Layout: a Dense kernel is (in, out) = (d, 1), the notes' column w; its bias is (1,)
 where the notes' w_0 is (1, 1), and it takes points as rows where the notes' X holds
@@ -22,6 +21,8 @@ parameters and their gradients the notes' shapes.
 
 import keras
 import tensorflow as tf
+
+from frameworks.tensorflow_adapter import graph_loop
 
 
 def reproduce(ctx):
@@ -39,18 +40,15 @@ def reproduce(ctx):
     trace.watch(w=neuron.kernel, w0=neuron.bias)  # see [layout]
     optimizer.build(variables)  # its variables exist before tracing
 
-    @tf.function
-    def update(gradients):
-        """The SGD step, compiled once: the parameters, read after the update."""
-        optimizer.apply_gradients(zip(gradients, variables))
-        return [tf.identity(v) for v in variables]
-
-    for step in range(ctx.steps):
-        trace.step(step)
-        i = int(order[step % len(order)])
-        with tf.GradientTape() as tape:  # eager, not compiled (see the module docstring)
+    def training_step(i):
+        """One step on point i: the cost, the gradients and the updated parameters."""
+        with tf.GradientTape() as tape:
             cost = nll(labels[i:i + 1], neuron(points[i:i + 1]))
         gradients = tape.gradient(cost, variables)
-        trace.gradients(cost, gradients)
-        updated = update(gradients)
-        trace.parameters(updated)
+        optimizer.apply_gradients(zip(gradients, variables))
+        return cost, gradients, [tf.identity(v) for v in variables]  # read after the update
+
+    training = graph_loop(training_step)  # every step inside one graph
+    points_of_steps = tf.constant([int(order[step % len(order)]) for step in range(ctx.steps)])
+    costs, gradients, updated = training(ctx.steps, points_of_steps)  # stacked
+    trace.training(costs, gradients, updated)

@@ -53,13 +53,18 @@ def reproduce(ctx):
         updates, opt_state = optimizer.update(grads, opt_state, params)
         return cost, grads, optax.apply_updates(params, updates), opt_state
 
-    for epoch in range(ctx.steps):
-        trace.step(epoch)
+    def epoch(carry, _):  # one epoch as jax.lax.scan runs it: the state in, its values out
+        cost, grads, params, opt_state = training_step(*carry)
+        return (params, opt_state), (cost, grads, params)
+
+    # the epochs between printed ones in one compiled loop, each one's values stacked
+    for first, count in trace.spans(ctx.steps):
+        trace.step(first)
         if trace.printed:  # a pass of its own for the values the text works by hand
             worked_by_hand(trace, params, X, Y)
-        cost, grads, params, opt_state = training_step(params, opt_state)
-        trace.gradients(cost, grads)  # the cost, and each parameter's gradient, by name
-        if trace.printed:  # the step SGD takes, -lr * gradient (Fig 45); b is (1, 1) in the blog
-            trace.values(delta_W=-learning_rate * grads["W"],
-                         delta_b=-learning_rate * grads["b"].reshape(1, 1))
-        trace.parameters(params)  # the updated parameters, from now on the mirror's
+        (params, opt_state), (costs, grads, updated) = jax.lax.scan(
+            epoch, (params, opt_state), length=count)
+        # kept where printed: the step SGD takes, -lr * gradient (Fig 45); b is (1, 1) in the blog
+        steps_taken = {"delta_W": -learning_rate * grads["W"],
+                       "delta_b": -learning_rate * grads["b"].reshape(-1, 1, 1)}
+        trace.training(costs, grads, updated, values=steps_taken)  # by name: from now on

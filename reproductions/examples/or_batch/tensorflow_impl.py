@@ -13,6 +13,8 @@ blog's b is (1, 1).
 import keras
 import tensorflow as tf
 
+from frameworks.tensorflow_adapter import graph_loop
+
 
 # Copied from reproductions/examples/or_single_example/tensorflow_impl.py:compute_cost
 def compute_cost(Y, Y_hat):
@@ -58,13 +60,13 @@ def reproduce(ctx):
         optimizer.apply_gradients(zip(grads, variables))
         return cost, grads, [tf.identity(v) for v in variables]  # read after the update
 
-    for epoch in range(ctx.steps):
-        trace.step(epoch)
+    training = graph_loop(training_step)  # the epochs between printed ones inside one graph
+    for first, count in trace.spans(ctx.steps):
+        trace.step(first)
         if trace.printed:  # a pass of its own for the values the text works by hand
             worked_by_hand(trace, dense, X, Y)
-        cost, grads, updated = training_step()
-        trace.gradients(cost, grads)
-        if trace.printed:  # the step SGD takes, -lr * gradient (Fig 45); b is (1, 1) in the blog
-            trace.values(delta_W=-learning_rate * grads[0],
-                         delta_b=-learning_rate * tf.reshape(grads[1], [1, 1]))
-        trace.parameters(updated)
+        costs, grads, updated = training(count)  # each epoch's values, stacked
+        # kept where printed: the step SGD takes, -lr * gradient (Fig 45); b is (1, 1) in the blog
+        steps_taken = {"delta_W": -learning_rate * grads[0],
+                       "delta_b": -learning_rate * tf.reshape(grads[1], [-1, 1, 1])}
+        trace.training(costs, grads, updated, values=steps_taken)

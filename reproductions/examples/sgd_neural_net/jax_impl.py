@@ -69,14 +69,19 @@ def reproduce(ctx):
         updates, opt_state = optimizer.update(grads, opt_state, params)
         return cost, grads, optax.apply_updates(params, updates), opt_state
 
-    for t in range(ctx.steps):
-        trace.step(t)
-        i = int(order[t])
-        x, y = points[i:i + 1], targets[i:i + 1]
+    def step(carry, point):  # one step as jax.lax.scan runs it: the state in, its values out
+        cost, grads, params, opt_state = training_step(*carry, *point)
+        return (params, opt_state), (cost, grads, params)
+
+    # the steps between printed ones in one compiled loop, each one's values stacked
+    for first, count in trace.spans(ctx.steps):
+        trace.step(first)
+        taken = jnp.asarray([int(i) for i in order[first:first + count]])
+        steps_points = (points[taken][:, None], targets[taken][:, None])  # batches of one
+        readings = {}
         if trace.printed:  # before the update: the other reading of the pseudocode
-            dW1_literal = reading_with_updated_W2(params, x, y, lr)
-        cost, grads, params, opt_state = training_step(params, opt_state, x, y)
-        trace.gradients(cost, grads)  # the cost, and each parameter's gradient, by name
-        if trace.printed:
-            trace.value("dL_dW1_with_updated_W2", dW1_literal)
-        trace.parameters(params)  # the updated parameters, from now on the mirror's
+            x, y = points[taken[0]][None], targets[taken[0]][None]
+            readings["dL_dW1_with_updated_W2"] = reading_with_updated_W2(params, x, y, lr)[None]
+        (params, opt_state), (costs, grads, updated) = jax.lax.scan(
+            step, (params, opt_state), steps_points)
+        trace.training(costs, grads, updated, values=readings)  # by name: from now on

@@ -19,6 +19,8 @@ what is recorded the notes' shapes.
 import keras
 import tensorflow as tf
 
+from frameworks.tensorflow_adapter import graph_loop
+
 
 def reading_with_updated_W2(layers, nllm, x, y, lr):
     """Layer 2 updated, layer 1 not: layer 1's gradient, back-propagating the step's
@@ -65,14 +67,14 @@ def reproduce(ctx):
         optimizer.apply_gradients(zip(grads, variables))
         return cost, grads, [tf.identity(variable) for variable in variables]  # updated
 
-    for t in range(ctx.steps):
-        trace.step(t)
-        i = int(order[t])
-        x, y = points[i:i + 1], targets[i:i + 1]
+    training = graph_loop(training_step)  # the steps between printed ones inside one graph
+    for first, count in trace.spans(ctx.steps):
+        trace.step(first)
+        readings = {}
         if trace.printed:  # before the update: the other reading of the pseudocode
-            dW1_literal = reading_with_updated_W2(layers, nllm, x, y, lr)
-        cost, grads, updated = training_step(i)
-        trace.gradients(cost, grads)
-        if trace.printed:
-            trace.value("dL_dW1_with_updated_W2", dW1_literal)
-        trace.parameters(updated)
+            i = int(order[first])
+            x, y = points[i:i + 1], targets[i:i + 1]
+            readings["dL_dW1_with_updated_W2"] = reading_with_updated_W2(layers, nllm, x, y, lr)[None]
+        points_of_steps = tf.constant([int(i) for i in order[first:first + count]])
+        costs, grads, updated = training(count, points_of_steps)  # stacked
+        trace.training(costs, grads, updated, values=readings)

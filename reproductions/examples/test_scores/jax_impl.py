@@ -125,8 +125,11 @@ def reproduce(ctx):
         updates, opt_state = optimizer.update(gradients, opt_state, params)
         return cost, gradients, optax.apply_updates(params, updates), opt_state
 
-    for step in range(ctx.steps):
-        trace.step(step)
-        cost, gradients, params, opt_state = training_step(params, opt_state)
-        trace.gradients(cost, gradients)  # by name
-        trace.parameters(params)  # the updated weights, from now on the mirror's
+    def step(carry, _):  # one step as jax.lax.scan runs it: the state in, its values out
+        cost, gradients, params, opt_state = training_step(*carry)
+        return (params, opt_state), (cost, gradients, params)
+
+    # every step in one compiled loop: each one's cost, gradients and parameters, stacked
+    (params, opt_state), (costs, gradients, updated) = jax.lax.scan(
+        step, (params, opt_state), length=ctx.steps)
+    trace.training(costs, gradients, updated)  # by name: the updated weights, from now on the mirror's

@@ -10,6 +10,8 @@ nothing is transposed; ``ctx.load`` sets the start values.
 import keras
 import tensorflow as tf
 
+from frameworks.tensorflow_adapter import graph_loop
+
 
 class Neural_Network:
     def __init__(self, dtype):
@@ -142,8 +144,6 @@ def reproduce(ctx):
         updated = [tf.identity(v) for v in net.weights()]  # read after the update
         return cost, gradients, updated
 
-    for step in range(ctx.steps):
-        trace.step(step)
-        cost, gradients, updated = training_step()
-        trace.gradients(cost, gradients)
-        trace.parameters(updated)
+    training = graph_loop(training_step)  # every step inside one graph
+    costs, gradients, updated = training(ctx.steps)  # each step's values, stacked
+    trace.training(costs, gradients, updated)

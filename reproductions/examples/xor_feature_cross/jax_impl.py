@@ -55,13 +55,18 @@ def reproduce(ctx):
         updates, opt_state = optimizer.update(grads, opt_state, params)
         return cost, grads, optax.apply_updates(params, updates), opt_state
 
-    for epoch in range(ctx.steps):
-        trace.step(epoch)
+    def epoch(carry, _):  # one epoch as jax.lax.scan runs it: the state in, its values out
+        cost, grads, params, opt_state = training_step(*carry)
+        return (params, opt_state), (cost, grads, params)
+
+    # the epochs between printed ones in one compiled loop, each one's values stacked
+    for first, count in trace.spans(ctx.steps):
+        trace.step(first)
         if trace.printed:  # a pass of its own for the intermediates the text prints
             first_iteration(trace, params, X, Y)
-        cost, grads, params, opt_state = training_step(params, opt_state)
-        trace.gradients(cost, grads)  # the cost, and each parameter's gradient, by name
-        trace.parameters(params)  # the updated parameters, from now on the mirror's
+        (params, opt_state), (costs, grads, updated) = jax.lax.scan(
+            epoch, (params, opt_state), length=count)
+        trace.training(costs, grads, updated)  # by name: the parameters from now on
 
     trace.step(ctx.steps)  # the trained network: its cost and outputs
     A = forward(params, X)[-1]

@@ -11,6 +11,8 @@ ways). A Dense bias is (out,) where the blog's b is (out, 1).
 import keras
 import tensorflow as tf
 
+from frameworks.tensorflow_adapter import graph_loop
+
 
 class FeatureCrossNet:
     def __init__(self, ctx):
@@ -55,13 +57,13 @@ def reproduce(ctx):
         optimizer.apply_gradients(zip(grads, variables))
         return cost, grads, [tf.identity(v) for v in variables]  # read after the update
 
-    for epoch in range(ctx.steps):
-        trace.step(epoch)
+    training = graph_loop(training_step)  # the epochs between printed ones inside one graph
+    for first, count in trace.spans(ctx.steps):
+        trace.step(first)
         if trace.printed:  # a pass of its own for the intermediates the text prints
             first_iteration(trace, net, X, Y)
-        cost, grads, updated = training_step()
-        trace.gradients(cost, grads)
-        trace.parameters(updated)
+        costs, grads, updated = training(count)  # each epoch's values, stacked
+        trace.training(costs, grads, updated)
 
     trace.step(ctx.steps)  # the trained network: its cost and outputs
     cost = compute_cost(Y, net(X))

@@ -61,18 +61,19 @@ def reproduce(ctx):
         updates, opt_state = optimizer.update(grads, opt_state, params)
         return cost, grads, optax.apply_updates(params, updates), opt_state
 
-    costs = []  # the loop prints and keeps the cost of every 100th epoch
-    for epoch in range(ctx.steps):
-        trace.step(epoch)
-        cost, grads, params, opt_state = training_step(params, opt_state)
-        trace.gradients(cost, grads)  # the cost, and each parameter's gradient, by name
-        costs.append(cost)
-        trace.parameters(params)  # the updated parameters, from now on the mirror's
+    def epoch(carry, _):
+        cost, grads, params, opt_state = training_step(*carry)
+        return (params, opt_state), (cost, grads, params)
+
+    # every epoch in one compiled loop: each one's cost, gradients and parameters, stacked
+    (params, opt_state), (costs, grads, updated) = jax.lax.scan(
+        epoch, (params, opt_state), length=ctx.steps)
+    trace.training(costs, grads, updated)  # by name: the parameters from now on
 
     trace.step(ctx.steps)  # after the last update
     Y_hat = forward(params, X)
     trace.value("A2", Y_hat)
     trace.cost(compute_cost(Y, Y_hat))
-    trace.value("costs", jnp.stack(costs[::100]))
+    trace.value("costs", costs[::100])  # the loop prints and keeps every 100th epoch's cost
     predictions, accuracy = predict(params, X, Y)
     trace.values(predicted_outputs=predictions, accuracy=accuracy)

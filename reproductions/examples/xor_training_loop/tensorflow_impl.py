@@ -11,6 +11,8 @@ Dense bias is (out,) where the blog's b is (out, 1).
 import keras
 import tensorflow as tf
 
+from frameworks.tensorflow_adapter import graph_loop
+
 
 class TwoLayerNet:
     def __init__(self, ctx):
@@ -61,18 +63,14 @@ def reproduce(ctx):
         optimizer.apply_gradients(zip(grads, variables))
         return cost, grads, [tf.identity(v) for v in variables]  # read after the update
 
-    costs = []  # the loop prints and keeps the cost of every 100th epoch
-    for epoch in range(ctx.steps):
-        trace.step(epoch)
-        cost, grads, updated = training_step()
-        trace.gradients(cost, grads)
-        costs.append(cost)
-        trace.parameters(updated)
+    training = graph_loop(training_step)  # every epoch inside one graph
+    costs, grads, updated = training(ctx.steps)  # each epoch's values, stacked
+    trace.training(costs, grads, updated)
 
     trace.step(ctx.steps)  # after the last update
     Y_hat = net(X)
     trace.value("A2", Y_hat)
     trace.cost(compute_cost(Y, Y_hat))
-    trace.value("costs", tf.stack(costs[::100]))
+    trace.value("costs", costs[::100])  # the loop prints and keeps every 100th epoch's cost
     predictions, accuracy = predict(net, X, Y)
     trace.values(predicted_outputs=predictions, accuracy=accuracy)
