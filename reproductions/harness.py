@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 import frameworks
+from frameworks._layout import fitted
 
 from . import claims as claims_
 from .numerical import numerical_column
@@ -110,6 +111,23 @@ class Context:
             value = self.init[name] if step == 0 else self.reference.at(name, step - 1)
             restarted[name] = self.assign(parameter, self.framework_layout(name, value))
         return restarted
+
+    def references(self, first: int, count: int, **parameters) -> list:
+        """For a loop the framework compiles, ``start_from_reference`` for the steps
+        ``first .. first + count - 1`` at once: in a step-local run, NumPy's value of each
+        parameter at the start of each step, stacked over the steps (one row a step) as the
+        framework's arrays, in its layout, one per parameter in the order given; the loop
+        starts step k from row k. In a free-running run, an empty list."""
+        if self.reference is None:
+            return []
+        stacked = []
+        for name, parameter in parameters.items():
+            shape = tuple(parameter.shape)
+            rows = [fitted(self.framework_layout(name, self.init[name] if step == 0 else
+                                                 self.reference.at(name, step - 1)), shape)
+                    for step in range(first, first + count)]
+            stacked.append(self.tensor(np.stack(rows) if rows else np.zeros((0, *shape))))
+        return stacked
 
     def framework_layout(self, name: str, array: np.ndarray) -> np.ndarray:
         return array.T if name in self.trace.transposed else array

@@ -1,6 +1,6 @@
 """The generic engine in JAX: pure functions of a dict of parameters, ``jax.nn``
 activations and optax losses, ``jax.value_and_grad`` and ``optax.sgd``; the training
-step is one ``jax.jit``.
+loop is one ``jax.lax.scan``, a step-local step starting from NumPy's parameters.
 
 JAX holds the examples as rows and W as (in, out), as Keras does; the example's
 [layout] (set from network.layout) says which names that transposes, and the harness
@@ -116,7 +116,15 @@ class Net:
 
 def examples_of(array, indices):
     """The step's examples (rows): all of them, or those ``indices``."""
-    return array if indices is None else jnp.take(array, jnp.asarray(indices), axis=0)
+    return array if indices is None else jnp.take(array, indices, axis=0)
+
+
+def steps_examples(network, m, first, count):
+    """The examples of each step ``first .. first + count - 1``, one row of indices a step,
+    or None when every step takes them all."""
+    if network.batch_size is None and network.order is None:
+        return None
+    return jnp.asarray([batch(network, m, step) for step in range(first, first + count)])
 
 
 def reproduce(ctx):
@@ -136,24 +144,30 @@ def reproduce(ctx):
         (cost, (Zs, As)), (grads, dZs) = gradients(trained, shifts, fixed, X, Y)
         return cost, grads, Zs, As, dZs
 
-    @jax.jit
-    def training_step(trained, opt_state, X, Y):
-        cost, grads, Zs, As, dZs = forward_backward(trained, X, Y)
+    def step(carry, rows):
+        """One step as jax.lax.scan runs it: on its examples (their indices, when steps
+        take some), from NumPy's parameters in a step-local run; the state in, the cost,
+        the gradients, the updated parameters and every Z, A and dZ out."""
+        trained, opt_state = carry
+        indices, restart = rows
+        if restart is not None:  # step-local parity: NumPy's parameters at this step
+            trained = dict(zip(names, restart))
+        cost, grads, Zs, As, dZs = forward_backward(trained, examples_of(X, indices),
+                                                    examples_of(Y, indices))
         updates, opt_state = optimizer.update(grads, opt_state, trained)
-        return cost, grads, optax.apply_updates(trained, updates), opt_state, Zs, As, dZs
+        trained = optax.apply_updates(trained, updates)
+        return (trained, opt_state), (cost, grads, trained, intermediates(Zs, As, dZs))
 
-    for step in range(ctx.steps):
-        trace.step(step)
-        trained = ctx.start_from_reference(step, **trained)  # step-local parity only
-        indices = batch(network, X.shape[0], step)
-        cost, grads, trained, opt_state, Zs, As, dZs = training_step(
-            trained, opt_state, examples_of(X, indices), examples_of(Y, indices))
-        trace.values(**intermediates(Zs, As, dZs))
-        trace.gradients(cost, grads)  # a dict: recorded by name
-        trace.parameters(trained)  # the updated dict, the parameters from now on
+    names = list(trained)  # the order references come in (a pytree's keys are sorted)
+    rows = (steps_examples(network, X.shape[0], 0, ctx.steps),
+            ctx.references(0, ctx.steps, **trained) or None)  # step-local parity only
+    (trained, opt_state), (costs, grads, updated, values) = jax.lax.scan(
+        step, (trained, opt_state), rows, length=ctx.steps)  # every step in one compiled loop
+    trace.training(costs, grads, updated, values=values)  # by name: from now on the mirror's
 
     trace.step(ctx.steps)  # after the last update: the cost, Z, A and dZ on the next examples
     indices = batch(network, X.shape[0], ctx.steps)
+    indices = None if indices is None else jnp.asarray(indices)
     cost, _, Zs, As, dZs = forward_backward(trained, examples_of(X, indices), examples_of(Y, indices))
     trace.values(**intermediates(Zs, As, dZs))
     trace.cost(cost)

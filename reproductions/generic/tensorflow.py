@@ -1,13 +1,14 @@
 """The generic engine in TensorFlow: ``keras.layers.Dense`` layers, Keras
 activations and losses, ``tf.GradientTape`` and ``keras.optimizers.SGD``; the
-training step is one ``tf.function``.
+training loop is one ``tf.function``.
 
 Keras holds the examples as rows and a Dense kernel as (in, out); the example's
 [layout] (set from network.layout) says which names that transposes, and the harness
 translates them both ways. A bias is (out,); 'fixed' keeps it out of the tape and the
 optimizer, 'shared' is one ``tf.Variable`` added to every unit, 'folded' a last input
 row of the kernel on a column of ones, 'none' leaves it out. dZ is the tape's
-gradient of the cost with respect to each Z. Keras's MeanSquaredError averages over the last
+gradient of the cost with respect to each Z. Every step runs inside one graph
+(``graph_loop``); a step-local step first assigns NumPy's parameters. Keras's MeanSquaredError averages over the last
 axis first: reduction "sum" sums the examples' means over the n outputs. The L2 term
 is written out: ``keras.regularizers.L2(f)`` casts its factor f through float32
 (``ops.cast`` of a Python float), so L2(0.025) is 0.0250000004 even in float64.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
+from frameworks.tensorflow_adapter import graph_loop
 from reproductions.generic.definition import batch, intermediates, network_of, trained_names
 
 
@@ -108,6 +110,14 @@ def examples_of(array, indices):
     return array if indices is None else tf.gather(array, indices)
 
 
+def steps_examples(network, m, first, count):
+    """The examples of each step ``first .. first + count - 1``, one row of indices a step,
+    or None when every step takes them all."""
+    if network.batch_size is None and network.order is None:
+        return None
+    return tf.constant([batch(network, m, step) for step in range(first, first + count)])
+
+
 def reproduce(ctx):
     trace = ctx.trace
     network = network_of(ctx.example)
@@ -127,24 +137,30 @@ def reproduce(ctx):
         grads, dZs = tape.gradient(cost, [variables, Zs])
         return cost, grads, Zs, As, dZs
 
-    @tf.function(reduce_retracing=True)
-    def training_step(X, Y):
-        cost, grads, Zs, As, dZs = forward_backward(X, Y)
-        optimizer.apply_gradients(zip(grads, variables))
-        return cost, grads, [tf.identity(v) for v in variables], Zs, As, dZs  # read after the update
+    indices = steps_examples(network, X.shape[0], 0, ctx.steps)
+    restarts = ctx.references(0, ctx.steps, **trained)  # step-local parity only
 
-    for step in range(ctx.steps):
-        trace.step(step)
-        ctx.start_from_reference(step, **trained)  # step-local parity only
-        indices = batch(network, X.shape[0], step)
-        cost, grads, updated, Zs, As, dZs = training_step(examples_of(X, indices),
-                                                          examples_of(Y, indices))
-        trace.values(**intermediates(Zs, As, dZs))
-        trace.gradients(cost, grads)
-        trace.parameters(updated)
+    def training_step(*rows):
+        """One step: on its examples (their indices, when steps take some), from NumPy's
+        parameters in a step-local run; the cost, the gradients, the updated parameters
+        and every Z, A and dZ."""
+        step_indices, restart = (rows[0], rows[1:]) if indices is not None else (None, rows)
+        for variable, value in zip(variables, restart):
+            variable.assign(value)
+        cost, grads, Zs, As, dZs = forward_backward(examples_of(X, step_indices),
+                                                    examples_of(Y, step_indices))
+        optimizer.apply_gradients(zip(grads, variables))
+        updated = [tf.identity(v) for v in variables]  # read after the update
+        return cost, grads, updated, intermediates(Zs, As, dZs)
+
+    training = graph_loop(training_step)  # every step inside one graph
+    rows = ([] if indices is None else [indices]) + restarts
+    costs, grads, updated, values = training(ctx.steps, *rows)  # each step's, stacked
+    trace.training(costs, grads, updated, values=values)
 
     trace.step(ctx.steps)  # after the last update: the cost, Z, A and dZ on the next examples
-    indices = batch(network, X.shape[0], ctx.steps)
-    cost, _, Zs, As, dZs = forward_backward(examples_of(X, indices), examples_of(Y, indices))
+    step_indices = batch(network, X.shape[0], ctx.steps)
+    cost, _, Zs, As, dZs = forward_backward(examples_of(X, step_indices),
+                                            examples_of(Y, step_indices))
     trace.values(**intermediates(Zs, As, dZs))
     trace.cost(cost)

@@ -36,32 +36,50 @@ def derivative(f, z):
     return jax.vmap(jax.grad(f))(z)
 
 
-def reproduce(ctx):
-    trace = ctx.trace
-    h = jnp.asarray(ctx.hyper.h, dtype=ctx.dtype)
-    z = ctx.data("z")
-    smooth, kink = z != 0, z == 0
-
-    trace.step(0)
+@jax.jit  # one compiled program for every value below, as JAX runs a function of arrays
+def activation_values(z, smooth, kink, z_vec, h):
+    """Each activation on the grid z, its derivative (at the smooth points ``smooth``, and
+    at the kink ``kink`` apart, as findings), the slope seen from outside by central
+    differences with the scale they cancel over, the exponential form of the sigmoid's
+    derivative, the one-sided slopes at the kink, and softmax with its Jacobian."""
+    values, scales, findings = {}, {}, {}
+    zs = z[smooth]
     for name, f in ACTIVATIONS.items():
-        trace.value(name, f(z))
+        values[name] = f(z)
         d = derivative(f, z)
         if name in KINKED:
-            trace.value(f"d_{name}", d[smooth])
-            trace.finding(f"d_{name}_at_0", d[kink])
+            values[f"d_{name}"] = d[smooth]
+            findings[f"d_{name}_at_0"] = d[kink]
         else:
-            trace.value(f"d_{name}", d)
-        zs = z[smooth]
-        trace.value(f"fd_{name}", (f(zs + h) - f(zs - h)) / (2 * h), scale=f(zs + h) / (2 * h))
-    trace.value("d_sigmoid_exp_form", derivative(jax.nn.sigmoid, z))
+            values[f"d_{name}"] = d
+        values[f"fd_{name}"] = (f(zs + h) - f(zs - h)) / (2 * h)
+        scales[f"fd_{name}"] = f(zs + h) / (2 * h)
+    values["d_sigmoid_exp_form"] = derivative(jax.nn.sigmoid, z)
 
     zero = z[kink]
     for name in KINKED:
         f = ACTIVATIONS[name]
-        trace.value(f"{name}_slope_right_of_0", (f(zero + h) - f(zero)) / h, scale=f(zero + h) / h)
-        trace.value(f"{name}_slope_left_of_0", (f(zero) - f(zero - h)) / h, scale=f(zero) / h)
+        values[f"{name}_slope_right_of_0"] = (f(zero + h) - f(zero)) / h
+        scales[f"{name}_slope_right_of_0"] = f(zero + h) / h
+        values[f"{name}_slope_left_of_0"] = (f(zero) - f(zero - h)) / h
+        scales[f"{name}_slope_left_of_0"] = f(zero) / h
 
-    z_vec = ctx.data("z_softmax")
     n = z_vec.shape[0]
     softmax = lambda v: jax.nn.softmax(v, axis=0)  # noqa: E731  (a column: classes on axis 0)
-    trace.values(softmax=softmax(z_vec), d_softmax=jax.jacrev(softmax)(z_vec).reshape(n, n))
+    values["softmax"] = softmax(z_vec)
+    values["d_softmax"] = jax.jacrev(softmax)(z_vec).reshape(n, n)
+    return values, scales, findings
+
+
+def reproduce(ctx):
+    trace = ctx.trace
+    h = jnp.asarray(ctx.hyper.h, dtype=ctx.dtype)
+    z = ctx.data("z")
+    smooth, kink = jnp.nonzero(z != 0)[0], jnp.nonzero(z == 0)[0]  # the points, by index
+
+    trace.step(0)
+    values, scales, findings = activation_values(z, smooth, kink, ctx.data("z_softmax"), h)
+    for name, value in values.items():
+        trace.value(name, value, scale=scales.get(name))
+    for name, value in findings.items():
+        trace.finding(name, value)

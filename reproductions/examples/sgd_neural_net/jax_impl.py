@@ -6,8 +6,8 @@ and ``optax.sgd``, one stored data point per step.
 All gradients come from one ``jax.value_and_grad`` at the step's start and the optimizer
 then updates every layer: the reading of the pseudocode explained in example.toml. That
 step is one ``jax.jit``. Where the step's values are printed (step 0), the other reading
-(layer 1's gradient with layer 2 already updated) is computed eagerly, before the step,
-by ``jax.vjp`` through that partially updated network, for the record.
+(layer 1's gradient with layer 2 already updated) is computed before the step, by
+``jax.vjp`` through that partially updated network, for the record.
 
 Layout: JAX keeps W^l as (in, out) = (m^l, n^l), the notes' W^l, as Keras does; its bias
 is (n^l,) where the notes' W_0^l is (n^l, 1), and it takes points as rows where the
@@ -37,6 +37,7 @@ def nllm(logits, y):
     return jnp.mean(optax.losses.softmax_cross_entropy(logits, y))
 
 
+@jax.jit  # compiled as one program
 def reading_with_updated_W2(params, x, y, lr):
     """Layer 2 updated, layer 1 not: layer 1's gradient, back-propagating the step's
     output error dL/dZ^2 through the updated W^2 (the other reading, for the record)."""

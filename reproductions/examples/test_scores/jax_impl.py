@@ -59,10 +59,11 @@ def numerical_gradient(params, X, y, e):
     return jnp.stack(numgrad), jnp.max(jnp.abs(jnp.stack(costs)))
 
 
-def step_zero(ctx, X, y):
-    trace, e = ctx.trace, ctx.hyper.eps
-    params = new_network(ctx)
-
+@jax.jit  # one compiled program for every value of step 0
+def step_zero_values(params, X, y, e, probe_step):
+    """What the series computes at the start: the outputs, the deltas one stage back at a
+    time, the sigmoid's steepest slope, the numerical gradient and the check (with the
+    scales they cancel over), and the cost a step along and against the gradient."""
     z2, a2, z3, yHat = forward(params, X)
     grads = jax.grad(lambda params: cost_function(forward(params, X)[-1], y))(params)
     dJdW1, dJdW2 = grads["W1"], grads["W2"]
@@ -73,33 +74,34 @@ def step_zero(ctx, X, y):
     (delta2,) = jax.vjp(jax.nn.sigmoid, z2)[1](dJ_da2)
     residual = y - yHat
     n_weights = sum(w.size for w in params.values())
-    trace.values(yHat=yHat, y_minus_yHat=residual,
-                 **{"shape.y_minus_yHat": jnp.array(residual.shape, dtype=ctx.dtype)},
-                 delta3=delta3,  # dJ/dz3
-                 **{"shape.delta3": jnp.array(delta3.shape, dtype=ctx.dtype)},
-                 delta2=delta2,  # dJ/dz2
-                 n_weights=jnp.array(n_weights, dtype=ctx.dtype))
+    values = {"yHat": yHat, "y_minus_yHat": residual,
+              "shape.y_minus_yHat": jnp.array(residual.shape, dtype=X.dtype),
+              "delta3": delta3,  # dJ/dz3
+              "shape.delta3": jnp.array(delta3.shape, dtype=X.dtype),
+              "delta2": delta2,  # dJ/dz2
+              "n_weights": jnp.array(n_weights, dtype=X.dtype)}
 
     # Where the sigmoid's slope is largest, by autodiff on a grid of step 0.01.
-    z = jnp.arange(-500, 501, dtype=ctx.dtype) / 100
+    z = jnp.arange(-500, 501, dtype=X.dtype) / 100
     slopes = jax.grad(lambda z: jnp.sum(jax.nn.sigmoid(z)))(z)
     steepest = jnp.argmax(slopes)
-    trace.values(sigmoidPrime_argmax=z[steepest], sigmoidPrime_max=slopes[steepest])
+    values.update(sigmoidPrime_argmax=z[steepest], sigmoidPrime_max=slopes[steepest])
 
     grad = unrolled(dJdW1, dJdW2)
     numgrad, largest_cost = numerical_gradient(params, X, y, e)
     # scales as in numpy_impl.py (only the reference's are used): costs cancelled over
     # 2e, and the check inherits that over norm(grad + numgrad)
-    trace.value("numgrad", numgrad, scale=largest_cost / (2 * e))
     norm_of_sum = jnp.linalg.norm(grad + numgrad)
-    trace.value("gradient_check", jnp.linalg.norm(grad - numgrad) / norm_of_sum,
-                scale=largest_cost / (2 * e) / norm_of_sum)
+    values.update(numgrad=numgrad, gradient_check=jnp.linalg.norm(grad - numgrad) / norm_of_sum)
+    scales = {"numgrad": largest_cost / (2 * e),
+              "gradient_check": largest_cost / (2 * e) / norm_of_sum}
 
-    scalar = ctx.hyper.probe_step
     W1, W2 = params["W1"], params["W2"]
-    uphill = cost_function(forward({"W1": W1 + scalar * dJdW1, "W2": W2 + scalar * dJdW2}, X)[-1], y)
-    downhill = cost_function(forward({"W1": W1 - scalar * dJdW1, "W2": W2 - scalar * dJdW2}, X)[-1], y)
-    trace.values(cost_plus_gradient=uphill, cost_minus_gradient=downhill)
+    values["cost_plus_gradient"] = cost_function(
+        forward({"W1": W1 + probe_step * dJdW1, "W2": W2 + probe_step * dJdW2}, X)[-1], y)
+    values["cost_minus_gradient"] = cost_function(
+        forward({"W1": W1 - probe_step * dJdW1, "W2": W2 - probe_step * dJdW2}, X)[-1], y)
+    return values, scales
 
 
 def reproduce(ctx):
@@ -110,7 +112,9 @@ def reproduce(ctx):
     X = X_raw / jnp.max(X_raw, axis=0)  # columns over their maxima
     y = y_raw / 100  # scores over 100
     trace.values(X_scaled=X, y_scaled=y)
-    step_zero(ctx, X, y)
+    values, scales = step_zero_values(new_network(ctx), X, y, ctx.hyper.eps, ctx.hyper.probe_step)
+    for name, value in values.items():
+        trace.value(name, value, scale=scales.get(name))
 
     params = new_network(ctx)
     trace.watch(**params)  # already the series' (in, out)
