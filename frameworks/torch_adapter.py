@@ -35,7 +35,7 @@ def view(value):
     import torch
 
     if isinstance(value, torch.Tensor):
-        return value.detach().cpu().numpy()  # a CPU tensor's own buffer, no copy
+        return value.detach().numpy()  # a CPU tensor's own buffer, no copy
     return np.asarray(value)
 
 

@@ -513,7 +513,7 @@ def cost_plot(result: ExampleResult) -> bytes | None:
     if any(c is None or len(c.steps) < 2 for c in costs.values()):
         return None
     from matplotlib.figure import Figure  # no pyplot: no GUI backend, no global state
-    from matplotlib.ticker import LogFormatter, NullFormatter
+    from matplotlib.ticker import LogFormatter, NullLocator
 
     with warnings.catch_warnings():  # a diverging cost's axis reaches 1e308: nothing to warn of
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -526,7 +526,7 @@ def cost_plot(result: ExampleResult) -> bytes | None:
             axis.plot(cost.steps[shown], values[shown], style, label=name)
         axis.set_yscale("log")
         axis.yaxis.set_major_formatter(LogFormatter())  # plain "1e-05" labels, no TeX layout
-        axis.yaxis.set_minor_formatter(NullFormatter())
+        axis.yaxis.set_minor_locator(NullLocator())  # decades only: minor ticks cost a draw each
         axis.set_xlabel("step")
         axis.set_ylabel("cost")
         axis.set_title(f"{result.example.id}: cost per step")
@@ -541,6 +541,7 @@ def drift_plot(result: ExampleResult) -> bytes | None:
     if not drifts:
         return None
     from matplotlib.figure import Figure
+    from matplotlib.ticker import NullLocator
 
     figure = Figure(figsize=(7, 4))
     axis = figure.subplots()
@@ -551,6 +552,7 @@ def drift_plot(result: ExampleResult) -> bytes | None:
     axis.axhline(POLICY[result.dtype].roundings, color="grey", linewidth=1,
                  label="bound (step-local verdict)")
     axis.set_yscale("log")
+    axis.yaxis.set_minor_locator(NullLocator())  # decades only: minor ticks cost a draw each
     axis.set_xlabel("step")
     axis.set_ylabel("|diff| / (eps * size)")
     axis.set_title(f"{result.example.id}: free-running difference from NumPy")
@@ -596,7 +598,7 @@ def difference_plot(result: ExampleResult) -> bytes | None:
     if len(seen) < 2:
         return None
     from matplotlib.figure import Figure
-    from matplotlib.ticker import LogFormatter, NullFormatter
+    from matplotlib.ticker import LogFormatter, NullLocator
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -622,7 +624,7 @@ def difference_plot(result: ExampleResult) -> bytes | None:
                          label=f"eps ({result.dtype})")
             axis.set_yscale("log")
             axis.yaxis.set_major_formatter(LogFormatter())
-            axis.yaxis.set_minor_formatter(NullFormatter())
+            axis.yaxis.set_minor_locator(NullLocator())  # decades only: minor ticks cost a draw each
             axis.set_ylabel(f"|{name} - numpy|")
             axis.set_title(f"{name}: largest difference from NumPy per step", fontsize=10)
             if identical:

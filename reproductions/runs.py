@@ -22,6 +22,7 @@ import concurrent.futures
 import hashlib
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -85,8 +86,14 @@ def worker_groups(names: list[str], jobs: int) -> list[list[str]]:
 _reports = None  # the queue progress goes to, in a worker
 
 
+def ignore_interrupts() -> None:
+    """In a worker: Ctrl-C is the parent's to handle (it ends its workers)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _worker_start(reports) -> None:
     global _reports
+    ignore_interrupts()
     _reports = reports
 
 
@@ -113,6 +120,27 @@ def _run(example: Example, framework: str, dtype: str, steps: int,
 
 # --- in this process -----------------------------------------------------------------
 
+class Worker:
+    """One worker process (a spawned interpreter: no framework state) running what it is
+    given in turn, each call's result a future. ``close`` ends the process at once: it
+    holds nothing once its results are in, and an interpreter that has loaded
+    TensorFlow or JAX takes seconds to wind down."""
+
+    def __init__(self, initializer=None, initargs=()):
+        context = multiprocessing.get_context("spawn")
+        self._pool = context.Pool(1, initializer=initializer, initargs=initargs)
+
+    def submit(self, fn, /, *args) -> concurrent.futures.Future:
+        future = concurrent.futures.Future()
+        self._pool.apply_async(fn, args, callback=future.set_result,
+                               error_callback=future.set_exception)
+        return future
+
+    def close(self) -> None:
+        self._pool.terminate()
+        self._pool.join()
+
+
 class Runs:
     """Every run asked for, computed once (see the module's docstring). ``jobs`` 1 runs
     everything here; above 1, the frameworks of ``names`` get worker processes, started
@@ -124,7 +152,7 @@ class Runs:
         self._futures: dict[RunKey, concurrent.futures.Future] = {}
         self._here = InProcess()
         self._groups = worker_groups(list(names or frameworks.NAMES), jobs) if jobs > 1 else []
-        self._workers: dict[int, concurrent.futures.ProcessPoolExecutor] = {}
+        self._workers: dict[int, Worker] = {}
         self._progress = progress
         self._reports = None
         self._listener = None
@@ -134,13 +162,11 @@ class Runs:
         if group is None:
             return self._here
         if group not in self._workers:
-            context = multiprocessing.get_context("spawn")  # a fresh interpreter: no framework state
             if self._progress is not None and self._reports is None:
-                self._reports = context.Queue()
+                self._reports = multiprocessing.get_context("spawn").Queue()
                 self._listener = threading.Thread(target=self._listen, daemon=True)
                 self._listener.start()
-            self._workers[group] = concurrent.futures.ProcessPoolExecutor(
-                1, mp_context=context, initializer=_worker_start, initargs=(self._reports,))
+            self._workers[group] = Worker(_worker_start, (self._reports,))
         return self._workers[group]
 
     def _listen(self) -> None:
@@ -186,7 +212,7 @@ class Runs:
 
     def close(self) -> None:
         for worker in self._workers.values():
-            worker.shutdown(wait=True, cancel_futures=True)
+            worker.close()
         self._workers.clear()
         if self._reports is not None:
             self._reports.put(None)

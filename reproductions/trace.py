@@ -142,7 +142,7 @@ class _Growing:
 
     def __init__(self, kind: str, shape: tuple, capacity: int):
         self.kind, self.shape = kind, shape
-        self.count = 0
+        self.count, self.last = 0, None  # records so far, and the step of the last
         self.values = np.empty((capacity, *shape))
         self.steps = np.empty(capacity, dtype=np.int64)
         self.order = np.empty(capacity, dtype=np.int64)
@@ -160,7 +160,7 @@ class _Growing:
             setattr(self, name, grown)
 
     def _check_after(self, step: int) -> None:
-        last = self.steps[self.count - 1] if self.count else None
+        last = self.last
         if last is not None and step <= last:
             raise ValueError(f"recorded at step {step} after step {last}"
                              if step < last else f"recorded twice at step {step}")
@@ -171,7 +171,7 @@ class _Growing:
         k = self.count
         self.values[k] = value  # the copy: the caller may go on to update its array in place
         self.steps[k], self.order[k], self.scale[k] = step, order, scale
-        self.count = k + 1
+        self.count, self.last = k + 1, step
 
     def extend(self, steps: np.ndarray, order: np.ndarray, values: np.ndarray) -> None:
         """Records at several increasing steps at once: one copy of the stacked values."""
@@ -184,7 +184,7 @@ class _Growing:
         k, n = self.count, len(steps)
         self.values[k:k + n] = values
         self.steps[k:k + n], self.order[k:k + n] = steps, order
-        self.count = k + n
+        self.count, self.last = k + n, int(steps[-1])
 
     def series(self) -> Series:
         n = self.count
@@ -206,6 +206,7 @@ class Trace:
     current_step: int = 0
     watched: dict = field(default_factory=dict)
     _quantities: dict = field(default_factory=dict)
+    _plans: dict = field(default_factory=dict)  # (kind, name) -> (storage, transposed)
     _count: int = 0
 
     def watch(self, **parameters) -> None:
@@ -373,6 +374,20 @@ class Trace:
         return self._record("finding", name, value)
 
     def _record(self, kind: str, name: str, value, scale=None):
+        # the common case, a quantity recorded before in the same way: one copy into place
+        plan = self._plans.get((kind, name)) if self.rounding is None and scale is None else None
+        if plan is not None:
+            record, transpose = plan
+            array = self.as_array(value)
+            if transpose:
+                array = array.T
+            k, step = record.count, self.current_step
+            if array.shape == record.shape and k < len(record.values) and step > record.last:
+                record.values[k] = array
+                record.steps[k], record.order[k] = step, self._count
+                record.count, record.last = k + 1, step
+                self._count += 1
+                return value
         quantity = quantity_name(kind, name)
         if self.rounding is not None:
             decimals = self.rounding(self.current_step, quantity)
@@ -388,6 +403,9 @@ class Trace:
         except ValueError as error:
             raise ValueError(f"'{quantity}' {error}") from None
         self._count += 1
+        shape = self.shapes.get(name)
+        if shape is None or shape == record.shape:  # no reshape to the source's shape needed
+            self._plans[(kind, name)] = (record, name in self.transposed)
         return value
 
     def recording(self) -> Recording:
