@@ -1,0 +1,1 @@
+"""The generic engines' building blocks in NumPy: the reference, written out by hand."""

@@ -1,0 +1,1 @@
+"""The generic engines' building blocks in PyTorch."""
