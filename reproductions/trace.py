@@ -263,12 +263,14 @@ class Trace:
         make step by step, taken out of the framework in one transfer a quantity; the
         current step is then the one after the last. Parameters by name are, as in
         ``parameters``, the parameters from now on (the last row of each)."""
+        costs = self.as_array(costs)
+        if not len(costs):  # no step taken: nothing to record, the parameters as they were
+            return
         values = dict(values or {})
         grads = self._in_watched_order(grads, "gradient")
         if isinstance(params, Mapping):
             params = self._in_watched_order(params, "parameter")
             self.watched = {name: stacked[-1] for name, stacked in zip(self.watched, params)}
-        costs = self.as_array(costs)
         n, first = len(costs), self.current_step
         if self.rounding is not None:  # a rounded replay rounds record by record
             for k in range(n):
