@@ -26,6 +26,7 @@ from . import harness, parity, publish, report, runs, site, spec
 from .claims import FAILED, REFUTED
 
 DEFAULT_OUT = Path("results")
+COMMANDS = ("list", "run", "check", "site", "translate", "bench")
 console = Console(width=min(Console().width if Console().is_terminal else 100, 100), highlight=False)
 errors = Console(stderr=True, width=100, highlight=False)
 
@@ -470,6 +471,8 @@ def width_list(text: str) -> list[int]:
 
 
 def command_bench(args, argv: list[str]) -> int:
+    repeat = whole_number(args.repeat, "--repeat", 1)  # bad input refused before anything
+    widths = width_list(args.widths)
     if os.environ.get("OPENBLAS_NUM_THREADS") != "1":  # read by NumPy when imported: start anew
         env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
         if "OPENBLAS_NUM_THREADS" in os.environ:
@@ -478,8 +481,6 @@ def command_bench(args, argv: list[str]) -> int:
         os.execve(sys.executable, [sys.executable, "-m", "reproductions.cli", *argv], env)
     from .bench import measure
 
-    repeat = whole_number(args.repeat, "--repeat", 1)
-    widths = width_list(args.widths)
     out = writable(Path(args.out))  # checked after the options: bad input writes nothing
     bench = measure.measure(repeat, widths, check=not args.no_check,
                             progress=lambda text: errors.print(f"bench: {text}"))

@@ -318,9 +318,10 @@ class ExampleRun:
         self.replay = (runs.replay(example, steps).result() if example.claims and example.replay
                        else None)
         cost_at = getattr(implementation(example, "numpy"), "cost_at", None)
-        self.numerical = None if cost_at is None else numerical_column(
-            cost_at, example, self.exact, example.initial_parameters(),
-            numerical_steps(steps, self.gradient_steps))
+        with np.errstate(all="ignore"):  # a diverged run's estimates are what they are
+            self.numerical = None if cost_at is None else numerical_column(
+                cost_at, example, self.exact, example.initial_parameters(),
+                numerical_steps(steps, self.gradient_steps))
         self._prepared = True
 
     def finish(self) -> ExampleResult:

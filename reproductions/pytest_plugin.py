@@ -40,11 +40,21 @@ class DefinitionFile(pytest.File):
 
 
 @functools.cache
+def shared_runs():
+    """The session's runs: the items of one definition share its NumPy runs (the
+    reference of each dtype, the float64 run the claims are judged on, the replay)."""
+    from reproductions.runs import Runs
+
+    return Runs()
+
+
+@functools.cache
 def run(path: str, framework: str, dtype: str):
     from reproductions import harness
     from reproductions.generic import load_definition
 
-    return harness.run_example(load_definition(Path(path)), [framework], dtype)
+    return harness.run_example(load_definition(Path(path)), [framework], dtype,
+                               runs=shared_runs())
 
 
 class DefinitionFailure(Exception):

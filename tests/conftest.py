@@ -1,29 +1,83 @@
 """Shared fixtures: real runs of the real frameworks, each run once per test process.
 
-Under ``pytest -n auto`` (pytest-xdist) every test of one example goes to the same
-worker (``--dist loadgroup``, set in pyproject.toml), so no example is run twice.
+Every run a test asks for goes through one :class:`reproductions.runs.Runs` for the
+whole session (``RUNS``): the same example, frameworks, dtype and steps are computed
+once, whichever test asks first. Under ``pytest -n auto`` (pytest-xdist) every test of
+one example goes to the same worker (``--dist loadgroup``, set in pyproject.toml).
+
+``repro(...)`` runs the command line in this process, as a user's shell would show it
+(exit status, stdout, stderr), with the frameworks the session has already imported:
+only a test of what a separate process does (a kill, the import of a framework, the
+README's commands as a user types them) starts one.
 """
 
+import contextlib
 import functools
+import io
+import os
+import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from reproductions import harness, spec
+from reproductions import cli, harness, runs, spec
 from reproductions.parity import sizes
+
+pytest_plugins = ["pytester"]  # pytest run in this process, on the files a test makes
 
 CATALOGUE = spec.catalogue()
 EXAMPLE_IDS = sorted(CATALOGUE)
+RUNS = runs.Runs()  # every run of the session, in this process
 
 
 @functools.cache
 def result_of(example_id: str, dtype: str) -> harness.ExampleResult:
-    return harness.run_example(CATALOGUE[example_id], None, dtype)  # every framework it has
+    return run_example(CATALOGUE[example_id], None, dtype)  # every framework it has
+
+
+def run_example(example, framework_names=None, dtype="float64", steps=None, gradient_steps=None):
+    """``harness.run_example`` sharing the session's runs."""
+    return harness.run_example(example, framework_names, dtype, steps, gradient_steps, RUNS)
 
 
 @pytest.fixture
 def run_result():
     return result_of
+
+
+RUNNING = ("run", "check")
+
+
+def repro(*args, cwd=None, env=None) -> subprocess.CompletedProcess:
+    """``repro ARGS`` in this process: its exit status and what it printed. A run or check
+    runs with ``--jobs 1`` unless the arguments say otherwise, so it uses the frameworks
+    this process has set up instead of starting workers that import them again."""
+    args = [str(a) for a in args]
+    command = next((a for a in args if a in cli.COMMANDS), None)
+    if command in RUNNING and not any(a in ("--jobs", "-j") or a.startswith("--jobs=") for a in args):
+        args += ["--jobs", "1"]
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
+            contextlib.chdir(cwd or Path.cwd()), environment(env):
+        code = cli.main(args)
+    return subprocess.CompletedProcess(["repro", *args], code, out.getvalue(), err.getvalue())
+
+
+@contextlib.contextmanager
+def environment(changes: dict | None):
+    """``os.environ`` with ``changes`` (a value of None removes the variable) for a block."""
+    saved = dict(os.environ)
+    for name, value in (changes or {}).items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def within(generic, reference, rtol):

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import repro
+
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "reproductions" / "examples" / "hours_studied"
 
@@ -259,8 +261,7 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, name, argu
             toml.write_text(edit(toml.read_text()))
     argv = [a.format(out=out, examples=examples) for a in arguments]
 
-    done = subprocess.run([sys.executable, "-m", "reproductions.cli", *argv], cwd=REPO,
-                          capture_output=True, text=True)
+    done = repro(*argv, cwd=REPO)
 
     assert done.returncode == 2, (done.returncode, done.stdout, done.stderr)
     assert "Traceback" not in done.stdout + done.stderr
@@ -272,3 +273,19 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, name, argu
         assert str(examples / "hours_studied" / "example.toml") in lines[0]
     assert snapshot(out) == before
     assert not list(tmp_path.glob("results*/.staging-*"))
+
+
+@pytest.mark.parametrize("name", ["unknown example", "zero steps", "not TOML"])
+def test_bad_input_from_a_shell_is_one_line_and_exit_2(tmp_path, name):
+    """The same from a separate process, as a user's shell shows it: the one line alone."""
+    case = next(case for case in CASES if case[0] == name)
+    examples = tmp_path / "examples"
+    if case[2] is not None:
+        shutil.copytree(EXAMPLE, examples / "hours_studied")
+        toml = examples / "hours_studied" / "example.toml"
+        toml.write_text(case[2](toml.read_text()))
+    argv = [a.format(out=tmp_path / "results", examples=examples) for a in case[1]]
+    done = subprocess.run([sys.executable, "-m", "reproductions.cli", *argv], cwd=REPO,
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.splitlines() == [done.stderr.strip()] and case[3] in done.stderr

@@ -12,8 +12,6 @@ hand-written mirrors' trace:
 """
 
 import functools
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -190,9 +188,9 @@ def test_every_mirrored_example_has_its_definition_and_every_example_is_accounte
 
 
 def test_repro_check_passes_every_definition(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "reproductions.cli", "check", "--spec",
-                           str(DEFINITIONS), "--out", str(tmp_path)],
-                          capture_output=True, text=True, cwd=REPO)
+    from conftest import repro
+
+    done = repro("check", "--spec", DEFINITIONS, "--out", tmp_path)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     for name in MIRRORS:
         assert (tmp_path / definition(name).id / "trace.parquet").is_file(), name

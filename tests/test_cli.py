@@ -14,12 +14,9 @@ import frameworks
 from reproductions import cli, harness, spec
 from reproductions.generic import load_definition
 
+from conftest import repro
+
 REPO = Path(__file__).resolve().parents[1]
-
-
-def repro(*args, cwd=REPO):
-    return subprocess.run([sys.executable, "-m", "reproductions.cli", *args], cwd=cwd,
-                          capture_output=True, text=True)
 
 
 def test_unwritable_output_directory_exits_2(tmp_path):

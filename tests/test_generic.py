@@ -213,19 +213,64 @@ def test_a_broken_definition_is_one_line_naming_the_field(tmp_path, old, new, sa
 
 
 def test_repro_check_runs_a_definition_file_with_no_code(tmp_path):
-    import subprocess
-    import sys
+    from conftest import repro
 
     definition = Path(__file__).resolve().parents[1] / "reproductions/generic/examples/xor_2_3_1.toml"
-    done = subprocess.run([sys.executable, "-m", "reproductions.cli", "check", "--spec", str(definition),
-                           "--steps", "5", "--out", str(tmp_path)], capture_output=True, text=True,
-                          cwd=definition.parents[3])
+    done = repro("check", "--spec", definition, "--steps", "5", "--out", tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert (tmp_path / "xor_2_3_1" / "trace.parquet").is_file()
     assert ">torch.py</a></th>" in (tmp_path / "xor_2_3_1" / "translation.html").read_text()
-    missing = subprocess.run([sys.executable, "-m", "reproductions.cli", "check", "--spec",
-                              str(tmp_path / "nope.toml")], capture_output=True, text=True,
-                             cwd=definition.parents[3])
+    missing = repro("check", "--spec", tmp_path / "nope.toml")
+    assert missing.returncode == 2 and missing.stderr.strip() == f"repro: --spec '{tmp_path / 'nope.toml'}' does not exist"
+
+
+def test_pytest_collects_definition_files_one_item_per_framework_and_dtype(pytester):
+    """`pytest path/to/specs`: the plugin (a pytest11 entry point) runs each definition, one
+    item per framework and dtype; an item that fails names the claim. (The README's own
+    definition, a 3-step AND gate; tests/test_readme.py runs the plugin as a user's shell
+    does, this runs it in this process.)"""
+    from test_readme import blocks, section
+
+    (definition,) = blocks(section("Bring your own example"), "toml")
+    pytester.makefile(".toml", and_gate=definition)
+    first = definition.index('printed = """')
+    cost = definition.index('0 = "', first) + len('0 = "')
+    wrong = definition[:cost] + "9" + definition[cost + 1:]  # the step-0 cost misprinted
+    pytester.makefile(".toml", and_misprinted=wrong.replace('id = "my_and_gate"',
+                                                            'id = "and_misprinted"'))
+    pytester.makefile(".toml", pyproject="[project]\nname = 'not a definition'\n")
+    done = pytester.runpytest_inprocess("-q", "-p", "no:cacheprovider", "-n", "0")
+    output = done.stdout.str()
+    assert "6 failed, 6 passed" in output, output[-3000:]
+    assert output.count("claim failed: cost step 0") >= 6
+    for framework in ("torch", "tensorflow", "jax"):
+        for dtype in ("float64", "float32"):
+            assert f"and_misprinted.toml::{framework}-{dtype} FAILED" in output or \
+                   f"FAILED and_misprinted.toml::{framework}-{dtype}" in output
+
+
+@pytest.mark.parametrize("old,new,says", [case[1:] for case in BROKEN], ids=[case[0] for case in BROKEN])
+def test_a_broken_definition_is_one_line_naming_the_field(tmp_path, old, new, says):
+    text = XOR.read_text(encoding="utf-8")
+    assert old in text, old
+    path = tmp_path / "broken.toml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(DefinitionError) as caught:
+        load_definition(path)
+    line = str(caught.value)
+    assert "\n" not in line and line.startswith(f"{path}: "), line
+    assert says in line, line
+
+
+def test_repro_check_runs_a_definition_file_with_no_code(tmp_path):
+    from conftest import repro
+
+    definition = Path(__file__).resolve().parents[1] / "reproductions/generic/examples/xor_2_3_1.toml"
+    done = repro("check", "--spec", definition, "--steps", "5", "--out", tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "xor_2_3_1" / "trace.parquet").is_file()
+    assert ">torch.py</a></th>" in (tmp_path / "xor_2_3_1" / "translation.html").read_text()
+    missing = repro("check", "--spec", tmp_path / "nope.toml")
     assert missing.returncode == 2 and missing.stderr.strip() == f"repro: --spec '{tmp_path / 'nope.toml'}' does not exist"
 
 

@@ -172,9 +172,9 @@ def test_step_local_parity_still_catches_a_rate_off_by_1e_4(framework, dtype):
 
 @pytest.mark.xdist_group("xor_2_2_1_tanh_step_local")
 def test_the_report_says_which_mode_gave_the_verdict(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "reproductions.cli", "check", "--spec", str(CHAOTIC),
-                           "--frameworks", "torch", "--out", str(tmp_path)],
-                          capture_output=True, text=True, cwd=REPO)
+    from conftest import repro
+
+    done = repro("check", "--spec", CHAOTIC, "--frameworks", "torch", "--out", tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "agrees (step-local)" in done.stdout.replace("\n", " ").replace("  ", " ") or \
         "(step-local)" in done.stdout

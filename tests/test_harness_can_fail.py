@@ -7,11 +7,11 @@ the step and the quantity of the first divergence.
 
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from conftest import repro
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "reproductions" / "examples"
@@ -30,10 +30,7 @@ def broken_copy(tmp_path, example_id, mirror, old, new):
 
 
 def check(examples_dir, tmp_path, *args):
-    return subprocess.run(
-        [sys.executable, "-m", "reproductions.cli", "--examples-dir", str(examples_dir), "check",
-         "--out", str(tmp_path / "results"), *args],
-        cwd=REPO, capture_output=True, text=True)
+    return repro("--examples-dir", examples_dir, "check", "--out", tmp_path / "results", *args)
 
 
 def test_a_wrong_learning_rate_is_caught_at_the_first_update(tmp_path):

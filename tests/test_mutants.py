@@ -46,6 +46,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import repro
+
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "reproductions" / "examples"
 HARNESS_PACKAGES = ("reproductions", "frameworks")
@@ -466,13 +468,27 @@ def normalized(text: str) -> str:
     return " ".join(text.split())
 
 
-def check(examples: Path, ids, key, out: Path, cwd=REPO, env=None) -> subprocess.CompletedProcess:
+def check_arguments(examples: Path, ids, key, out: Path) -> list[str]:
     framework, args = key
     frameworks = "numpy" if framework == "numpy" else f"numpy,{framework}"
+    return ["--examples-dir", str(examples), "check", *ids, "--frameworks", frameworks,
+            "--jobs", "1", "--out", str(out), *args]
+
+
+def check(examples: Path, ids, key, out: Path) -> subprocess.CompletedProcess:
+    """`repro check` of mutated example folders, in this process (the harness is this
+    checkout's; each folder's implementations are loaded from the folder)."""
+    return repro(*check_arguments(examples, ids, key, out))
+
+
+def check_with_harness(project: Path, ids, key, out: Path) -> subprocess.CompletedProcess:
+    """`repro check` in a new process whose harness is the mutated copy in ``project``: it
+    imports only NumPy and the one framework the mutant is checked against."""
+    env = {**os.environ, "PYTHONPATH": str(project)}
     return subprocess.run(
-        [sys.executable, "-m", "reproductions.cli", "--examples-dir", str(examples), "check", *ids,
-         "--frameworks", frameworks, "--jobs", "1", "--out", str(out), *args],
-        cwd=cwd, env=env, capture_output=True, text=True)
+        [sys.executable, "-m", "reproductions.cli",
+         *check_arguments(project / "reproductions" / "examples", ids, key, out)],
+        cwd=project, env=env, capture_output=True, text=True)
 
 
 @dataclass(frozen=True)
@@ -561,8 +577,7 @@ def harness_run(mutant: Mutant, root: Path) -> Run:
          "print(reproductions.parity.__file__, frameworks.__file__)"],
         cwd=project, env=env, capture_output=True, text=True, check=True).stdout.split()
     assert imported and all(Path(f).is_relative_to(project) for f in imported), imported
-    done = check(project / "reproductions" / "examples", [mutant.example], mutant.key,
-                 root / "results", cwd=project, env=env)
+    done = check_with_harness(project, [mutant.example], mutant.key, root / "results")
     return Run(done, blocks_of(done.stdout, [mutant.example]), root / "results")
 
 

@@ -5,7 +5,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import urllib.parse
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import repro
 from reproductions import report, site, spec
 
 REPO = Path(__file__).resolve().parents[1]
@@ -23,11 +23,6 @@ IDS = sorted([*EXAMPLES, "xor_2_2_1_tanh_step_local"])
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 
 pytestmark = pytest.mark.xdist_group("site")  # one worker makes the run once for every test
-
-
-def repro(*args, cwd=REPO):
-    return subprocess.run([sys.executable, "-m", "reproductions.cli", *args], cwd=cwd,
-                          capture_output=True, text=True)
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,6 @@
 """The translation page and notes (reproductions/translate.py), ``repro translate``, and
 the plots beside each report (difference.png, boundary.png)."""
 
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -11,6 +9,7 @@ import pytest
 
 from reproductions import harness, report, spec, translate
 from reproductions.generic import load_definition
+from conftest import repro
 
 REPO = Path(__file__).resolve().parents[1]
 CATALOGUE = spec.catalogue()
@@ -162,11 +161,6 @@ def test_the_notes_of_a_definition_come_from_its_network():
     assert "network.layout `columns`: Z = W @ A + b" in notes_of(example, "layout", None)
     assert "parameters W1, W2" in notes_of(example, "layout", "tensorflow")
     assert "Dense bias (3,)" in notes_of(example, "biases", "tensorflow")
-
-
-def repro(*args):
-    return subprocess.run([sys.executable, "-m", "reproductions.cli", *args], cwd=REPO,
-                          capture_output=True, text=True)
 
 
 def test_repro_translate_prints_the_notes_and_writes_the_page(tmp_path):
