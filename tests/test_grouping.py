@@ -8,13 +8,47 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+TESTS = Path(__file__).resolve().parent
+
+GROUPED = '''
+import pytest
+
+IDS = ["a", "b", "c", "d"]
 
 
-def test_the_tests_of_one_example_share_a_worker():
-    done = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "-v", "-p", "no:cacheprovider",
-                           "tests/test_parity.py", "tests/test_claims.py", "-k", "jacobian_square"],
-                          cwd=REPO, capture_output=True, text=True)
+@pytest.mark.parametrize("example_id", IDS)
+def test_one(example_id):
+    pass
+
+
+@pytest.mark.parametrize("example_id", IDS)
+def test_two(example_id):
+    pass
+
+
+@pytest.mark.parametrize("example_id", IDS)
+def test_three(example_id):
+    pass
+'''
+
+
+def test_the_tests_of_one_example_share_a_worker(tmp_path):
+    """Tests parametrized by example_id, under this suite's conftest hook and its
+    --dist loadgroup, on two workers: each example's three tests on one worker."""
+    (tmp_path / "conftest.py").write_text(  # this suite's hook, from its conftest.py
+        "import importlib.util, sys\n"
+        f"sys.path.insert(0, {str(TESTS)!r})\n"
+        f"spec = importlib.util.spec_from_file_location('suite', {str(TESTS / 'conftest.py')!r})\n"
+        "suite = importlib.util.module_from_spec(spec)\n"
+        "spec.loader.exec_module(suite)\n"
+        "pytest_collection_modifyitems = suite.pytest_collection_modifyitems\n")
+    (tmp_path / "test_grouped.py").write_text(GROUPED)
+    done = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-v",
+                           "-p", "no:cacheprovider", str(tmp_path)],
+                          cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-2000:]
-    workers = re.findall(r"^\[(gw\d+)\] .*PASSED", done.stdout, flags=re.M)
-    assert len(workers) >= 5 and len(set(workers)) == 1, workers
+    ran = re.findall(r"^\[(gw\d+)\] .*?test_\w+\[(\w)\]", done.stdout, flags=re.M)
+    assert len(ran) == 12, done.stdout[-2000:]
+    for example_id in "abcd":
+        assert len({worker for worker, e in ran if e == example_id}) == 1, ran
+    assert len({worker for worker, _ in ran}) == 2, ran  # and the work was shared
