@@ -22,7 +22,7 @@ from rich.table import Table
 
 import frameworks
 
-from . import harness, parity, publish, report, runs, site, spec
+from . import harness, parity, publish, report, runs, spec
 from .claims import FAILED, REFUTED
 
 DEFAULT_OUT = Path("results")
@@ -404,6 +404,8 @@ def command_run(args, catalogue) -> int:
 
 def build_site(out: Path) -> Path:
     """``out/site``, the static site of the results in ``out``, built and swapped in whole."""
+    from . import site  # Jinja2 and Markdown: only where a site is built
+
     try:
         return write_results(site.build, out)
     except site.SiteError as error:

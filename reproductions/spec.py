@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import numpy as np
-from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationInfo,
+from pydantic import (BaseModel, ConfigDict, Field, StrictInt, ValidationError, ValidationInfo,
                       field_validator, model_validator)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
@@ -292,15 +292,55 @@ class Erratum(Strict):
 
 
 REAL_HYPER = ("learning_rate",)  # hyperparameters that are real numbers even when written 1
+ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
+RESERVED_IDS = {"site": "the static site", "bench": "repro bench's tables"}  # results/<name>/
+DEPTH = 32  # how deeply a definition's arrays and tables may nest
+
+
+def check_id(example_id: str) -> str:
+    """An example's id names its results folder, ``<out>/<id>/``: a name, never a path."""
+    if not ID.fullmatch(example_id):
+        raise ValueError(f"'{example_id}' is not a name: 1 to 100 letters, digits, '_' and '-', "
+                         "starting with a letter or a digit")
+    if example_id in RESERVED_IDS:
+        raise ValueError(f"'{example_id}' is taken: results/{example_id}/ holds "
+                         f"{RESERVED_IDS[example_id]}")
+    return example_id
+
+
+def check_depth(raw) -> None:
+    """A definition's arrays and tables nest at most DEPTH levels (looked at without
+    recursion, so that no depth can exhaust the interpreter's stack)."""
+    pending = [(raw, 0)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > DEPTH:
+            raise ValueError(f"arrays or tables nested more than {DEPTH} levels deep")
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        pending.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+
+
+def read_toml(path: Path) -> dict:
+    """A definition file's data, or a DefinitionError of one line."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        check_depth(raw)
+        return raw
+    except UnicodeDecodeError:
+        raise DefinitionError(f"{path}: not UTF-8 text") from None
+    except RecursionError:
+        raise DefinitionError(f"{path}: arrays or tables nested more than {DEPTH} levels deep") from None
+    except (OSError, tomllib.TOMLDecodeError, ValueError) as error:
+        raise DefinitionError(f"{path}: {error}") from None
 
 
 class Example(Strict):
-    id: str
+    id: str = Field(description="the results folder's name: letters, digits, '_' and '-'")
     title: str
     source: Source
     summary: str = Field("", description="what the source works out (or NOTES.md's opening)")
     notes: list[str] = Field([], description="findings worth a reader's attention (or NOTES.md)")
-    steps: int = Field(ge=0, description="training steps of the default run")
+    steps: StrictInt = Field(ge=0, description="training steps of the default run (an integer)")
     hyper: dict[str, float | int | str | bool] = {}
     data: dict[str, float | list] = {}
     init: Initialisation = Initialisation()
@@ -349,6 +389,11 @@ class Example(Strict):
             line = PydanticCustomError("value_error", "Value error, {error}", {"error": str(error)})
             raise ValidationError.from_exception_data(cls.__name__, [InitErrorDetails(
                 type=line, loc=("claims",), input=data["claims"])]) from None
+
+    @field_validator("id")
+    @classmethod
+    def id_is_a_name(cls, example_id: str) -> str:
+        return check_id(example_id)
 
     @field_validator("hyper")
     @classmethod
@@ -511,19 +556,26 @@ class DefinitionError(ValueError):
     """An example folder whose definition cannot be read."""
 
 
+def one_line(path: Path, error: ValidationError, prefix: str = "") -> DefinitionError:
+    """spec.load's line, ``<path>: <field>: <message>``, for the first error (a misspelt
+    key before the field it leaves missing), with the value found where it is one."""
+    first = min(error.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    where = ".".join(str(part) for part in [prefix, *first["loc"]] if part != "")
+    message = first["msg"].removeprefix("Value error, ")
+    found = first.get("input")
+    if isinstance(found, (str, int, float)) and first["type"] not in ("missing", "value_error",
+                                                                       "extra_forbidden"):
+        message += f", found {found!r}"
+    return DefinitionError(f"{path}: {where + ': ' if where else ''}{message}")
+
+
 def load(folder: Path) -> Example:
     path = folder / "example.toml"
+    raw = read_toml(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
         return Example(**raw, folder=folder)
-    except UnicodeDecodeError:
-        raise DefinitionError(f"{path}: not UTF-8 text") from None
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise DefinitionError(f"{path}: {error}") from None
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise DefinitionError(f"{path}: {where}: {first['msg']}") from None
+        raise one_line(path, error) from None
 
 
 def folders(examples_dir: Path = EXAMPLES_DIR) -> dict[str, Path]:

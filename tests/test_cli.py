@@ -233,7 +233,7 @@ def test_check_runs_every_readable_example_and_reports_each_unreadable_one(
     errors = [line for line in done.stderr.splitlines() if line.startswith("repro: ")]
     if broken:
         assert errors == [f"repro: {examples / 'broken' / 'example.toml'}: steps: Input should be "
-                          "a valid integer, unable to parse string as an integer"]
+                          "a valid integer, found 'none'"]
         assert "1 example folder could not be read" in " ".join(done.stdout.split())
     else:
         assert errors == []
@@ -254,7 +254,7 @@ def test_list_lists_the_readable_examples_and_reports_the_broken_ones(tmp_path):
     assert "broken" not in done.stdout
     assert done.stderr.splitlines() == [
         f"repro: {examples / 'broken' / 'example.toml'}: steps: Input should be a valid integer, "
-        "unable to parse string as an integer"]
+        "found 'none'"]
 
 
 @pytest.mark.parametrize("command", [["run", "broken"], ["check", "broken", "jacobian_square"]])
@@ -265,7 +265,7 @@ def test_a_broken_example_named_exits_2_at_once(tmp_path, command):
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.splitlines() == [
         f"repro: {examples / 'broken' / 'example.toml'}: steps: Input should be a valid integer, "
-        "unable to parse string as an integer"]
+        "found 'none'"]
     assert not out.exists()
 
 

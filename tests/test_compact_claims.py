@@ -255,7 +255,7 @@ def test_spec_load_names_the_claims_field(tmp_path):
     from reproductions import spec
     with pytest.raises(DefinitionError) as error:
         spec.load(folder)
-    assert str(error.value) == (f"{toml}: claims: Value error, claim 'x': printed: "
+    assert str(error.value) == (f"{toml}: claims: claim 'x': printed: "
                                 "a '[' is never closed")
 
 
