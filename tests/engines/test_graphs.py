@@ -33,7 +33,7 @@ from reproductions.engines.numpy import graph as numpy_graph
 from reproductions.generic import load_definition
 from reproductions.generic import numpy as generic_numpy
 from reproductions.generic.definition import network_of
-from reproductions.generic.load import one_line
+from reproductions.spec import one_line
 from reproductions.claims import agrees
 from reproductions.parity import compare
 from reproductions.spec import Claim
