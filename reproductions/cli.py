@@ -10,19 +10,23 @@ written for it, the others run, and the exit status is 2 at the end.
 
 import argparse
 import os
+import re
 import shutil
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                           TimeElapsedColumn, TimeRemainingColumn)
 from rich.table import Table
 
 import frameworks
 
-from . import harness, parity, publish, report, runs, spec
+from . import harness, numerical, parity, publish, report, runs, spec
+from .trace import Keep
 from .claims import FAILED, REFUTED
 
 DEFAULT_OUT = Path("results")
@@ -78,6 +82,26 @@ def step_list(text: str) -> list[int]:
     return steps
 
 
+ELEMENT = re.compile(r"([\w.]+)\[([\d,\s]*)\]")
+
+
+def element_list(text: str) -> dict[str, list[tuple]]:
+    """--gradient-elements 'W1[0,0] b2[1]': the indices of each parameter."""
+    found: dict[str, list[tuple]] = {}
+    rest = ELEMENT.sub(lambda m: found.setdefault(m[1], []).append(
+        tuple(int(i) for i in m[2].split(",") if i.strip())) or "", text)
+    if rest.strip(" ,;") or not found:
+        raise UsageError(f"--gradient-elements takes elements such as 'W1[0,0] b2[1]', not '{text}'")
+    return found
+
+
+def quantity_list(text: str) -> frozenset:
+    names = frozenset(name.strip() for name in text.split(",") if name.strip())
+    if not names:
+        raise UsageError("--record needs at least one quantity (cost, W1, grad.W1, ...)")
+    return names
+
+
 def writable(folder: Path) -> Path:
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -124,6 +148,79 @@ def say_unreadable(unreadable: list[str]) -> None:
         print(f"repro: {message}", file=sys.stderr, flush=True)
 
 
+def compares_nothing(example, names: list[str] | None, steps: int | None) -> str | None:
+    """Why a run of ``example`` would compare nothing (no framework beside NumPy, and no
+    printed number within the steps it takes), or None."""
+    others = [n for n in (names or harness.frameworks_of(example)) if n != "numpy"]
+    steps = example.steps if steps is None else steps
+    judged = [c for c in example.claims if c.quantity.startswith("init.") or c.step <= steps]
+    if others or judged:
+        return None
+    why = ("--frameworks numpy" if names else "it has no mirror but NumPy's")
+    claims = ("claims no printed number" if not example.claims else
+              f"claims nothing within {spec_steps(steps)}")
+    return (f"'{example.id}' would compare nothing: only NumPy runs ({why}) and it {claims}; "
+            "name another framework or add the source's printed numbers as claims")
+
+
+def spec_steps(steps: int) -> str:
+    return f"{steps} step{'s' if steps != 1 else ''}"
+
+
+def compare_something(examples, names, steps, catalogue_run: bool) -> tuple[list, list[str]]:
+    """The examples whose run compares something. One that would compare nothing is bad
+    input: refused (one line, exit 2) before anything runs, or, in a run of the whole
+    catalogue, said in one line while the others run."""
+    kept, idle = [], []
+    for example in examples:
+        why = compares_nothing(example, names, steps)
+        if why is None:
+            kept.append(example)
+        elif catalogue_run:
+            idle.append(why)
+            print(f"repro: {why}", file=sys.stderr, flush=True)
+        else:
+            raise UsageError(why)
+    return kept, idle
+
+
+def available_memory() -> int | None:
+    """Bytes of memory this machine has free for a run (Linux: MemAvailable), or None."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def human(size: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB", "PB"):
+        if size < 1000 or unit == "PB":
+            return f"{size:.3g} {unit}"
+        size /= 1000
+    return f"{size:.3g} EB"
+
+
+def check_memory(examples, names, args) -> None:
+    """Refuse, before anything runs, a run whose records would not fit in memory: each
+    run keeps every recorded number of every recorded step (8 bytes), and the results
+    table holds them again; it names the size it would need and how to need less."""
+    free = available_memory()
+    if free is None:
+        return
+    for example in examples:
+        steps = example.steps if args.steps is None else args.steps
+        need = harness.recording_bytes(example, names, steps, args.dtype, args.record_every)
+        if need > free:
+            option = f"--steps {args.steps}" if args.steps is not None else f"steps = {steps}"
+            raise UsageError(
+                f"{option}: recording '{example.id}' would take about {human(need)} of memory, "
+                f"more than the {human(free)} this machine has free: record every k-th step "
+                "(--record-every K) or run fewer steps")
+
+
 def check_gradient_steps(examples: list, args) -> None:
     """--gradient-steps past the end of a run are refused, not silently dropped."""
     if args.gradient_steps is None:
@@ -165,9 +262,53 @@ def command_list(args, catalogue) -> int:
     return 2 if unreadable else 0
 
 
+PROGRESS_LINES = 10.0  # seconds between progress lines where stderr is not a terminal
+
+
 def progress_bars():
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=errors, transient=True)
+                    TimeElapsedColumn(), TimeRemainingColumn(), console=errors, transient=True)
+
+
+class Lines:
+    """Progress where stderr is not a terminal (a CI log, a file): a line at most every
+    PROGRESS_LINES seconds, with each running framework's steps and the time left."""
+
+    def __init__(self, examples: int):
+        self.examples, self.done, self.start = examples, 0, time.monotonic()
+        self.running: dict[tuple, tuple] = {}  # (example, framework) -> (done, steps, since)
+        self.said = self.start
+
+    def step(self, example_id: str, framework: str, done: int, steps: int) -> None:
+        key = (example_id, framework)
+        since = self.running.get(key, (0, 0, time.monotonic()))[2]
+        self.running[key] = (min(done, max(steps, 1)), max(steps, 1), since)
+        self.say()
+
+    def example_done(self, example_id: str) -> None:
+        self.done += 1
+        for key in [k for k in self.running if k[0] == example_id]:
+            del self.running[key]
+        self.say()
+
+    def say(self) -> None:
+        now = time.monotonic()
+        if now - self.said < PROGRESS_LINES:
+            return
+        self.said = now
+        running = []
+        for (example_id, framework), (done, steps, since) in self.running.items():
+            if done < steps:
+                left = (now - since) / max(done, 1) * (steps - done)
+                running.append(f"{example_id} {framework} {done}/{steps} steps (about {left:.0f} s left)")
+        print(f"progress {now - self.start:.0f} s: {self.done} of {self.examples} examples done"
+              + (f"; {'; '.join(running)}" if running else ""), file=sys.stderr, flush=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
 
 
 def show(result: harness.ExampleResult, folder: Path) -> None:
@@ -303,14 +444,16 @@ def run_all(examples, names, args, out: Path, jobs: int) -> list[Outcome]:
     compares, judges and writes each in turn."""
     needed = list(dict.fromkeys(n for e in examples for n in (names or harness.frameworks_of(e))))
     outcomes: dict[str, Outcome] = {}
-    with progress_bars() as bars:
-        progress = Bars(bars, len(examples))
+    terminal = errors.is_terminal
+    with (progress_bars() if terminal else Lines(len(examples))) as bars:
+        progress = Bars(bars, len(examples)) if terminal else bars
         with runs.Runs(jobs, needed, progress.step) as shared:
             started = []
             for example in examples:
                 try:
-                    started.append(harness.ExampleRun(example, names, args.dtype, args.steps,
-                                                      args.gradient_steps, shared))
+                    started.append(harness.ExampleRun(
+                        example, names, args.dtype, args.steps, args.gradient_steps, shared,
+                        Keep(args.record_every, args.record), args.gradient_elements))
                 except Exception as error:
                     outcomes[example.id] = crashed(example, names, args, out, error)
             for run in started:
@@ -365,8 +508,14 @@ def command_run(args, catalogue) -> int:
         say_unreadable(unreadable)
         if not examples:
             return 2  # nothing readable: nothing is run or written
+    examples, idle = compare_something(examples, names, args.steps, catalogue_run=not (
+        args.examples or args.spec))
+    unreadable += idle
+    if not examples:
+        return 2  # nothing that compares anything: nothing is run or written
     if names is None:  # every framework the examples have must be installed
         framework_list(",".join(dict.fromkeys(n for e in examples for n in harness.frameworks_of(e))))
+    check_memory(examples, names, args)
     jobs = job_count(args.jobs, list(dict.fromkeys(
         n for e in examples for n in (names or harness.frameworks_of(e)))))
     check_gradient_steps(examples, args)
@@ -514,7 +663,18 @@ def parser() -> Parser:
         command.add_argument("--steps", type=str, default=None, help="override the example's steps")
         command.add_argument("--out", default=str(DEFAULT_OUT), help="results folder (default: results)")
         command.add_argument("--gradient-steps", default=None,
-                             help="steps for the numerical-gradient column (default: first and last)")
+                             help="steps for the numerical-gradient column (default: first and "
+                                  "last); 'none' leaves the column out")
+        command.add_argument("--gradient-elements", default=None, metavar="ELEMENTS",
+                             help="the elements the numerical column estimates, as 'W1[0,0] b2[1]' "
+                                  "(default: every element, or the first of each parameter where "
+                                  f"that would take over {numerical.BUDGET} cost evaluations a step)")
+        command.add_argument("--record-every", default="1", metavar="K",
+                             help="keep every K-th step's records (and the steps claims print, "
+                                  "the first and the last): every step is still taken")
+        command.add_argument("--record", default=None, metavar="NAMES",
+                             help="keep only these quantities, comma-separated (cost, W1, "
+                                  "grad.W1, ...; and those claims name)")
         command.add_argument("--jobs", "-j", default="auto",
                              help="processes the frameworks other than NumPy run in, each "
                                   "importing its frameworks once (default: auto, one per framework;"
@@ -550,7 +710,13 @@ def main(argv: list[str] | None = None) -> int:
             return command_translate(args, examples_in(args.examples_dir))
         if args.command != "list":
             args.steps = None if args.steps is None else step_count(args.steps)
-            args.gradient_steps = None if args.gradient_steps is None else step_list(args.gradient_steps)
+            args.gradient_steps = (None if args.gradient_steps is None else [] if
+                                   args.gradient_steps.strip() == "none" else
+                                   step_list(args.gradient_steps))
+            args.gradient_elements = (None if args.gradient_elements is None else
+                                      element_list(args.gradient_elements))
+            args.record_every = whole_number(args.record_every, "--record-every", 1)
+            args.record = None if args.record is None else quantity_list(args.record)
         if args.command == "run" and not args.examples and not args.spec:
             raise UsageError("the following arguments are required: EXAMPLE (or --spec FILE)")
         catalogue = examples_in(args.examples_dir)
@@ -561,6 +727,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("repro: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # a bug of repro's own: one line, not a traceback
+        if os.environ.get("REPRO_DEBUG"):
+            raise
+        print(f"repro: internal error: {type(error).__name__}: {error} (a bug of repro's; "
+              "REPRO_DEBUG=1 shows where)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

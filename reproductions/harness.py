@@ -25,7 +25,7 @@ from .numerical import numerical_column
 from .parity import Parity, compare, drift
 from .runs import Runs
 from .spec import Example
-from .trace import Recording, Trace
+from .trace import KEEP_ALL, Keep, Recording, Trace
 
 
 class ImplementationError(RuntimeError):
@@ -179,9 +179,10 @@ def implementation(example: Example, framework: str):
 
 
 def run_framework(example: Example, framework: str, dtype: str, steps: int,
-                  rounding=None, on_step=None, reference: Recording | None = None) -> Recording:
-    """One run of one implementation; returns what it recorded. With NumPy's
-    ``reference`` run, the run is step-local (``Context.start_from_reference``)."""
+                  rounding=None, on_step=None, reference: Recording | None = None,
+                  keep: Keep = KEEP_ALL) -> Recording:
+    """One run of one implementation; returns what it recorded (what ``keep`` keeps). With
+    NumPy's ``reference`` run, the run is step-local (``Context.start_from_reference``)."""
     adapter = frameworks.require(framework)
     framework_dtype = adapter.setup(dtype)
     init = example.initial_parameters()
@@ -189,7 +190,7 @@ def run_framework(example: Example, framework: str, dtype: str, steps: int,
     trace = Trace(as_array=adapter.view, rounding=rounding, on_step=on_step, expected_steps=steps,
                   transposed=transposed, shapes=shapes,
                   stored_gradient=adapter.stored_gradient,
-                  printed_steps=example.value_steps(steps))
+                  printed_steps=example.value_steps(steps), keep=keep)
     ctx = Context(
         example=example,
         framework=framework,
@@ -225,11 +226,11 @@ def check_final_parameters(trace: Trace, recording: Recording, framework: str) -
                                f"(step {series.steps[-1]}): an update that was not recorded")
 
 
-def check_every_step_is_recorded(recording: Recording, steps: int) -> None:
+def check_every_step_is_recorded(recording: Recording, steps: int, keep: Keep = KEEP_ALL) -> None:
     """The reference records its cost, gradients and parameters at every training step:
     a step no side records would otherwise go uncompared (a mirror that skips one is
     found by the comparison, as recorded by one side only)."""
-    expected = np.arange(steps)
+    expected = np.array([step for step in range(steps) if keep.step(step)], dtype=np.int64)
     for quantity, series in recording.series.items():
         if series.kind not in ("cost", "grad", "param"):
             continue
@@ -237,9 +238,10 @@ def check_every_step_is_recorded(recording: Recording, steps: int) -> None:
         if missing.size:
             shown = ", ".join(map(str, missing[:5])) + (", ..." if missing.size > 5 else "")
             raise ImplementationError(f"the numpy implementation recorded '{quantity}' at "
-                                      f"{steps - missing.size} of {steps} training steps "
+                                      f"{expected.size - missing.size} of {expected.size} "
+                                      f"training steps{' kept' if keep.every != 1 else ''} "
                                       f"(not at {shown})")
-    if steps and not any(s.kind == "cost" for s in recording.series.values()):
+    if steps and keep.quantity("cost") and not any(s.kind == "cost" for s in recording.series.values()):
         raise ImplementationError("the numpy implementation recorded no cost: nothing says "
                                   "what the training minimises")
 
@@ -254,11 +256,45 @@ def check_claims_are_recorded(example: Example, recording: Recording) -> None:
                          "implementation never records")
 
 
-def rounded_replay(example: Example, steps: int) -> Recording:
+def rounded_replay(example: Example, steps: int, keep: Keep = KEEP_ALL) -> Recording:
     """The NumPy reference run again in float64 with every intermediate the source prints
     rounded to its printed precision before it is used (``claims.printed_precision``)."""
     return run_framework(example, "numpy", "float64", steps,
-                         rounding=claims_.printed_precision(example))
+                         rounding=claims_.printed_precision(example), keep=keep)
+
+
+def kept_records(example: Example, steps: int, record: Keep) -> Keep:
+    """What a run keeps: ``record``'s choice (every k-th step, named quantities), and
+    always the steps the claims print, the first, the last of training and the one after
+    it, and every quantity a claim names."""
+    if record == KEEP_ALL:
+        return KEEP_ALL
+    claimed = {claim.step for claim in example.claims if not claim.quantity.startswith("init.")}
+    named = None if record.quantities is None else frozenset(
+        record.quantities | {c.quantity for c in example.claims})
+    return Keep(record.every, named,
+                frozenset(claimed | {0, max(steps - 2, 0), max(steps - 1, 0), steps}))
+
+
+def recording_bytes(example: Example, framework_names: list[str] | None, steps: int,
+                    dtype: str = "float64", every: int = 1) -> int:
+    """About how much memory a run of ``example`` keeps: every run's records (8 bytes a
+    number: each parameter's value and gradient and the cost at every recorded step, and
+    a definition's Z, A and dZ where they are recorded every step), and the results
+    table, which holds them again."""
+    names = list(dict.fromkeys(["numpy", *(framework_names or frameworks_of(example))]))
+    sizes = [int(np.prod(param.shape, dtype=np.int64)) for param in example.init.params]
+    per_step = 1 + 2 * sum(sizes)
+    if example.network is not None and example.value_steps(steps) is None:
+        from .generic.definition import network_of
+
+        network = network_of(example)
+        m = max(len(example.data.get("X", [])), 1)
+        per_step += 3 * m * sum(layer.units for layer in network.layers)
+    runs = len(names) + bool(example.claims and example.replay) + (dtype != "float64")
+    runs += (len(names) - 1) * (example.parity == "step_local")
+    recorded_steps = steps // max(every, 1) + 1
+    return 8 * per_step * recorded_steps * (runs + 2)
 
 
 def numerical_steps(steps: int, chosen: list[int] | None) -> list[int]:
@@ -277,11 +313,13 @@ class ExampleRun:
 
     def __init__(self, example: Example, framework_names: list[str] | None = None,
                  dtype: str = "float64", steps: int | None = None,
-                 gradient_steps: list[int] | None = None, runs: Runs | None = None):
+                 gradient_steps: list[int] | None = None, runs: Runs | None = None,
+                 record: Keep = KEEP_ALL, gradient_elements: dict | None = None):
         self.example, self.dtype = example, dtype
         self.steps = example.steps if steps is None else steps
-        self.gradient_steps = gradient_steps
+        self.gradient_steps, self.gradient_elements = gradient_steps, gradient_elements
         self.runs = Runs() if runs is None else runs
+        self.keep = kept_records(example, self.steps, record)
         available = frameworks_of(example)
         if framework_names is None:
             framework_names = available
@@ -293,7 +331,7 @@ class ExampleRun:
         self.free, self.local = {}, {}  # each framework's free-running and step-local runs
         self._prepared = False
         if example.parity != "step_local":  # a step-local run waits for NumPy's
-            self.free = {name: self.runs.run(example, name, dtype, self.steps)
+            self.free = {name: self.runs.run(example, name, dtype, self.steps, keep=self.keep)
                          for name in self.names[1:]}
 
     def prepare(self) -> None:
@@ -304,24 +342,27 @@ class ExampleRun:
         if self._prepared:
             return
         example, dtype, steps, runs = self.example, self.dtype, self.steps, self.runs
-        self.reference = runs.run(example, "numpy", dtype, steps).result()
+        keep = self.keep
+        self.reference = runs.run(example, "numpy", dtype, steps, keep=keep).result()
         if example.steps:  # an example that trains
-            check_every_step_is_recorded(self.reference, steps)
+            check_every_step_is_recorded(self.reference, steps, keep)
         if steps == example.steps:
             check_claims_are_recorded(example, self.reference)
         if example.parity == "step_local":  # the verdict from step-local runs; drift from free ones
-            self.local = {name: runs.run(example, name, dtype, steps, reference=self.reference)
-                          for name in self.names[1:]}
-            self.free = {name: runs.run(example, name, dtype, steps) for name in self.names[1:]}
+            self.local = {name: runs.run(example, name, dtype, steps, reference=self.reference,
+                                         keep=keep) for name in self.names[1:]}
+            self.free = {name: runs.run(example, name, dtype, steps, keep=keep)
+                         for name in self.names[1:]}
         self.exact = self.reference if dtype == "float64" else runs.run(
-            example, "numpy", "float64", steps).result()
-        self.replay = (runs.replay(example, steps).result() if example.claims and example.replay
-                       else None)
+            example, "numpy", "float64", steps, keep=keep).result()
+        self.replay = (runs.replay(example, steps, keep).result()
+                       if example.claims and example.replay else None)
         cost_at = getattr(implementation(example, "numpy"), "cost_at", None)
         with np.errstate(all="ignore"):  # a diverged run's estimates are what they are
-            self.numerical = None if cost_at is None else numerical_column(
-                cost_at, example, self.exact, example.initial_parameters(),
-                numerical_steps(steps, self.gradient_steps))
+                self.numerical = None if cost_at is None or self.gradient_steps == [] else \
+                numerical_column(cost_at, example, self.exact, example.initial_parameters(),
+                                 numerical_steps(steps, self.gradient_steps),
+                                 self.gradient_elements)
         self._prepared = True
 
     def finish(self) -> ExampleResult:

@@ -7,11 +7,15 @@ reader, not part of parity: a central difference is exact only to O(h^2) plus
 roundoff of cost / h.
 """
 
+import itertools
+
 import numpy as np
 
 from .trace import Recording, Series
 
 H = 1e-6  # relative step: h = H * max(1, |parameter|)
+BUDGET = 2000  # cost evaluations a step by default (two an element): the column is a reader's
+# aid, not parity, and a wide network's every element would take hours
 
 
 def start_parameters(recording: Recording, init: dict, step: int) -> dict[str, np.ndarray | None]:
@@ -21,11 +25,26 @@ def start_parameters(recording: Recording, init: dict, step: int) -> dict[str, n
     return {name: recording.at(name, step - 1) for name in init}
 
 
-def central_differences(cost_at, example, step: int, params: dict) -> dict[str, np.ndarray]:
+def chosen_elements(params: dict, elements: dict | None = None) -> dict[str, list[tuple]]:
+    """The elements each parameter's estimate is taken at: those ``elements`` names (a
+    dict from parameter to indices), else every element while that stays within BUDGET
+    cost evaluations, else the first elements of each parameter, as many for each."""
+    if elements is not None:
+        return {name: [tuple(i) for i in elements.get(name, [])] for name in params}
+    total = sum(int(np.size(value)) for value in params.values())
+    share = total if 2 * total <= BUDGET else max(1, BUDGET // 2 // max(len(params), 1))
+    return {name: list(itertools.islice(np.ndindex(np.shape(value)), share))
+            for name, value in params.items()}
+
+
+def central_differences(cost_at, example, step: int, params: dict,
+                        elements: dict | None = None) -> dict[str, np.ndarray]:
+    """The estimate of each chosen element (``chosen_elements``); NaN at the others."""
     estimates = {}
+    chosen = chosen_elements(params, elements)
     for name, value in params.items():
-        estimate = np.zeros_like(value)
-        for i in np.ndindex(value.shape):
+        estimate = np.full(np.shape(value), np.nan)
+        for i in chosen[name]:
             h = H * max(1.0, abs(value[i]))
             up = {k: v.copy() for k, v in params.items()}
             down = {k: v.copy() for k, v in params.items()}
@@ -37,14 +56,16 @@ def central_differences(cost_at, example, step: int, params: dict) -> dict[str, 
     return estimates
 
 
-def numerical_column(cost_at, example, recording: Recording, init: dict, steps) -> Recording:
+def numerical_column(cost_at, example, recording: Recording, init: dict, steps,
+                     elements: dict | None = None) -> Recording:
     """The estimates, as a recording of ``grad.<name>`` at each of ``steps`` it could reach."""
     found: dict[str, list] = {}
     for step in steps:
         params = start_parameters(recording, init, step)
         if any(value is None for value in params.values()):
             continue
-        for name, estimate in central_differences(cost_at, example, step, params).items():
+        for name, estimate in central_differences(cost_at, example, step, params,
+                                                  elements).items():
             found.setdefault(f"grad.{name}", []).append((step, estimate))
     return Recording({
         quantity: Series("grad", np.array([s for s, _ in rows], dtype=np.int64),

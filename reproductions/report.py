@@ -437,7 +437,7 @@ def example_text(prov: dict) -> str:
 
 
 def markdown(result: ExampleResult, columns: dict[str, np.ndarray], folder: Path | None = None,
-             trace_sha256: str | None = None) -> str:
+             trace_sha256: str | None = None, undrawn: list[str] = ()) -> str:
     """The report, to be read in ``folder`` (by default ``results/<id>``), which its
     links to the code are relative to."""
     example, prov = result.example, provenance(result)
@@ -478,6 +478,8 @@ def markdown(result: ExampleResult, columns: dict[str, np.ndarray], folder: Path
     own = [f"[{label}]({link(path, folder)})"
            for name, label in (("numpy", "NumPy"), ("torch", "PyTorch"), ("tensorflow", "TensorFlow"))
            if (path := implementation_file(example, name)).is_file()]
+    if undrawn:
+        lines += ["## Plots not drawn", "", *(f"- {line}" for line in undrawn), ""]
     lines += ["## Code", "", "The implementations side by side, aligned by section, with the "
               "translation notes: [translation.html](translation.html); "
               f"each on its own: {', '.join(own)}.", ""]
@@ -508,6 +510,26 @@ def png(figure) -> bytes:
     return buffer.getvalue()
 
 
+LARGEST_DRAWN = 1e100  # above it a run is on its way to overflow: matplotlib's log ticks
+# cannot span up to 1e300 (an OverflowError), and nothing there is rounding
+
+
+def on_log_axis(values: np.ndarray) -> np.ndarray:
+    """Which values a log axis draws: finite, above 0, at most LARGEST_DRAWN."""
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(values) & (values > 0) & (values <= LARGEST_DRAWN)
+
+
+def left_out_note(axis, steps: np.ndarray, values: np.ndarray) -> None:
+    """Say on the plot where finite values too large for it were left out."""
+    with np.errstate(invalid="ignore"):
+        huge = np.isfinite(values) & (values > LARGEST_DRAWN)
+    if huge.any():
+        axis.text(0.01, 0.97, f"values above {LARGEST_DRAWN:.0e} (from step "
+                  f"{int(steps[np.argmax(huge)])}) not drawn", transform=axis.transAxes,
+                  fontsize=8, color="dimgrey", va="top")
+
+
 def cost_plot(result: ExampleResult) -> bytes | None:
     costs = {name: r.series.get("cost") for name, r in result.traces.items()}
     if any(c is None or len(c.steps) < 2 for c in costs.values()):
@@ -522,8 +544,9 @@ def cost_plot(result: ExampleResult) -> bytes | None:
         figure.subplots_adjust(left=0.12, right=0.97, bottom=0.12, top=0.92)  # fixed: one draw
         for (name, cost), style in zip(costs.items(), ["-", "--", ":", "-."]):
             values = cost.values.reshape(-1)
-            shown = np.isfinite(values) & (values > 0)  # a log axis: a divergence's inf is left out
+            shown = on_log_axis(values)  # a divergence's inf, and what leads to it, left out
             axis.plot(cost.steps[shown], values[shown], style, label=name)
+        left_out_note(axis, costs["numpy"].steps, costs["numpy"].values.reshape(-1))
         axis.set_yscale("log")
         axis.yaxis.set_major_formatter(LogFormatter())  # plain "1e-05" labels, no TeX layout
         axis.yaxis.set_minor_locator(NullLocator())  # decades only: minor ticks cost a draw each
@@ -547,8 +570,9 @@ def drift_plot(result: ExampleResult) -> bytes | None:
     axis = figure.subplots()
     figure.subplots_adjust(left=0.12, right=0.97, bottom=0.12, top=0.92)
     for (name, drift), style in zip(drifts.items(), ["-", "--", ":", "-."]):
-        shown = np.isfinite(drift.roundings) & (drift.roundings > 0)
+        shown = on_log_axis(drift.roundings)
         axis.plot(drift.steps[shown], drift.roundings[shown], style, label=f"{name}, free-running")
+        left_out_note(axis, drift.steps, drift.roundings)
     axis.axhline(POLICY[result.dtype].roundings, color="grey", linewidth=1,
                  label="bound (step-local verdict)")
     axis.set_yscale("log")
@@ -610,9 +634,7 @@ def difference_plot(result: ExampleResult) -> bytes | None:
         for axis, (name, lines) in zip(axes, panels.items()):
             identical = 0
             for i, (quantity, (steps, largest)) in enumerate(lines.items()):
-                # above 1e100 a run is on its way to overflow: matplotlib's log ticks
-                # cannot span up to 1e300 (an OverflowError), and nothing there is rounding
-                shown = np.isfinite(largest) & (largest > 0) & (largest <= 1e100)
+                shown = on_log_axis(largest)
                 if not shown.any():
                     identical += bool(np.all(largest == 0))
                     continue
@@ -751,19 +773,37 @@ def write(result: ExampleResult, out: Path, published: Path | None = None) -> Pa
     digest = trace_hash(columns, encoding)
     write_atomic(folder / "trace.parquet", parquet(columns, encoding))
     (folder / "trace.csv.gz").unlink(missing_ok=True)  # the format before trace.parquet
+    plots, undrawn = drawn(result)
     write_atomic(folder / "summary.json",
                  json.dumps(summary(result, digest), indent=2, default=str).encode())
     write_atomic(folder / "report.md",
-                 markdown(result, columns, published or folder, digest).encode())
+                 markdown(result, columns, published or folder, digest, undrawn).encode())
     write_atomic(folder / "translation.html", translation_page(result, published or folder))
     (folder / "code.html").unlink(missing_ok=True)  # the page before translation.html
-    for name, plot in (("cost.png", cost_plot(result)), ("difference.png", difference_plot(result)),
-                       ("boundary.png", boundary_plot(result)), ("drift.png", drift_plot(result))):
+    for name, plot in plots.items():
         if plot is not None:
             write_atomic(folder / name, plot)
         else:
             (folder / name).unlink(missing_ok=True)
     return folder
+
+
+PLOTS = {"cost.png": cost_plot, "difference.png": difference_plot,
+         "boundary.png": boundary_plot, "drift.png": drift_plot}
+
+
+def drawn(result: ExampleResult) -> tuple[dict[str, bytes | None], list[str]]:
+    """Every plot of the result (None where it has none), and a line for each that could
+    not be drawn: a plot is a view of the results, and a view that fails leaves the
+    verdict and the other files standing."""
+    plots, undrawn = {}, []
+    for name, plot in PLOTS.items():
+        try:
+            plots[name] = plot(result)
+        except Exception as error:  # noqa: BLE001 - said in the report instead
+            plots[name] = None
+            undrawn.append(f"{name} could not be drawn ({type(error).__name__}: {error})")
+    return plots, undrawn
 
 
 def write_crash(example: Example, out: Path, names: list[str], dtype: str, steps: int,

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import frameworks
 
 from .spec import Example
-from .trace import Recording
+from .trace import KEEP_ALL, Keep, Recording
 
 # seconds to import, on the 2-core machine of results/bench: which frameworks a worker takes
 IMPORT_WEIGHT = {"tensorflow": 5.0, "torch": 2.3, "jax": 1.5}
@@ -51,6 +51,7 @@ class RunKey:
     dtype: str
     steps: int
     mode: str  # "free_running", "step_local" or "replay"
+    keep: Keep = KEEP_ALL
 
 
 class InProcess(concurrent.futures.Executor):
@@ -111,11 +112,11 @@ def _reporter(example_id: str, framework: str, steps: int) -> Callable[[int], No
 
 
 def _run(example: Example, framework: str, dtype: str, steps: int,
-         reference: Recording | None) -> Recording:
+         reference: Recording | None, keep: Keep) -> Recording:
     from .harness import run_framework
 
     return run_framework(example, framework, dtype, steps, reference=reference,
-                         on_step=_reporter(example.id, framework, steps))
+                         on_step=_reporter(example.id, framework, steps), keep=keep)
 
 
 # --- in this process -----------------------------------------------------------------
@@ -177,10 +178,11 @@ class Runs:
             self._progress(*report)
 
     def run(self, example: Example, framework: str, dtype: str, steps: int,
-            reference: Recording | None = None) -> concurrent.futures.Future:
-        """A framework's run, step-local when NumPy's ``reference`` is given."""
+            reference: Recording | None = None, keep: Keep = KEEP_ALL) -> concurrent.futures.Future:
+        """A framework's run, step-local when NumPy's ``reference`` is given, keeping what
+        ``keep`` keeps."""
         mode = "free_running" if reference is None else "step_local"
-        key = RunKey(example_key(example), framework, dtype, steps, mode)
+        key = RunKey(example_key(example), framework, dtype, steps, mode, keep)
         if key not in self._futures:
             executor = self._executor(framework)
             on_step = None
@@ -190,18 +192,19 @@ class Runs:
                 from .harness import run_framework
 
                 self._futures[key] = executor.submit(run_framework, example, framework, dtype, steps,
-                                                     reference=reference, on_step=on_step)
+                                                     reference=reference, on_step=on_step, keep=keep)
             else:
-                self._futures[key] = executor.submit(_run, example, framework, dtype, steps, reference)
+                self._futures[key] = executor.submit(_run, example, framework, dtype, steps,
+                                                     reference, keep)
         return self._futures[key]
 
-    def replay(self, example: Example, steps: int) -> concurrent.futures.Future:
+    def replay(self, example: Example, steps: int, keep: Keep = KEEP_ALL) -> concurrent.futures.Future:
         """The rounded replay: NumPy in float64 with the printed intermediates rounded."""
-        key = RunKey(example_key(example), "numpy", "float64", steps, "replay")
+        key = RunKey(example_key(example), "numpy", "float64", steps, "replay", keep)
         if key not in self._futures:
             from .harness import rounded_replay
 
-            self._futures[key] = self._here.submit(rounded_replay, example, steps)
+            self._futures[key] = self._here.submit(rounded_replay, example, steps, keep)
         return self._futures[key]
 
     def forget(self, example: Example) -> None:

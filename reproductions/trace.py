@@ -191,6 +191,28 @@ class _Growing:
         return Series(self.kind, self.steps[:n], self.order[:n], self.values[:n], self.scale[:n])
 
 
+@dataclass(frozen=True)
+class Keep:
+    """Which records a run keeps, for runs too long or too large to keep whole: every
+    ``every``-th step (step 0, K, 2K, ...) and the ``always`` steps (those the claims print,
+    the last step of training and the step after it), and of those only the quantities
+    named (``quantities``; None keeps every one). The training itself is not shortened:
+    every step is taken, and only what is kept is compared."""
+
+    every: int = 1
+    quantities: frozenset | None = None
+    always: frozenset = frozenset()
+
+    def step(self, step: int) -> bool:
+        return self.every == 1 or step % self.every == 0 or step in self.always
+
+    def quantity(self, quantity: str) -> bool:
+        return self.quantities is None or quantity in self.quantities
+
+
+KEEP_ALL = Keep()
+
+
 @dataclass
 class Trace:
     as_array: Callable = np.asarray  # a framework's value as a NumPy array (a view will do)
@@ -203,6 +225,7 @@ class Trace:
     shapes: dict = field(default_factory=dict)
     stored_gradient: Callable | None = None  # where a framework keeps .grad (torch)
     printed_steps: frozenset | None = None  # where values are recorded; None: every step
+    keep: Keep = KEEP_ALL  # which steps and quantities are kept at all
     current_step: int = 0
     watched: dict = field(default_factory=dict)
     _quantities: dict = field(default_factory=dict)
@@ -288,8 +311,12 @@ class Trace:
         stacked += [("param", name, param) for name, param in zip(self.watched, params, strict=True)]
         printed = (np.ones(n, dtype=bool) if self.printed_steps is None
                    else np.isin(steps, np.fromiter(self.printed_steps, dtype=np.int64)))
+        kept = np.fromiter((self.keep.step(int(step)) for step in steps), dtype=bool, count=n) \
+            if self.keep.every != 1 else np.ones(n, dtype=bool)
         for position, (kind, name, value) in enumerate(stacked):
-            keep = printed if kind == "value" else slice(None)
+            if not self.keep.quantity(quantity_name(kind, name)):
+                continue
+            keep = kept & printed if kind == "value" else kept
             self._extend(kind, name, self.as_array(value), steps, keep,
                          self._count + position + per_step * np.arange(n, dtype=np.int64))
         self._count += per_step * n
@@ -376,6 +403,9 @@ class Trace:
         return self._record("finding", name, value)
 
     def _record(self, kind: str, name: str, value, scale=None):
+        if self.keep is not KEEP_ALL and not (self.keep.step(self.current_step) and
+                                              self.keep.quantity(quantity_name(kind, name))):
+            return value
         # the common case, a quantity recorded before in the same way: one copy into place
         plan = self._plans.get((kind, name)) if self.rounding is None and scale is None else None
         if plan is not None:

@@ -196,6 +196,16 @@ BROKEN = [
     ("a layout of its own", "[hyper]", '[layout]\ntorch = ["X"]\n[hyper]',
      "layout: not given in a definition file (network.layout sets it)"),
     ("not TOML", "[network]", "[network", "Expected ']'"),
+    ("an id that is a path", 'id = "xor_2_3_1"', 'id = "../../../escaped"',
+     "id: '../../../escaped' is not a name: 1 to 100 letters, digits, '_' and '-', starting "
+     "with a letter or a digit"),
+    ("an empty id", 'id = "xor_2_3_1"', 'id = ""', "id: '' is not a name"),
+    ("an id the results need", 'id = "xor_2_3_1"', 'id = "site"',
+     "id: 'site' is taken: results/site/ holds the static site"),
+    ("steps not an integer", "steps = 5000", "steps = 1e6",
+     "steps: Input should be a valid integer, found 1000000.0"),
+    ("an array nested too deeply", "[hyper]", "deep = " + "[" * 3000 + "]" * 3000 + "\n[hyper]",
+     "arrays or tables nested more than 32 levels deep"),
 ]
 
 
@@ -309,3 +319,4 @@ def test_repro_check_refuses_a_broken_definition_with_exit_2(tmp_path, capsys, o
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith(f"repro: {path}: ") and says in err, err
     assert not out.exists()
+    assert not list(tmp_path.parent.rglob("escaped"))  # nothing written outside --out

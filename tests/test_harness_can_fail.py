@@ -5,6 +5,7 @@ Each test copies a real example, breaks one line of one mirror, and runs
 the step and the quantity of the first divergence.
 """
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -152,3 +153,44 @@ def test_an_integer_learning_rate_works_in_every_framework(tmp_path):
     examples = broken_copy(tmp_path, "xor_feature_cross", "example.toml", "learning_rate = 1.0", "learning_rate = 1")
     done = check(examples, tmp_path, "--steps", "3")
     assert done.returncode == 0, done.stdout
+
+
+def test_values_near_the_top_of_float64_are_published_with_a_verdict(tmp_path):
+    """learning_rate_too_high at rate 5: the cost grows to about 1e300 and stays finite, so
+    the declared divergence does not happen. Every example is published with its verdict,
+    its plots draw what is drawable and say what they left out, and nothing is a traceback."""
+    examples = broken_copy(tmp_path, "learning_rate_too_high", "example.toml",
+                           "learning_rate = 50.0", "learning_rate = 5.0")
+    shutil.copytree(EXAMPLES / "jacobian_square", examples / "jacobian_square")
+    done = check(examples, tmp_path, "--frameworks", "numpy,torch")
+    assert done.returncode == 1 and "Traceback" not in done.stdout + done.stderr, done.stderr
+    assert "declared to diverge, but neither side stopped being finite" in " ".join(done.stdout.split())
+    out = tmp_path / "results"
+    for example_id, passed in (("learning_rate_too_high", False), ("jacobian_square", True)):
+        summary = json.loads((out / example_id / "summary.json").read_text())
+        assert summary["passed"] is passed
+    assert (out / "learning_rate_too_high" / "cost.png").is_file()
+    assert "Plots not drawn" not in (out / "learning_rate_too_high" / "report.md").read_text()
+    assert not list(out.glob(".staging-*"))
+
+
+def test_a_folder_with_only_numpy_and_no_claim_compares_nothing_and_fails_only_itself(tmp_path):
+    """A copy of jacobian_square with NumPy's implementation alone and no claim, beside
+    the real one: in a check of the whole catalogue it is refused in one line (exit 2 at
+    the end), and the other runs and is written."""
+    examples = tmp_path / "examples"
+    shutil.copytree(EXAMPLES / "jacobian_square", examples / "jacobian_square")
+    lonely = examples / "lonely"
+    lonely.mkdir()
+    shutil.copy(EXAMPLES / "jacobian_square" / "numpy_impl.py", lonely)
+    text = (EXAMPLES / "jacobian_square" / "example.toml").read_text()
+    (lonely / "example.toml").write_text(text.split("\n[layout]")[0].replace(
+        'id = "jacobian_square"', 'id = "lonely"') + "\n")
+    done = check(examples, tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.splitlines() == [
+        "repro: 'lonely' would compare nothing: only NumPy runs (it has no mirror but NumPy's) "
+        "and it claims no printed number; name another framework or add the source's printed "
+        "numbers as claims"]
+    assert (tmp_path / "results" / "jacobian_square" / "summary.json").is_file()
+    assert not (tmp_path / "results" / "lonely").exists()
