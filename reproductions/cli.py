@@ -526,13 +526,8 @@ def command_run(args, catalogue) -> int:
         shutil.rmtree(unfinished, ignore_errors=True)
     staging = write_results(publish.new_staging, out)  # swapped in when every example is done
     outcomes = run_all(examples, names, args, staging, jobs)
+    site_error = write_results(stage_index_and_site, out, staging)
     write_results(publish.publish, staging, out)
-    try:  # from every result now published, swapped in whole, before the index
-        build_site(out)
-        site_error = None
-    except UsageError as error:  # the results stand; the index is still written
-        site_error = str(error)
-    write_results(report.write_index, out)
     failed = [outcome.example.id for outcome in outcomes if not outcome.passed]
     if failed:
         console.print(f"[red]{len(failed)} of {len(examples)} examples failed:[/] {', '.join(failed)}")
@@ -549,6 +544,24 @@ def command_run(args, catalogue) -> int:
         print(f"repro: {site_error}", file=sys.stderr, flush=True)
         return 2
     return 1 if failed else 0
+
+
+def stage_index_and_site(out: Path, staging: Path) -> str | None:
+    """The index and the site of the results as the run will leave them (the examples
+    it ran from ``staging``, the others as published), written into ``staging`` with the
+    placeholders shown while the folders are swapped (``publish.publish``). Returns why
+    the site could not be built, or None."""
+    from . import site  # Jinja2 and Markdown: only where a site is built
+
+    folders = {**report.example_folders(out), **report.example_folders(staging)}
+    report.write_index(staging, folders)
+    report.write_atomic(staging / publish.UPDATING / publish.INDEX, report.UPDATING.encode())
+    site.render_updating(staging / publish.UPDATING / publish.SITE)
+    try:
+        site.render(folders, staging / publish.SITE)
+    except site.SiteError as error:  # the results stand; the index is still written
+        return str(error)
+    return None
 
 
 def build_site(out: Path) -> Path:

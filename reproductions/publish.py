@@ -5,9 +5,10 @@ example's result folder only once the whole run has finished.
 new one, never a mix: a folder is swapped in with one atomic exchange of names
 (Linux ``renameat2(RENAME_EXCHANGE)``; elsewhere the old folder is moved aside and
 the new one moved in, which may leave the folder missing for an instant, never
-mixed). ``README.md`` is rewritten after the folders. A run cut short leaves its
-staging folder, ``results/.staging-*``, behind: the mark that a newer run did not
-finish. The next run says so and removes it.
+mixed). The index and the site, which describe every example, are built in the
+staging folder too and swapped in around the folders (``publish``). A run cut short
+leaves its staging folder, ``results/.staging-*``, behind: the mark that a newer run
+did not finish. The next run says so and removes it.
 """
 
 import ctypes
@@ -72,9 +73,36 @@ def exchange(new: Path, old: Path) -> None:
     os.rename(aside, new)
 
 
+INDEX, SITE = "README.md", "site"  # what describes every example: the index and the site
+UPDATING = ".updating"  # in staging: the index and site shown while the folders are swapped
+
+
 def publish(staging: Path, out: Path) -> None:
-    """Every example folder of ``staging`` into ``out``, then remove ``staging``."""
-    for folder in sorted(p for p in staging.iterdir() if p.is_dir()):
+    """Every folder of ``staging`` into ``out``, then remove ``staging``.
+
+    The index (``README.md``) and the site describe every example, so they cannot be
+    swapped in with each example's folder. A run builds them in ``staging`` from the
+    results as they will be, and then: (1) replaces them with placeholders that name no
+    example (``staging/.updating/``), (2) swaps in each example's folder, (3) swaps in the
+    new site and index. Killed at any point, a results folder holds each example's folder
+    old or wholly new, and an index and a site that are all old, all new, or the
+    placeholders: no two files that disagree about an example."""
+    examples = sorted(p for p in staging.iterdir() if p.is_dir() and p.name not in (SITE, UPDATING))
+    updating = staging / UPDATING
+    if examples and updating.is_dir():  # (1)
+        if (updating / INDEX).is_file():
+            os.replace(updating / INDEX, out / INDEX)
+            fault_point()
+        if (updating / SITE).is_dir():
+            exchange(updating / SITE, out / SITE)
+            fault_point()
+    for folder in examples:  # (2)
         exchange(folder, out / folder.name)
+        fault_point()
+    if (staging / SITE).is_dir():  # (3)
+        exchange(staging / SITE, out / SITE)
+        fault_point()
+    if (staging / INDEX).is_file():
+        os.replace(staging / INDEX, out / INDEX)
         fault_point()
     shutil.rmtree(staging)

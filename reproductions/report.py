@@ -897,9 +897,17 @@ class IndexRow:
         return "; ".join(c.text() for c in self.refuted)
 
 
-def summaries(out: Path) -> list[dict]:
-    """Every ``summary.json`` under ``out`` (one folder down), by example id."""
-    found = [json.loads(path.read_text(encoding="utf-8")) for path in out.glob("*/summary.json")]
+def example_folders(out: Path) -> dict[str, Path]:
+    """Every example folder of a results folder (one with a ``summary.json``), by id."""
+    return {path.parent.name: path.parent for path in sorted(out.glob("*/summary.json"))}
+
+
+def summaries(out: Path | dict[str, Path]) -> list[dict]:
+    """Every example's ``summary.json``, by example id: those under ``out`` (one folder
+    down), or those of the given folders (a results folder as a run will leave it)."""
+    folders = example_folders(out) if isinstance(out, Path) else out
+    found = [json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+             for folder in folders.values()]
     return sorted(found, key=lambda s: s["id"])
 
 
@@ -921,8 +929,9 @@ def index_row(s: dict) -> IndexRow:
         failed_claims=sum(c["verdict"] == FAILED for c in claims))
 
 
-def index_rows(out: Path) -> list[IndexRow]:
-    """The index: one row per example with results under ``out``, sorted by id."""
+def index_rows(out: Path | dict[str, Path]) -> list[IndexRow]:
+    """The index: one row per example with results under ``out`` (or in the given
+    folders), sorted by id."""
     return [index_row(s) for s in summaries(out)]
 
 
@@ -947,6 +956,14 @@ def index_markdown(rows: list[IndexRow]) -> str:
     return text + md_table(header, table) + "\n"
 
 
-def write_index(out: Path) -> None:
-    """``README.md``: one line per example from every summary under ``out``."""
-    write_atomic(out / "README.md", index_markdown(index_rows(out)).encode())
+def write_index(out: Path, folders: dict[str, Path] | None = None) -> None:
+    """``out/README.md``: one line per example from every summary under ``out`` (or in the
+    given folders)."""
+    write_atomic(out / "README.md", index_markdown(index_rows(out if folders is None
+                                                             else folders)).encode())
+
+
+UPDATING = ("# Results\n\nBeing updated: a run is swapping in its results. This index is "
+            "rewritten when it has; until then each example's folder holds its own "
+            "`summary.json` and `report.md`. A run that stops here leaves its "
+            "`.staging-*` folder, and the next run says so.\n")

@@ -252,9 +252,9 @@ def relative(*parts: str) -> str:
     return "/".join(urllib.parse.quote(part) for part in parts)
 
 
-def example_page(row: report.IndexRow, summary: dict, results: Path) -> dict:
-    """Everything an example's page shows, and the plots it copies."""
-    folder = results / row.id
+def example_page(row: report.IndexRow, summary: dict, folder: Path) -> dict:
+    """Everything an example's page shows (its results read in ``folder``), and the plots
+    it copies."""
     up = relative("..", "..", row.id) + "/"  # from site/<id>/ to the example's results
     text = (folder / "report.md").read_text(encoding="utf-8") if (folder / "report.md").is_file() else ""
     summary_md, notes_md = report_sections(text)
@@ -289,12 +289,14 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def render(results: Path, dest: Path) -> list[Path]:
-    """The site of the results folder ``results``, written into ``dest``: the files written."""
-    summaries = report.summaries(results)
+def render(results: Path | dict[str, Path], dest: Path) -> list[Path]:
+    """The site of the results folder ``results`` (or of the example folders given by id,
+    a results folder as a run will leave it), written into ``dest``: the files written."""
+    folders = report.example_folders(results) if isinstance(results, Path) else results
+    summaries = report.summaries(folders)
     for s in summaries:
         if not SAFE_ID.fullmatch(s["id"]) or s["id"] == SITE:
-            raise SiteError(f"{results / s['id']}: an example id the site cannot name a page "
+            raise SiteError(f"{folders[s['id']]}: an example id the site cannot name a page "
                             f"by: {s['id']!r}")
     rows = [report.index_row(s) for s in summaries]  # the rows of README.md, the same function
     env = environment()
@@ -313,11 +315,20 @@ def render(results: Path, dest: Path) -> list[Path]:
         step_local=any(r.step_local for r in rows)).encode())
     template = env.get_template("example.html")
     for row, s in zip(rows, summaries):
-        page = example_page(row, s, results)
+        page = example_page(row, s, folders[row.id])
         for figure in page["figures"]:
-            put(dest / row.id / figure.file, (results / row.id / figure.file).read_bytes())
+            put(dest / row.id / figure.file, (folders[row.id] / figure.file).read_bytes())
         put(dest / row.id / "index.html", template.render(root="../", **page).encode())
     return written
+
+
+def render_updating(dest: Path) -> None:
+    """The site while a run swaps in its results: one page that says so and names no
+    example, so that it never disagrees with an example's folder."""
+    put = report.write_atomic
+    put(dest / "style.css", (TEMPLATES / "style.css").read_bytes())
+    put(dest / "index.html", environment().get_template("updating.html").render(
+        root="").encode())
 
 
 def build(results: Path) -> Path:

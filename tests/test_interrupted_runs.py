@@ -7,6 +7,7 @@ a CI job is cancelled or the machine goes down.
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -46,6 +47,37 @@ def wholly_new(folder: Path, old: dict[str, bytes]) -> bool:
             and bool(np.all(trace.astype(np.float32).astype(np.float64) == trace)))
 
 
+def index_says(out: Path) -> dict[str, str] | None:
+    """What results/README.md says of each example's dtype; None while it is the
+    placeholder that names no example."""
+    text = (out / "README.md").read_text()
+    if "Being updated" in text:
+        return None
+    rows = re.findall(r"^\| \[(\w+)\]\(\w+/report\.md\) \|[^|]*\|[^|]*\| (float\d+) \|", text, re.M)
+    return dict(rows)
+
+
+def site_says(out: Path) -> dict[str, str] | None:
+    """The same of site/index.html and each example's page; None for the placeholder."""
+    index = (out / "site" / "index.html").read_text()
+    if "Being updated" in index:
+        assert not list((out / "site").glob("*/index.html"))  # it names no example
+        return None
+    rows = dict(re.findall(r'<a href="(\w+)/index.html"><code>.*?<div class="small">(float\d+),',
+                           index, re.S))
+    for example_id, dtype in rows.items():
+        page = (out / "site" / example_id / "index.html").read_text()
+        assert f"dtype {dtype}" in " ".join(re.sub("<[^>]+>", " ", page).split()), example_id
+    return rows
+
+
+def agree(out: Path) -> bool:
+    """The index and the site say of each example what its summary.json says."""
+    dtypes = {e: json.loads((out / e / "summary.json").read_text())["provenance"]["dtype"]
+              for e in EXAMPLES}
+    return all(says is None or says == dtypes for says in (index_says(out), site_says(out)))
+
+
 def test_a_killed_run_leaves_every_result_old_or_wholly_new(tmp_path):
     before = tmp_path / "before"
     assert check(before, "float64") == 0
@@ -59,13 +91,14 @@ def test_a_killed_run_leaves_every_result_old_or_wholly_new(tmp_path):
         states = ["old" if contents(out / e) == old[e] else "new" if wholly_new(out / e, old[e])
                   else "MIXED" for e in EXAMPLES]
         assert "MIXED" not in states, (kill_at, states)
+        assert agree(out), (kill_at, states, index_says(out), site_says(out))
         index = (out / "README.md").read_bytes()
         unfinished = list(out.glob(".staging-*"))
         if code != -9:  # the run got past every point and finished
             assert code == 0 and states == ["new", "new"] and not unfinished
             break
-        if unfinished:  # the index is rewritten only after every folder
-            assert index == old_index, kill_at
+        if unfinished:  # the index is the old one or the placeholder until every folder is in
+            assert index == old_index or index_says(out) is None or states == ["new", "new"], kill_at
         else:  # killed after its last write: nothing left to do
             assert states == ["new", "new"] and index != old_index, kill_at
         outcomes.append(tuple(states))
