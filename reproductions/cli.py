@@ -333,6 +333,8 @@ def show(result: harness.ExampleResult, folder: Path) -> None:
         if p.divergence_expected and p.passed:
             console.print(f"  {p.framework} diverged as declared, with numpy, at "
                           f"{p.diverged[p.framework]}")
+        if p.parting():
+            console.print(f"  {p.framework}: {p.parting()}")
         if p.drift is not None:
             drift = report.drift_summary(p)
             console.print(f"  {p.framework} free-running: {drift['largest_roundings']:.3g} "

@@ -71,6 +71,7 @@ class Context:
     tensor: Callable[[Any], Any]  # NumPy array -> the framework's array, in dtype
     assign: Callable[[Any, np.ndarray], None] = None  # the adapter's, set by run_framework
     reference: Recording | None = None  # NumPy's run, for a step-local run
+    restarted: bool = False  # the implementation asked for NumPy's parameters (step-local)
 
     @property
     def hyper(self) -> Hyper:
@@ -106,6 +107,7 @@ class Context:
         ctx.start_from_reference(step, **params)``)."""
         if self.reference is None:
             return dict(parameters)
+        self.restarted = True
         restarted = {}
         for name, parameter in parameters.items():
             value = self.init[name] if step == 0 else self.reference.at(name, step - 1)
@@ -120,6 +122,7 @@ class Context:
         starts step k from row k. In a free-running run, an empty list."""
         if self.reference is None:
             return []
+        self.restarted = True
         stacked = []
         for name, parameter in parameters.items():
             shape = tuple(parameter.shape)
@@ -208,7 +211,11 @@ def run_framework(example: Example, framework: str, dtype: str, steps: int,
     except Exception as error:
         raise ImplementationError(f"the {framework} implementation raised {type(error).__name__}"
                                   f" at step {trace.current_step}: {error}") from error
-    recording = trace.recording()
+    if reference is not None and not ctx.restarted:
+        raise ImplementationError(f"the {framework} implementation does not start its steps "
+                                  "from NumPy's parameters (ctx.start_from_reference, "
+                                  "ctx.references): it cannot be judged step by step")
+    recording = dataclasses.replace(trace.recording(), restarted=ctx.restarted)
     check_final_parameters(trace, recording, framework)
     return recording
 
@@ -377,6 +384,9 @@ class ExampleRun:
         if self.local:
             parities = [dataclasses.replace(parity, mode="step_local", drift=drift(
                 reference, self.free[parity.framework].result(), dtype)) for parity in parities]
+        else:  # where the trajectories part, is every step right on its own?
+            parities = [self.step_by_step(parity, traces) if parted(parity) else parity
+                        for parity in parities]
         init = example.initial_parameters()
         verdicts = claims_.judge(example, claims_.Values(self.exact, init),
                                  claims_.Values(self.replay, init) if self.replay is not None
@@ -384,6 +394,41 @@ class ExampleRun:
         versions = {name: frameworks.adapter(name).version() for name in self.names}
         return ExampleResult(example, dtype, steps, self.names, traces, parities, verdicts,
                              self.replay, self.numerical, versions)
+
+
+def parted(parity: Parity) -> bool:
+    """A free-running comparison that failed on values alone (every record on both sides,
+    every value finite): the trajectories may have parted by accumulated rounding."""
+    return (parity.first_divergence is not None and not parity.missing and not parity.diverged
+            and not parity.divergence_expected)
+
+
+def step_by_step_of(run: ExampleRun, parity: Parity, traces: dict) -> Parity:
+    """A failed free-running comparison, judged again step by step: each step of the
+    framework started from NumPy's parameters (a step-local run, asked for only now). If
+    every step agrees on its own, the trajectories parted by accumulated rounding: the
+    verdict is the step-local one, unless the example wants free-running parity, whose
+    failure then says that every step agrees on its own. An implementation that cannot
+    restart its steps keeps its free-running verdict, which says so."""
+    example, reference = run.example, traces["numpy"]
+    try:
+        local = run.runs.run(example, parity.framework, run.dtype, run.steps,
+                             reference=reference, keep=run.keep).result()
+    except ImplementationError as error:
+        return dataclasses.replace(parity, step_local=f"not available: {error}")
+    checked = compare(reference, local, parity.framework, run.dtype,
+                      shortened=run.steps < example.steps)
+    if not checked.passed:
+        return dataclasses.replace(parity, step_local="fails too: " + (
+            checked.first_divergence.describe(parity.framework) if checked.first_divergence
+            else "; ".join(checked.problems())))
+    if example.parity == "free_running":
+        return dataclasses.replace(parity, step_local="holds at every step")
+    return dataclasses.replace(checked, mode="step_local", parted=parity.first_divergence,
+                               drift=drift(reference, traces[parity.framework], run.dtype))
+
+
+ExampleRun.step_by_step = step_by_step_of
 
 
 def run_example(example: Example, framework_names: list[str] | None = None,

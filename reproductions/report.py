@@ -273,6 +273,9 @@ def summary(result: ExampleResult, trace_sha256: str | None = None) -> dict:
                 "compared_elements": p.compared,
                 "diverged": p.diverged,
                 "mode": p.mode,
+                "parted": None if p.parted is None else vars(p.parted),
+                "step_local_check": p.step_local,
+                "parting": p.parting(),
                 "free_running_drift": drift_summary(p),
                 "quantities": [{k: finite(v) for k, v in dataclasses.asdict(q).items()}
                                for q in p.quantities],
@@ -350,6 +353,8 @@ def parity_section(result: ExampleResult) -> list[str]:
                          + ". The steps before it are compared.")
         if p.first_divergence:
             lines.append(f"First divergence: {p.first_divergence.describe(p.framework)}.")
+        if p.parting():
+            lines.append(p.parting()[0].upper() + p.parting()[1:] + ".")
         if p.drift is not None:
             lines.append(drift_line(p))
         if p.missing:

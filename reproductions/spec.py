@@ -361,11 +361,14 @@ class Example(Strict):
                                            "numbers are all machine-printed, never by hand")
     diverges: bool = Field(False, description="the source's training diverges: every framework "
                                                "must stop being finite at the same step")
-    parity: Literal["free_running", "step_local"] = Field(
-        "free_running", description="free_running: each framework trains on its own values; "
-                                    "step_local: every step starts from NumPy's parameters, so "
-                                    "each step's own error is judged, and the free-running "
-                                    "difference is reported as a drift curve (generic engines)")
+    parity: Literal["auto", "free_running", "step_local"] = Field(
+        "auto", description="which verdict the example wants. free_running: each framework "
+                            "trains on its own values and must stay within the bound at every "
+                            "step; step_local: every step starts from NumPy's parameters, so "
+                            "each step's own error is judged, and the free-running difference "
+                            "is reported as a drift curve; auto (the default): free-running, "
+                            "and where the trajectories part, step-local if every step agrees "
+                            "on its own (the parting is reported)")
     printed_steps: list[int | Literal["last"]] | Literal["every"] | None = Field(
         None, description="steps whose intermediates are recorded ('last': the state "
                           "after training); by default the steps the claims print values at, "
@@ -408,13 +411,6 @@ class Example(Strict):
         """Each framework's layout as a table: name -> "transposed" or a start value's name."""
         return {framework: dict.fromkeys(names, "transposed") if isinstance(names, list) else names
                 for framework, names in layout.items()}
-
-    @model_validator(mode="after")
-    def step_local_needs_an_engine_that_restarts(self):
-        if self.parity == "step_local" and self.engine is None:
-            raise ValueError("parity = 'step_local' needs a generic engine (a definition file): "
-                             "a hand-written mirror does not restart its steps from NumPy's")
-        return self
 
     @model_validator(mode="after")
     def layout_names_start_values(self):

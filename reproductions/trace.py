@@ -88,6 +88,9 @@ class Series:
     order: np.ndarray  # (records,) int64
     values: np.ndarray  # (records, *shape) float64
     scale: np.ndarray  # (records,) float64, NaN where no scale was given
+    # (records, *shape): for a gradient, the magnitude of the terms each element is summed
+    # from (|dZ| @ |A|.T for dZ @ A.T), where the reference gives them; None where it does not
+    terms: np.ndarray | None = None
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -109,9 +112,11 @@ class Series:
 
 @dataclass(frozen=True)
 class Recording:
-    """A finished trace: every recorded quantity, in the order first recorded."""
+    """A finished trace: every recorded quantity, in the order first recorded; whether
+    the implementation started its steps from NumPy's parameters when asked to."""
 
     series: dict[str, Series]
+    restarted: bool = False
 
     def __contains__(self, quantity: str) -> bool:
         return quantity in self.series
@@ -147,14 +152,17 @@ class _Growing:
         self.steps = np.empty(capacity, dtype=np.int64)
         self.order = np.empty(capacity, dtype=np.int64)
         self.scale = np.full(capacity, np.nan)
+        self.terms = None  # made at the first record that gives them
 
     def _room(self, more: int) -> None:
         needed = self.count + more
         if needed <= len(self.values):
             return
         capacity = max(needed, 2 * len(self.values))
-        for name in ("values", "steps", "order", "scale"):
+        for name in ("values", "steps", "order", "scale", "terms"):
             old = getattr(self, name)
+            if old is None:
+                continue
             grown = np.empty((capacity, *old.shape[1:]), dtype=old.dtype)
             grown[:self.count] = old[:self.count]
             setattr(self, name, grown)
@@ -165,12 +173,16 @@ class _Growing:
             raise ValueError(f"recorded at step {step} after step {last}"
                              if step < last else f"recorded twice at step {step}")
 
-    def append(self, step: int, order: int, value, scale: float) -> None:
+    def append(self, step: int, order: int, value, scale: float, terms=None) -> None:
         self._check_after(step)
         self._room(1)
         k = self.count
         self.values[k] = value  # the copy: the caller may go on to update its array in place
         self.steps[k], self.order[k], self.scale[k] = step, order, scale
+        if terms is not None:
+            if self.terms is None:
+                self.terms = np.full(self.values.shape, np.nan)
+            self.terms[k] = terms
         self.count, self.last = k + 1, step
 
     def extend(self, steps: np.ndarray, order: np.ndarray, values: np.ndarray) -> None:
@@ -188,7 +200,8 @@ class _Growing:
 
     def series(self) -> Series:
         n = self.count
-        return Series(self.kind, self.steps[:n], self.order[:n], self.values[:n], self.scale[:n])
+        return Series(self.kind, self.steps[:n], self.order[:n], self.values[:n], self.scale[:n],
+                      None if self.terms is None else self.terms[:n])
 
 
 @dataclass(frozen=True)
@@ -377,8 +390,12 @@ class Trace:
     def cost(self, value):
         return self._record("cost", "cost", value)
 
-    def grad(self, name: str, value):
-        return self._record("grad", name, value)
+    def grad(self, name: str, value, terms=None):
+        """The gradient of ``name``; ``terms``, where the reference knows them, the
+        magnitude of the terms each element is summed from (``|dZ| @ |A|.T`` for
+        ``dZ @ A.T``, the sum of ``|dZ|`` for a bias): its rounding is relative to them,
+        not to the sum, which can cancel (``parity.py``)."""
+        return self._record("grad", name, value, terms=terms)
 
     def param(self, name: str, value):
         return self._record("param", name, value)
@@ -402,12 +419,13 @@ class Trace:
     def finding(self, name: str, value):
         return self._record("finding", name, value)
 
-    def _record(self, kind: str, name: str, value, scale=None):
+    def _record(self, kind: str, name: str, value, scale=None, terms=None):
         if self.keep is not KEEP_ALL and not (self.keep.step(self.current_step) and
                                               self.keep.quantity(quantity_name(kind, name))):
             return value
         # the common case, a quantity recorded before in the same way: one copy into place
-        plan = self._plans.get((kind, name)) if self.rounding is None and scale is None else None
+        plan = (self._plans.get((kind, name)) if self.rounding is None and scale is None
+                and terms is None else None)
         if plan is not None:
             record, transpose = plan
             array = self.as_array(value)
@@ -431,7 +449,8 @@ class Trace:
         record = self._storage(quantity, kind, array.shape, max(capacity, 1))
         try:
             record.append(self.current_step, self._count, array,
-                          np.nan if scale is None else float(np.max(np.abs(self.as_array(scale)))))
+                          np.nan if scale is None else float(np.max(np.abs(self.as_array(scale)))),
+                          None if terms is None else self.in_source_layout(name, self.as_array(terms)))
         except ValueError as error:
             raise ValueError(f"'{quantity}' {error}") from None
         self._count += 1

@@ -202,7 +202,7 @@ BROKEN = [  # (what is wrong, text replaced, replacement, what the line must say
     ("two ways to batch", "inputs = 2", "inputs = 2\norder = [0]\nbatch_size = 1",
      "network: batch_size and order both say which examples a step uses: give one"),
     ("an unknown parity mode", 'steps = 5000', 'steps = 5000\nparity = "local"',
-     "parity: Input should be 'free_running' or 'step_local', found 'local'"),
+     "parity: Input should be 'auto', 'free_running' or 'step_local', found 'local'"),
     ("a folded bias with W of the unfolded shape", LAYERS,
      LAYERS.replace('activation = "sigmoid" }', 'activation = "sigmoid", bias = "folded" }'),
      "init.params.b1: not a parameter of the network (its start values are W1, W2, b2)"),
@@ -238,17 +238,29 @@ def test_a_folded_weight_has_one_input_more(tmp_path):
     assert "init.params.W1: expected shape (3, 3) in layout 'columns', found (3, 2)" in str(caught.value)
 
 
-def test_step_local_parity_needs_a_generic_engine(tmp_path):
+@pytest.mark.parametrize("example_id, restarts", [("xor_training_loop", True),
+                                                 ("xor_feature_cross", False)])
+def test_a_mirror_judged_step_by_step_restarts_its_steps_or_says_it_cannot(tmp_path, example_id,
+                                                                          restarts):
+    """parity = "step_local" in a catalogue folder: its mirrors must start each step from
+    NumPy's parameters (xor_training_loop's do); one that does not is named, not judged."""
     import shutil
 
-    from reproductions import spec
+    from conftest import repro
 
-    folder = tmp_path / "xor_feature_cross"
-    shutil.copytree(REPO / "reproductions" / "examples" / "xor_feature_cross", folder)
+    folder = tmp_path / "examples" / example_id
+    shutil.copytree(REPO / "reproductions" / "examples" / example_id, folder)
     toml = folder / "example.toml"
     toml.write_text(toml.read_text().replace("steps = ", 'parity = "step_local"\nsteps = ', 1))
-    with pytest.raises(DefinitionError, match="parity = 'step_local' needs a generic engine"):
-        spec.load(folder)
+    done = repro("--examples-dir", folder.parent, "check", "--steps", "30", "--out",
+                 tmp_path / "results")
+    text = " ".join(done.stdout.split())
+    if restarts:
+        assert done.returncode == 0, text
+        assert text.count("agrees (step-local)") == 3
+    else:
+        assert done.returncode == 1
+        assert "the torch implementation does not start its steps from NumPy's parameters" in text
 
 
 @pytest.mark.parametrize("draw,scale,numpy_draw", [
@@ -304,3 +316,29 @@ def test_a_definition_run_names_the_file_and_the_engines_it_ran():
     provenance = report.example_provenance(example.folder, report.definition_files(example))
     assert provenance["files"] == [CHAOTIC.name, "numpy.py", "torch.py", "tensorflow.py", "jax.py"]
     assert provenance["files_sha256"] != hashlib.sha256(b"").hexdigest()
+
+
+@pytest.mark.parametrize("declared, code", [("auto", 0), ("free_running", 1)])
+def test_free_running_runs_that_part_are_judged_step_by_step(tmp_path, declared, code):
+    """The chaotic 2-2-1 tanh XOR without its step-local declaration: the free-running runs
+    part by accumulated rounding within ten steps, and every step agrees on its own. By
+    default the verdict is then step-local, and the report says where they parted; an
+    example that wants free-running parity fails, and says that every step agrees."""
+    from conftest import repro
+
+    definition = tmp_path / "tanh.toml"
+    definition.write_text(CHAOTIC.read_text().replace('parity = "step_local"',
+                                                      f'parity = "{declared}"'))
+    done = repro("check", "--spec", definition, "--frameworks", "torch", "--out", tmp_path / "out")
+    text = " ".join(done.stdout.split())
+    assert done.returncode == code, text
+    summary = json.loads((tmp_path / "out" / "xor_2_2_1_tanh_step_local" / "summary.json").read_text())
+    (parity,) = summary["parity"]
+    if declared == "auto":
+        assert parity["mode"] == "step_local" and parity["passed"]
+        assert "the trajectories part by accumulated rounding from step" in text
+        assert parity["parted"]["step"] < 10
+    else:
+        assert parity["mode"] == "free_running" and not parity["passed"]
+        assert parity["step_local_check"] == "holds at every step"
+        assert "every step agrees on its own (step-local); the example wants free-running" in text

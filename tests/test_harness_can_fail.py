@@ -194,3 +194,17 @@ def test_a_folder_with_only_numpy_and_no_claim_compares_nothing_and_fails_only_i
         "numbers as claims"]
     assert (tmp_path / "results" / "jacobian_square" / "summary.json").is_file()
     assert not (tmp_path / "results" / "lonely").exists()
+
+
+def test_an_honest_training_from_another_seed_keeps_its_parity(tmp_path):
+    """xor_training_loop from seed 49: a free-running trajectory that an honest run used to
+    leave at step 611 (torch 1.1 times the bound, sized on the largest gradient so far)
+    stays within it now that each gradient is judged against the terms it sums; its claims,
+    printed for seed 48, fail as they must."""
+    examples = broken_copy(tmp_path, "xor_training_loop", "example.toml", "seed = 48", "seed = 49")
+    done = check(examples, tmp_path, "--frameworks", "numpy,torch")
+    text = " ".join(done.stdout.split())
+    assert done.returncode == 1 and "DIVERGES" not in text and "claim failed" in text, text
+    summary = json.loads((tmp_path / "results" / "xor_training_loop" / "summary.json").read_text())
+    (parity,) = summary["parity"]
+    assert parity["passed"] and parity["mode"] == "free_running" and parity["tolerance_used"] < 0.5

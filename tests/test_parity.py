@@ -143,3 +143,35 @@ def test_a_comparison_that_accepts_anything_fails_its_own_check(monkeypatch):
 
     monkeypatch.setitem(parity.POLICY, "float64", parity.Tolerance(128e6, parity.POLICY["float64"].eps))
     assert parity.self_check() == ["float64: a cost 1e-9 off at step 1 is not found"]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_a_gradient_is_judged_against_the_terms_it_sums(dtype):
+    """A gradient that cancels to far below its terms is judged against the terms, element
+    by element: a difference of 100 roundings of the terms agrees, of 200 does not, and an
+    element with no terms of its own keeps the quantity's size."""
+    eps = float(np.finfo(dtype).eps)
+    grad, terms = np.array([0.001, 0.5]), np.array([1.0, 0.5])  # element 0 cancels
+    reference, other = Trace(), Trace()
+    reference.step(0)
+    reference.cost(1.0)
+    reference.grad("W", grad, terms=terms)
+    for roundings, passes in ((100, True), (200, False)):
+        other = Trace()
+        other.step(0)
+        other.cost(1.0)
+        other.grad("W", grad + np.array([roundings * eps * 1.0, 0.0]))
+        parity = compare(reference.recording(), other.recording(), "other", dtype)
+        assert parity.passed is passes, roundings
+        if not passes:
+            assert (parity.first_divergence.quantity, parity.first_divergence.index) == ("grad.W", "0")
+    # without terms, the same 100 roundings of 1.0 are 200 of the gradient's size 0.5: caught
+    plain = Trace()
+    plain.step(0)
+    plain.cost(1.0)
+    plain.grad("W", grad)
+    other = Trace()
+    other.step(0)
+    other.cost(1.0)
+    other.grad("W", grad + np.array([100 * eps, 0.0]))
+    assert not compare(plain.recording(), other.recording(), "other", dtype).passed

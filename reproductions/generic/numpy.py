@@ -121,19 +121,26 @@ class Net:
         return cost, dZ
 
     def backward(self, As, dZ, record=no_record):
-        """Every gradient, from the output layer's dCost/dZ back (each dZ recorded)."""
-        grads, layers = {}, self.network.layers
+        """Every gradient, from the output layer's dCost/dZ back (each dZ recorded), and
+        the size of the terms each of its elements sums (``terms``): the same sums of
+        magnitudes, which the gradient's rounding is relative to (parity.py)."""
+        grads, layers, self.terms = {}, self.network.layers, {}
         for k in range(len(layers), 0, -1):
             dZ, W, bias = record(f"dZ{k}", dZ), self.params[f"W{k}"], layers[k - 1].bias
-            grads[f"W{k}"], dA = affine_backward(self.network.layout, W,
-                                                 self.layer_input(k, As[k - 1]), dZ)
+            A = self.layer_input(k, As[k - 1])
+            grads[f"W{k}"], dA = affine_backward(self.network.layout, W, A, dZ)
+            self.terms[f"W{k}"] = affine_backward(self.network.layout, W, np.abs(A), np.abs(dZ))[0]
             if self.network.l2:
                 grads[f"W{k}"] = grads[f"W{k}"] + self.network.l2 * W
+                self.terms[f"W{k}"] = self.terms[f"W{k}"] + np.abs(self.network.l2 * W)
             if bias == "trained":
                 b = self.params[f"b{k}"]
                 grads[f"b{k}"] = np.sum(dZ, axis=self.examples, keepdims=True).reshape(b.shape)
+                self.terms[f"b{k}"] = np.sum(np.abs(dZ), axis=self.examples,
+                                             keepdims=True).reshape(b.shape)
             elif bias == "shared":
                 grads[f"b{k}"] = np.sum(dZ).reshape(self.params[f"b{k}"].shape)
+                self.terms[f"b{k}"] = np.sum(np.abs(dZ)).reshape(self.params[f"b{k}"].shape)
             if k > 1:
                 if bias == "folded":  # the ones are no unit of the layer below
                     dA = np.delete(dA, -1, axis=self.units)
@@ -183,7 +190,7 @@ def reproduce(ctx):
         cost, dZ = net.cost(Yb, As, Zs)
         trace.cost(cost)
         grads = net.backward(As, dZ, trace.value)
-        grads = {name: trace.grad(name, grads[name]) for name in trained}
+        grads = {name: trace.grad(name, grads[name], terms=net.terms[name]) for name in trained}
         for name in trained:
             net.params[name] = trace.param(name, net.params[name] - rate * grads[name])
 

@@ -31,6 +31,9 @@ class LinearLayer:
         """dZ = dCost/dZ, the 1/m already in it; returns dCost/dA_in."""
         self.dW = dZ @ self.A_in.T
         self.db = np.sum(dZ, axis=1, keepdims=True)
+        # the size of the terms each element sums, which its rounding is relative to
+        self.dW_terms = np.abs(dZ) @ np.abs(self.A_in).T
+        self.db_terms = np.sum(np.abs(dZ), axis=1, keepdims=True)
         return self.W.T @ dZ
 
     def update(self, rate):
@@ -87,8 +90,8 @@ def reproduce(ctx):
 
         # backward pass (Fig 72)
         neuron.backward(squash.backward(record("dA", dA), record))
-        neuron.dW = trace.grad("W", neuron.dW)
-        neuron.db = trace.grad("b", neuron.db)
+        neuron.dW = trace.grad("W", neuron.dW, terms=neuron.dW_terms)
+        neuron.db = trace.grad("b", neuron.db, terms=neuron.db_terms)
 
         # gradient descent (Fig 73)
         neuron.update(ctx.hyper.learning_rate)

@@ -36,6 +36,9 @@ class LinearLayer:
         """dZ = dCost/dZ, the 1/m already in it; returns dCost/dA_in."""
         self.dW = dZ @ self.A_in.T
         self.db = np.sum(dZ, axis=1, keepdims=True)
+        # the size of the terms each element sums, which its rounding is relative to
+        self.dW_terms = np.abs(dZ) @ np.abs(self.A_in).T
+        self.db_terms = np.sum(np.abs(dZ), axis=1, keepdims=True)
         return self.W.T @ dZ
 
     def update(self, rate):
@@ -109,14 +112,14 @@ def reproduce(ctx):
 
         # backward through the output layer (Fig 81.b, 81.c)
         dA1 = net.output.backward(net.output_act.backward(dA2, record))
-        net.output.dW = trace.grad("W2", net.output.dW)
-        net.output.db = trace.grad("b2", net.output.db)
+        net.output.dW = trace.grad("W2", net.output.dW, terms=net.output.dW_terms)
+        net.output.db = trace.grad("b2", net.output.db, terms=net.output.db_terms)
         dA1 = record("dA1", dA1)
 
         # backward through the hidden layer (Fig 81.d, 81.e)
         net.hidden.backward(net.hidden_act.backward(dA1, record))
-        net.hidden.dW = trace.grad("W1", net.hidden.dW)
-        net.hidden.db = trace.grad("b1", net.hidden.db)
+        net.hidden.dW = trace.grad("W1", net.hidden.dW, terms=net.hidden.dW_terms)
+        net.hidden.db = trace.grad("b1", net.hidden.db, terms=net.hidden.db_terms)
 
         # gradient descent, output layer first (Fig 82)
         for layer, k in ((net.output, "2"), (net.hidden, "1")):

@@ -61,13 +61,18 @@ def reproduce(ctx):
         updates, opt_state = optimizer.update(grads, opt_state, params)
         return cost, grads, optax.apply_updates(params, updates), opt_state
 
-    def epoch(carry, _):
+    names = list(params)  # the order ctx.references gives them in (a pytree's keys are sorted)
+
+    def epoch(carry, restart):  # restart: a step-local run's NumPy parameters, else None
+        if restart is not None:
+            carry = (dict(zip(names, restart)), carry[1])
         cost, grads, params, opt_state = training_step(*carry)
         return (params, opt_state), (cost, grads, params)
 
     # every epoch in one compiled loop: each one's cost, gradients and parameters, stacked
+    restarts = ctx.references(0, ctx.steps, **params) or None  # a step-local run only
     (params, opt_state), (costs, grads, updated) = jax.lax.scan(
-        epoch, (params, opt_state), length=ctx.steps)
+        epoch, (params, opt_state), restarts, length=ctx.steps)
     trace.training(costs, grads, updated)  # by name: the parameters from now on
 
     trace.step(ctx.steps)  # after the last update

@@ -33,6 +33,9 @@ class LinearLayer:
         """dZ = dCost/dZ, the 1/m already in it; returns dCost/dA_in."""
         self.dW = dZ @ self.A_in.T
         self.db = np.sum(dZ, axis=1, keepdims=True)
+        # the size of the terms each element sums, which its rounding is relative to
+        self.dW_terms = np.abs(dZ) @ np.abs(self.A_in).T
+        self.db_terms = np.sum(np.abs(dZ), axis=1, keepdims=True)
         return self.W.T @ dZ
 
     def update(self, rate):
@@ -112,8 +115,8 @@ def reproduce(ctx):
 
         net.backward(dY_hat)
         for layer, k in ((net.output, "2"), (net.hidden, "1")):
-            layer.dW = trace.grad("W" + k, layer.dW)
-            layer.db = trace.grad("b" + k, layer.db)
+            layer.dW = trace.grad("W" + k, layer.dW, terms=layer.dW_terms)
+            layer.db = trace.grad("b" + k, layer.db, terms=layer.db_terms)
 
         for layer, k in ((net.output, "2"), (net.hidden, "1")):  # output layer first
             layer.update(rate)

@@ -56,7 +56,9 @@ def reproduce(ctx):
     optimizer.build(variables)  # its variables exist before the step is compiled
 
     @tf.function  # TensorFlow's idiom: the step compiled once, returning what it computed
-    def training_step():
+    def training_step(*restart):  # a step-local run's: NumPy's parameters at the step's start
+        for variable, value in zip(variables, restart):
+            variable.assign(value)
         with tf.GradientTape() as tape:
             cost = compute_cost(Y, net(X))
         grads = tape.gradient(cost, variables)
@@ -64,7 +66,8 @@ def reproduce(ctx):
         return cost, grads, [tf.identity(v) for v in variables]  # read after the update
 
     training = graph_loop(training_step)  # every epoch inside one graph
-    costs, grads, updated = training(ctx.steps)  # each epoch's values, stacked
+    restarts = ctx.references(0, ctx.steps, **net.blog_parameters())  # a step-local run only
+    costs, grads, updated = training(ctx.steps, *restarts)  # each epoch's values, stacked
     trace.training(costs, grads, updated)
 
     trace.step(ctx.steps)  # after the last update

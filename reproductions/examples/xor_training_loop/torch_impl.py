@@ -53,6 +53,7 @@ def reproduce(ctx):
     costs = []  # the loop prints and keeps the cost of every 100th epoch
     for epoch in range(ctx.steps):
         trace.step(epoch)
+        ctx.start_from_reference(epoch, **net.blog_parameters())  # a step-local run only
         optimizer.zero_grad()
         cost = compute_cost(Y, net(X))
         cost.backward()
