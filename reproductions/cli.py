@@ -345,6 +345,8 @@ def show(result: harness.ExampleResult, folder: Path) -> None:
                           f"{p.first_divergence.describe(p.framework)}")
         for line in p.missing[:5]:
             console.print(f"  [red]recorded by one side only[/] {result.example.id} {p.framework}: {line}")
+    for warning in result.warnings:
+        console.print(f"  [yellow]finding:[/] {warning}")
     counts = ", ".join(f"{n} {v}" for v, n in report.claim_counts(result).items())
     console.print(f"  claims: {counts or 'none printed by the source'}")
     for c in result.claims:

@@ -148,6 +148,7 @@ class ExampleResult:
     replay: Recording | None = None
     numerical: Recording | None = None
     versions: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # what the run shows, said, not judged
 
     @property
     def parity_passed(self) -> bool:
@@ -393,7 +394,30 @@ class ExampleRun:
                                  else None, steps)
         versions = {name: frameworks.adapter(name).version() for name in self.names}
         return ExampleResult(example, dtype, steps, self.names, traces, parities, verdicts,
-                             self.replay, self.numerical, versions)
+                             self.replay, self.numerical, versions, growth(example, reference))
+
+
+GROWTH = 6  # decades: a cost that grows by more, finite or not, is a training that diverges
+
+
+def growth(example: Example, reference: Recording) -> list[str]:
+    """A cost that grows by more than GROWTH decades where the example does not declare that
+    its training diverges: every framework may agree on it, and a reader should still know."""
+    series = reference.series.get("cost")
+    if example.diverges or series is None or len(series.steps) < 2:
+        return []
+    costs = np.abs(series.values.reshape(-1))
+    start = costs[0]
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        grown = np.flatnonzero(~(costs <= start * 10.0 ** GROWTH)) if start > 0 else []
+    if not len(grown):
+        return []
+    at = int(grown[0])
+    finite = costs[np.isfinite(costs)]
+    largest = f"{finite.max():.3g}" if finite.size else "a value that is not finite"
+    return [f"the cost grows from {start:.4g} at step {int(series.steps[0])} past "
+            f"{10.0 ** GROWTH:.0e} times that at step {int(series.steps[at])} (to {largest}): "
+            "the training diverges; declare diverges = true where the source's does"]
 
 
 def parted(parity: Parity) -> bool:

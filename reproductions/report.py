@@ -9,20 +9,10 @@ swapped in together when it finishes (``publish.py``).
 
 Two identities go into every ``summary.json``:
 
-- ``trace_sha256``, the determinism hash (:func:`trace_hash`): a SHA-256 of the
-  trace exactly as ``trace.parquet`` holds it, the table of :func:`trace_columns`.
-  Its rows are every recorded element in record order (NumPy's recording first, in
-  the order its implementation recorded, then anything only another framework
-  recorded), its columns ``step, kind, quantity, index``, one per framework, then
-  ``rounded_replay`` and ``numerical`` where the run has them. The hash takes, column
-  by column in that order: the column's name and type (``int64``, ``float64`` or
-  ``text``) and its number of rows, then its contents: a number column as its values'
-  little-endian bytes (int64 for ``step``, float64 for every value column, NaN where
-  a column has no such element), a text column as the two buffers Arrow writes for
-  it (int32 little-endian offsets, then the UTF-8 bytes of the strings one after
-  another), each buffer preceded by its length in bytes. Two runs that compute the
-  same numbers bit for bit have the same hash, whatever the machine, date or folder;
-  a run that stopped with an error has none (``null``).
+- ``trace_sha256``, the determinism hash of ``trace.parquet``'s table (``table.py``
+  says what the table holds and how it is hashed): two runs that compute the same
+  numbers bit for bit have the same hash, whatever the machine, date or folder; a run
+  that stopped with an error has none (``null``).
 - ``provenance.example`` (:func:`example_provenance`): which example folder the run
   read, as given, whether it lies inside this tool's repository, the commit of the
   git repository that holds it and whether the folder has uncommitted changes there
@@ -55,10 +45,29 @@ from .harness import ExampleResult, implementation
 from .parity import POLICY
 from .publish import fault_point
 from .spec import Example
-from .trace import side_by_side
+from .table import Table, trace_hash
+from .table import write as write_parquet
+from .trace import Recording
 
 VERDICTS = (CONFIRMED, NOISE, ROUNDED, ERRATUM, TYPO, REFUTED, NOT_REACHED, FAILED)
 REPO = Path(__file__).resolve().parents[1]
+
+
+def write_table(table: Table, path: Path) -> str:
+    """The trace table to ``path``, written beside it and renamed into place, a chunk at a
+    time (``table.write``): its determinism hash."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    os.close(handle)
+    try:
+        digest = write_parquet(table, Path(temporary))
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+        fault_point()
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return digest
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -177,69 +186,25 @@ def run_provenance(example: Example, versions: dict[str, str], dtype: str, steps
     }
 
 
-def trace_columns(result: ExampleResult) -> dict[str, np.ndarray]:
-    """The trace as written: ``step, kind, quantity, index``, one column per framework,
-    ``rounded_replay`` and ``numerical`` where the run has them."""
+def table_of(result: ExampleResult, quantities=None) -> Table:
+    """The trace as written (``table.py``): one column per framework, ``rounded_replay``
+    and ``numerical`` where the run has them; only ``quantities`` where named."""
     aligned = {}
     if result.replay is not None:
         aligned["rounded_replay"] = result.replay
     if result.numerical is not None and result.numerical.series:
         aligned["numerical"] = result.numerical
-    return side_by_side(result.traces, aligned)
+    if quantities is not None:
+        def only(recording):
+            return Recording({q: s for q, s in recording.series.items() if q in quantities})
+        return Table({name: only(r) for name, r in result.traces.items()},
+                     {name: only(r) for name, r in aligned.items()})
+    return Table(dict(result.traces), aligned)
 
 
-def encoded(values: np.ndarray) -> tuple[str, list[np.ndarray]]:
-    """A column as the buffers of its Arrow array: (type, buffers). Numbers are one
-    buffer (int64 or float64); text is two, int32 offsets and the UTF-8 bytes."""
-    if values.dtype != object:
-        kind = "int64" if values.dtype.kind in "iu" else "float64"
-        return kind, [np.ascontiguousarray(values, dtype=kind)]
-    words, codes = np.unique(values.astype(str), return_inverse=True)
-    utf8 = [word.encode() for word in words.tolist()]
-    lengths = np.array([len(e) for e in utf8], dtype=np.int32)[codes]
-    offsets = np.zeros(len(values) + 1, dtype=np.int32)
-    np.cumsum(lengths, out=offsets[1:])
-    data = np.frombuffer(b"".join([utf8[code] for code in codes.tolist()]), dtype=np.uint8)
-    return "text", [offsets, data]
-
-
-def encoded_columns(columns: dict[str, np.ndarray]) -> dict[str, tuple[str, list[np.ndarray]]]:
-    return {name: encoded(values) for name, values in columns.items()}
-
-
-def trace_hash(columns: dict[str, np.ndarray], encoding=None) -> str:
-    """The determinism hash of a trace table (the module's docstring says what it
-    covers): hex SHA-256."""
-    encoding = encoding or encoded_columns(columns)
-    digest = hashlib.sha256()
-    for name, (kind, buffers) in encoding.items():
-        digest.update(f"{name}\0{kind}\0{len(columns[name])}\0".encode())
-        for buffer in buffers:
-            data = buffer.astype(buffer.dtype.newbyteorder("<"), copy=False).tobytes()
-            digest.update(len(data).to_bytes(8, "little"))
-            digest.update(data)
-    return digest.hexdigest()
-
-
-def parquet(columns: dict[str, np.ndarray], encoding=None) -> bytes:
-    """The columns as a Parquet file (zstd). Built from buffers: pyarrow's converters
-    import pandas, which a run does not otherwise need."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    encoding = encoding or encoded_columns(columns)
-    types = {"int64": pa.int64(), "float64": pa.float64(), "text": pa.string()}
-    arrays = [pa.Array.from_buffers(types[kind], len(columns[name]),
-                                    [None, *(pa.py_buffer(b) for b in buffers)])
-              for name, (kind, buffers) in encoding.items()]
-    table = pa.Table.from_arrays(arrays, names=list(columns))
-    words = [name for name, values in columns.items() if values.dtype == object]
-    numbers = [name for name, values in columns.items() if values.dtype.kind == "f"]
-    sink = pa.BufferOutputStream()
-    # floats split into byte planes compress (the exponents repeat), dictionaries of them do not
-    pq.write_table(table, sink, compression="zstd", use_dictionary=words,
-                   use_byte_stream_split=numbers)
-    return sink.getvalue().to_pybytes()
+def trace_columns(result: ExampleResult) -> dict[str, np.ndarray]:
+    """The whole trace table in memory, text as words: for a small run, and for reading."""
+    return table_of(result).whole()
 
 
 def finite(value):
@@ -250,7 +215,7 @@ def finite(value):
 def summary(result: ExampleResult, trace_sha256: str | None = None) -> dict:
     example = result.example
     if trace_sha256 is None:
-        trace_sha256 = trace_hash(trace_columns(result))
+        trace_sha256 = trace_hash(trace_columns(result))  # as table.write gives it
     return {
         "id": example.id,
         "title": example.title,
@@ -292,6 +257,7 @@ def summary(result: ExampleResult, trace_sha256: str | None = None) -> dict:
             for c in result.claims
         ],
         "claim_counts": claim_counts(result),
+        "warnings": result.warnings,
     }
 
 
@@ -390,19 +356,23 @@ def rows_where(columns: dict[str, np.ndarray], keep: np.ndarray, names: list[str
     return [[v.item() if isinstance(v, np.generic) else v for v in row] for row in zip(*picked)]
 
 
-def findings_section(result: ExampleResult, columns: dict[str, np.ndarray]) -> list[str]:
-    findings = columns["kind"] == "finding"
-    if not findings.any():
+def findings_section(result: ExampleResult) -> list[str]:
+    quantities = {q for r in result.traces.values() for q, s in r.series.items()
+                  if s.kind == "finding"}
+    if not quantities:
         return []
+    columns = table_of(result, quantities).whole()
+    findings = columns["kind"] == "finding"
     header = ["step", "quantity", "index", *result.frameworks]
     return ["## Findings", "", "Values where the frameworks or the source's own formulas "
             "legitimately differ (kinks). Reported, not compared.", "",
             md_table(header, rows_where(columns, findings, header)), ""]
 
 
-def numerical_section(result: ExampleResult, columns: dict[str, np.ndarray]) -> list[str]:
-    if "numerical" not in columns:
+def numerical_section(result: ExampleResult) -> list[str]:
+    if result.numerical is None or not result.numerical.series:
         return []
+    columns = table_of(result, set(result.numerical.series)).whole()
     header = ["step", "quantity", "index", *result.frameworks, "numerical"]
     shown = ~np.isnan(columns["numerical"])
     return ["## Gradients beside the numerical estimate", "",
@@ -441,14 +411,14 @@ def example_text(prov: dict) -> str:
     return f"example folder {where} ({commit}; files sha256 {prov['files_sha256'][:16]})"
 
 
-def markdown(result: ExampleResult, columns: dict[str, np.ndarray], folder: Path | None = None,
+def markdown(result: ExampleResult, folder: Path | None = None,
              trace_sha256: str | None = None, undrawn: list[str] = ()) -> str:
     """The report, to be read in ``folder`` (by default ``results/<id>``), which its
     links to the code are relative to."""
     example, prov = result.example, provenance(result)
     folder = Path("results") / example.id if folder is None else folder
     if trace_sha256 is None:
-        trace_sha256 = trace_hash(columns)
+        trace_sha256 = trace_hash(trace_columns(result))
     status = "PASSED" if result.passed else "FAILED"
     versions = ", ".join(f"{k} {v}" for k, v in prov["frameworks"].items())
     seed = prov["seeds"]["init"]
@@ -475,11 +445,14 @@ def markdown(result: ExampleResult, columns: dict[str, np.ndarray], folder: Path
                            [[c.claim.where, c.claim.quantity, c.claim.step,
                              ",".join(map(str, c.claim.index)), c.claim.printed, c.exact,
                              c.replayed, c.explanation] for c in refuted]), ""]
+    if result.warnings:
+        lines += ["## What the run shows", "", *(f"- {line[0].upper()}{line[1:]}." for line in
+                                                 result.warnings), ""]
     if example.notes_markdown:
         lines += ["## Notes", "", example.notes_markdown, ""]
     lines += ["## Parity at every step", "", *parity_section(result), ""]
     lines += ["## Claims", "", *claims_section(result), ""]
-    lines += findings_section(result, columns) + numerical_section(result, columns)
+    lines += findings_section(result) + numerical_section(result)
     own = [f"[{label}]({link(path, folder)})"
            for name, label in (("numpy", "NumPy"), ("torch", "PyTorch"), ("tensorflow", "TensorFlow"))
            if (path := implementation_file(example, name)).is_file()]
@@ -773,16 +746,13 @@ def write(result: ExampleResult, out: Path, published: Path | None = None) -> Pa
     """The example's results into ``out/<id>``; ``published`` is the folder they will be
     read in, when ``out`` is a staging folder (by default ``out/<id>`` itself)."""
     folder = out / result.example.id
-    columns = trace_columns(result)
-    encoding = encoded_columns(columns)  # one encoding for the file and its hash
-    digest = trace_hash(columns, encoding)
-    write_atomic(folder / "trace.parquet", parquet(columns, encoding))
+    digest = write_table(table_of(result), folder / "trace.parquet")
     (folder / "trace.csv.gz").unlink(missing_ok=True)  # the format before trace.parquet
     plots, undrawn = drawn(result)
     write_atomic(folder / "summary.json",
                  json.dumps(summary(result, digest), indent=2, default=str).encode())
     write_atomic(folder / "report.md",
-                 markdown(result, columns, published or folder, digest, undrawn).encode())
+                 markdown(result, published or folder, digest, undrawn).encode())
     write_atomic(folder / "translation.html", translation_page(result, published or folder))
     (folder / "code.html").unlink(missing_ok=True)  # the page before translation.html
     for name, plot in plots.items():

@@ -479,60 +479,10 @@ def long_table(recording: Recording):
 
 def side_by_side(columns: dict[str, Recording], aligned: dict[str, Recording] | None = None,
                  ) -> dict[str, np.ndarray]:
-    """Several recordings in one long table: ``step, kind, quantity, index``, then one
-    column of values per recording, NaN where that recording has no such element.
+    """Several recordings in one long table, in memory: ``step, kind, quantity, index``,
+    then one column of values per recording, NaN where that recording has no such
+    element (``table.py``'s table: the first recording's rows in the order it recorded
+    them, then the rest; ``aligned`` recordings only fill in those rows)."""
+    from .table import Table
 
-    The rows are every element any of ``columns`` recorded, the first recording's in
-    the order it recorded them, then the rest; ``aligned`` recordings only fill in
-    those rows (the rounded replay, the numerical estimates)."""
-    aligned = aligned or {}
-    names = [*columns, *aligned]
-    first = next(iter(columns.values()))
-    blocks = []  # (record order of each step, quantity, kind, shape, steps, values by name)
-    later = 1 << 62
-    for quantity in dict.fromkeys(q for r in columns.values() for q in r.series):
-        present = [r.series[quantity] for r in columns.values() if quantity in r.series]
-        for shape in dict.fromkeys(s.shape for s in present):
-            same = [s for s in present if s.shape == shape]
-            steps = np.unique(np.concatenate([s.steps for s in same]))
-            if steps.size == 0 or int(np.prod(shape, dtype=np.int64)) == 0:
-                continue
-            values = {name: _aligned(r.series.get(quantity), steps, shape)
-                      for name, r in [*columns.items(), *aligned.items()]}
-            reference = first.series.get(quantity)
-            order = np.full(len(steps), later, dtype=np.int64)
-            if reference is not None and reference.shape == shape:
-                where = np.searchsorted(steps, reference.steps)
-                order[where] = reference.order
-            missing = order == later
-            order[missing] = later + len(blocks) * (1 << 32) + np.flatnonzero(missing)
-            blocks.append((order, quantity, same[0].kind, shape, steps, values))
-    table = {name: [] for name in ("step", "kind", "quantity", "index", *names)}
-    keys = []
-    for order, quantity, kind, shape, steps, values in blocks:
-        n, size = len(steps), int(np.prod(shape, dtype=np.int64))
-        keys.append(np.repeat(order, size))
-        table["step"].append(np.repeat(steps, size))
-        table["kind"].append(np.full(n * size, kind, dtype=object))
-        table["quantity"].append(np.full(n * size, quantity, dtype=object))
-        table["index"].append(np.tile(labels(shape), n))
-        for name in names:
-            table[name].append(values[name].reshape(n * size))
-    if not blocks:
-        return {name: np.zeros(0, dtype=object if name in ("kind", "quantity", "index") else float)
-                for name in table}
-    elements = np.concatenate([np.tile(np.arange(int(np.prod(b[3], dtype=np.int64))), len(b[4]))
-                               for b in blocks])
-    order = np.lexsort((elements, np.concatenate(keys)))
-    return {name: np.concatenate(parts)[order] for name, parts in table.items()}
-
-
-def _aligned(series: Series | None, steps: np.ndarray, shape: tuple) -> np.ndarray:
-    """``series`` at ``steps`` (sorted), NaN where it has no record or another shape."""
-    out = np.full((len(steps), *shape), np.nan)
-    if series is None or series.shape != shape:
-        return out
-    where = np.searchsorted(steps, series.steps)
-    inside = (where < len(steps)) & (steps[np.minimum(where, len(steps) - 1)] == series.steps)
-    out[where[inside]] = series.values[inside]
-    return out
+    return Table(dict(columns), dict(aligned or {})).whole()

@@ -208,3 +208,18 @@ def test_an_honest_training_from_another_seed_keeps_its_parity(tmp_path):
     summary = json.loads((tmp_path / "results" / "xor_training_loop" / "summary.json").read_text())
     (parity,) = summary["parity"]
     assert parity["passed"] and parity["mode"] == "free_running" and parity["tolerance_used"] < 0.5
+
+
+def test_an_undeclared_divergence_that_stays_finite_is_named(tmp_path):
+    """hours_studied at rate 1: its cost grows from 4255 past 1e295 in 20 steps, every
+    value finite and every framework agreeing. It passes, and the report and the terminal
+    say the training diverges."""
+    examples = broken_copy(tmp_path, "hours_studied", "example.toml", "learning_rate = 0.04",
+                           "learning_rate = 1.0")
+    done = check(examples, tmp_path, "--frameworks", "numpy,torch", "--steps", "20",
+                 "--gradient-steps", "none")
+    text = " ".join(done.stdout.split())
+    assert "finding: the cost grows from 4256 at step 0 past 1e+06 times that at step" in text, text
+    assert "the training diverges; declare diverges = true" in text
+    report = (tmp_path / "results" / "hours_studied" / "report.md").read_text()
+    assert "## What the run shows" in report and "the training diverges" in report
