@@ -392,12 +392,15 @@ def crashed(example, names, args, out: Path, error: Exception) -> Outcome:
     return Outcome(example, None, Path(args.out) / example.id, message)
 
 
-def run_one(run: harness.ExampleRun, names, args, out: Path) -> Outcome:
-    """Finish one example's run, write its results (or its error), and say how it went."""
+def run_one(run: harness.ExampleRun, names, args, out: Path, shared: runs.Runs) -> Outcome:
+    """Finish one example's run, write its results (or its error), and say how it went;
+    a worker whose runs are all done ends before the results are written."""
     try:
         result = run.finish()
     except Exception as error:  # an implementation's own bug, not bad input
         return crashed(run.example, names, args, out, error)
+    finally:
+        shared.release_idle()
     folder = Path(args.out) / run.example.id  # where its results are read once published
     write_results(report.write, result, out, folder)
     return Outcome(run.example, result, folder)
@@ -466,7 +469,7 @@ def run_all(examples, names, args, out: Path, jobs: int) -> list[Outcome]:
                 except Exception:
                     pass  # raised again by finish, in its turn
             for run in started:
-                outcome = outcomes[run.example.id] = run_one(run, names, args, out)
+                outcome = outcomes[run.example.id] = run_one(run, names, args, out, shared)
                 shared.forget(run.example)
                 progress.example_done(run.example.id)
                 report_outcome(outcome)

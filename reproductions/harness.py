@@ -194,7 +194,8 @@ def run_framework(example: Example, framework: str, dtype: str, steps: int,
     trace = Trace(as_array=adapter.view, rounding=rounding, on_step=on_step, expected_steps=steps,
                   transposed=transposed, shapes=shapes,
                   stored_gradient=adapter.stored_gradient,
-                  printed_steps=example.value_steps(steps), keep=keep)
+                  printed_steps=example.value_steps(steps), keep=keep,
+                  loop_steps=loop_steps(example, steps))
     ctx = Context(
         example=example,
         framework=framework,
@@ -284,13 +285,9 @@ def kept_records(example: Example, steps: int, record: Keep) -> Keep:
                 frozenset(claimed | {0, max(steps - 2, 0), max(steps - 1, 0), steps}))
 
 
-def recording_bytes(example: Example, framework_names: list[str] | None, steps: int,
-                    dtype: str = "float64", every: int = 1) -> int:
-    """About how much memory a run of ``example`` keeps: every run's records (8 bytes a
-    number: each parameter's value and gradient and the cost at every recorded step, and
-    a definition's Z, A and dZ where they are recorded every step), and the results
-    table, which holds them again."""
-    names = list(dict.fromkeys(["numpy", *(framework_names or frameworks_of(example))]))
+def numbers_a_step(example: Example, steps: int) -> int:
+    """About how many numbers a run records at a step: each parameter's value and
+    gradient and the cost, and a definition's Z, A and dZ where recorded every step."""
     sizes = [int(np.prod(param.shape, dtype=np.int64)) for param in example.init.params]
     per_step = 1 + 2 * sum(sizes)
     if example.network is not None and example.value_steps(steps) is None:
@@ -299,6 +296,25 @@ def recording_bytes(example: Example, framework_names: list[str] | None, steps: 
         network = network_of(example)
         m = max(len(example.data.get("X", [])), 1)
         per_step += 3 * m * sum(layer.units for layer in network.layers)
+    return per_step
+
+
+LOOP_NUMBERS = 1 << 24  # numbers a compiled loop stacks at once (128 MB in float64)
+
+
+def loop_steps(example: Example, steps: int) -> int:
+    """The most steps a compiled loop runs at once (``Trace.spans``): all of them for a
+    small network, a few for a large one, so that what it stacks stays bounded."""
+    return max(1, LOOP_NUMBERS // numbers_a_step(example, steps))
+
+
+def recording_bytes(example: Example, framework_names: list[str] | None, steps: int,
+                    dtype: str = "float64", every: int = 1) -> int:
+    """About how much memory a run of ``example`` keeps: every run's records (8 bytes a
+    number, ``numbers_a_step`` at every recorded step), and the results table, which
+    holds them again."""
+    names = list(dict.fromkeys(["numpy", *(framework_names or frameworks_of(example))]))
+    per_step = numbers_a_step(example, steps)
     runs = len(names) + bool(example.claims and example.replay) + (dtype != "float64")
     runs += (len(names) - 1) * (example.parity == "step_local")
     recorded_steps = steps // max(every, 1) + 1

@@ -154,6 +154,7 @@ class Runs:
         self._here = InProcess()
         self._groups = worker_groups(list(names or frameworks.NAMES), jobs) if jobs > 1 else []
         self._workers: dict[int, Worker] = {}
+        self._given: dict[int, list[concurrent.futures.Future]] = {}  # by worker group
         self._progress = progress
         self._reports = None
         self._listener = None
@@ -196,6 +197,8 @@ class Runs:
             else:
                 self._futures[key] = executor.submit(_run, example, framework, dtype, steps,
                                                      reference, keep)
+                group = next(i for i, g in enumerate(self._groups) if framework in g)
+                self._given.setdefault(group, []).append(self._futures[key])
         return self._futures[key]
 
     def replay(self, example: Example, steps: int, keep: Keep = KEEP_ALL) -> concurrent.futures.Future:
@@ -206,6 +209,15 @@ class Runs:
 
             self._futures[key] = self._here.submit(rounded_replay, example, steps, keep)
         return self._futures[key]
+
+    def release_idle(self) -> None:
+        """End every worker whose runs are all done: its framework's memory goes back to
+        the machine while the others still work (one is started again if asked for more)."""
+        for group, worker in list(self._workers.items()):
+            if all(future.done() for future in self._given.get(group, [])):
+                worker.close()
+                del self._workers[group]
+                self._given.pop(group, None)
 
     def forget(self, example: Example) -> None:
         """Drop an example's runs (once its results are written)."""

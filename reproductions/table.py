@@ -37,15 +37,23 @@ ROWS = 1 << 20  # rows a chunk holds, about: whole records, so one record may go
 
 @dataclass
 class Words:
-    """A text column's dictionary: each word's code, in order of first appearance."""
+    """A text column's dictionary: each word's code, in order of first appearance, and
+    the words as an Arrow array, made again only when a word was added."""
 
     codes: dict[str, int] = field(default_factory=dict)
+    _arrow: object = None
+    _arrow_length: int = -1
 
     def code(self, word: str) -> int:
         return self.codes.setdefault(word, len(self.codes))
 
     def list(self) -> list[str]:
         return list(self.codes)
+
+    def arrow(self):
+        if self._arrow_length != len(self.codes):
+            self._arrow, self._arrow_length = strings(self.list()), len(self.codes)
+        return self._arrow
 
 
 @dataclass(frozen=True)
@@ -257,7 +265,7 @@ def write(table: Table, path: Path) -> str:
             arrays = []  # from the arrays' buffers: pyarrow's converters would import pandas
             for name in names:
                 if name in TEXT:
-                    words = strings(table.words[name].list())
+                    words = table.words[name].arrow()
                     codes = numbers(pa.int32(), chunk[name], np.int32)
                     arrays.append(pa.DictionaryArray.from_arrays(codes, words).cast(pa.string()))
                 else:

@@ -239,6 +239,7 @@ class Trace:
     stored_gradient: Callable | None = None  # where a framework keeps .grad (torch)
     printed_steps: frozenset | None = None  # where values are recorded; None: every step
     keep: Keep = KEEP_ALL  # which steps and quantities are kept at all
+    loop_steps: int = 1 << 30  # the most steps a compiled loop runs at once (spans)
     current_step: int = 0
     watched: dict = field(default_factory=dict)
     _quantities: dict = field(default_factory=dict)
@@ -276,14 +277,19 @@ class Trace:
         for name, value in zip(self.watched, values, strict=True):
             self.param(name, value)
 
-    def spans(self, steps: int) -> list[tuple[int, int]]:
+    def spans(self, steps: int, printed_alone: bool = True) -> list[tuple[int, int]]:
         """The steps ``0 .. steps - 1`` as (first, count) runs for a loop the framework
         compiles: each step whose intermediates are printed alone (so that the loop
-        stops there and a printed pass can run in Python), the steps between them as one
-        run."""
-        cuts = sorted({0, steps} | {s for s in range(steps) if self.printed_at(s)}
-                      | {s + 1 for s in range(steps) if self.printed_at(s)})
-        return [(a, b - a) for a, b in zip(cuts, cuts[1:]) if b > a]
+        stops there and a printed pass can run in Python; unless ``printed_alone`` is
+        False, for a loop that returns its intermediates every step), the steps between
+        them as one run, and no run longer than ``loop_steps`` (what a compiled loop
+        stacks stays within a bounded size: ``harness.loop_steps``)."""
+        printed = (range(steps) if self.printed_steps is None else
+                   [s for s in self.printed_steps if 0 <= s < steps]) if printed_alone else []
+        cuts = {0, steps} | set(printed) | {s + 1 for s in printed}
+        cuts |= set(range(0, steps, max(self.loop_steps, 1)))
+        ordered = sorted(cuts)
+        return [(a, b - a) for a, b in zip(ordered, ordered[1:]) if b > a]
 
     def printed_at(self, step: int) -> bool:
         return self.printed_steps is None or step in self.printed_steps

@@ -159,11 +159,13 @@ def reproduce(ctx):
         return (trained, opt_state), (cost, grads, trained, intermediates(Zs, As, dZs))
 
     names = list(trained)  # the order references come in (a pytree's keys are sorted)
-    rows = (steps_examples(network, X.shape[0], 0, ctx.steps),
-            ctx.references(0, ctx.steps, **trained) or None)  # step-local parity only
-    (trained, opt_state), (costs, grads, updated, values) = jax.lax.scan(
-        step, (trained, opt_state), rows, length=ctx.steps)  # every step in one compiled loop
-    trace.training(costs, grads, updated, values=values)  # by name: from now on the mirror's
+    for first, count in trace.spans(ctx.steps, printed_alone=False):  # a compiled loop a run
+        rows = (steps_examples(network, X.shape[0], first, count),
+                ctx.references(first, count, **{name: trained[name] for name in names})
+                or None)  # step-local parity only
+        (trained, opt_state), (costs, grads, updated, values) = jax.lax.scan(
+            step, (trained, opt_state), rows, length=count)
+        trace.training(costs, grads, updated, values=values)  # by name: from now on the mirror's
 
     trace.step(ctx.steps)  # after the last update: the cost, Z, A and dZ on the next examples
     indices = batch(network, X.shape[0], ctx.steps)

@@ -137,14 +137,13 @@ def reproduce(ctx):
         grads, dZs = tape.gradient(cost, [variables, Zs])
         return cost, grads, Zs, As, dZs
 
-    indices = steps_examples(network, X.shape[0], 0, ctx.steps)
-    restarts = ctx.references(0, ctx.steps, **trained)  # step-local parity only
+    batched = network.batch_size is not None or network.order is not None
 
     def training_step(*rows):
         """One step: on its examples (their indices, when steps take some), from NumPy's
         parameters in a step-local run; the cost, the gradients, the updated parameters
         and every Z, A and dZ."""
-        step_indices, restart = (rows[0], rows[1:]) if indices is not None else (None, rows)
+        step_indices, restart = (rows[0], rows[1:]) if batched else (None, rows)
         for variable, value in zip(variables, restart):
             variable.assign(value)
         cost, grads, Zs, As, dZs = forward_backward(examples_of(X, step_indices),
@@ -153,10 +152,13 @@ def reproduce(ctx):
         updated = [tf.identity(v) for v in variables]  # read after the update
         return cost, grads, updated, intermediates(Zs, As, dZs)
 
-    training = graph_loop(training_step)  # every step inside one graph
-    rows = ([] if indices is None else [indices]) + restarts
-    costs, grads, updated, values = training(ctx.steps, *rows)  # each step's, stacked
-    trace.training(costs, grads, updated, values=values)
+    training = graph_loop(training_step)  # the steps inside one graph, a run at a time
+    for first, count in trace.spans(ctx.steps, printed_alone=False):
+        indices = steps_examples(network, X.shape[0], first, count)
+        rows = ([] if indices is None else [indices])
+        rows += ctx.references(first, count, **trained)  # step-local parity only
+        costs, grads, updated, values = training(count, *rows)  # each step's, stacked
+        trace.training(costs, grads, updated, values=values)
 
     trace.step(ctx.steps)  # after the last update: the cost, Z, A and dZ on the next examples
     step_indices = batch(network, X.shape[0], ctx.steps)
