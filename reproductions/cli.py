@@ -653,7 +653,7 @@ def command_bench(args, argv: list[str]) -> int:
     from .bench import measure
 
     out = writable(Path(args.out))  # checked after the options: bad input writes nothing
-    bench = measure.measure(repeat, widths, check=not args.no_check,
+    bench = measure.measure(repeat, widths, check=not args.no_check, suite=args.suite,
                             progress=lambda text: errors.print(f"bench: {text}"))
     write_results(measure.write, bench, out)
     console.print(measure.markdown(bench))
@@ -716,6 +716,8 @@ def parser() -> Parser:
     bench.add_argument("--widths", default="16,64,256,1024",
                        help="hidden widths of the 784-W-10 scale case (default: 16,64,256,1024)")
     bench.add_argument("--no-check", action="store_true", help="skip timing the full repro check")
+    bench.add_argument("--suite", action="store_true",
+                       help="also time the test suite as make test runs it (minutes)")
     return top
 
 

@@ -1,8 +1,8 @@
 """Bare training loops in JAX: each mirror's loop without the trace.
 
 The mirrors' pure functions, optax losses and ``optax.sgd``, with the training step one
-``jax.jit`` (forward, cost, ``jax.value_and_grad``, the optax update) called once per
-step. The start values go into JAX's layout once before the loop and the final
+``jax.jit`` (forward, cost, ``jax.value_and_grad``, the optax update), every step in
+one ``jax.lax.scan``, as the mirrors run it. The start values go into JAX's layout once before the loop and the final
 parameters come back once after it.
 """
 
@@ -30,11 +30,11 @@ def sgd_loop(ctx, params, cost_of):
         updates, opt_state = optimizer.update(grads, opt_state, params)
         return optax.apply_updates(params, updates), opt_state
 
-    for step in range(ctx.steps):
-        ctx.trace.step(step)  # a time stamp for the benchmark; nothing is recorded
-        # JAX dispatches asynchronously: without waiting for each step's result, the
-        # time between two step starts would be the dispatch alone, not the step
-        params, opt_state = jax.block_until_ready(training_step(params, opt_state))
+    def step(carry, _):
+        return training_step(*carry), None
+
+    (params, opt_state), _ = jax.lax.scan(step, (params, opt_state), length=ctx.steps)
+    params = jax.block_until_ready(params)  # JAX dispatches asynchronously: wait for the end
     return params
 
 

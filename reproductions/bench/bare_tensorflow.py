@@ -2,7 +2,7 @@
 
 The mirrors' Keras layers, losses and ``keras.optimizers.SGD``, with the training
 step one ``tf.function`` (forward, cost, ``tf.GradientTape``, ``apply_gradients``)
-called once per step. The start values are assigned to the layers once before the
+run every step inside one graph, as the mirrors run it (``in_graph``). The start values are assigned to the layers once before the
 loop and the final parameters read once after it.
 """
 
@@ -16,6 +16,17 @@ import keras
 import tensorflow as tf
 
 from frameworks.tensorflow_adapter import to_numpy
+
+
+def in_graph(step, steps: int) -> None:
+    """``step()`` run ``steps`` times inside one graph, as the mirrors' ``graph_loop`` runs
+    it, keeping nothing of what it computes."""
+    @tf.function
+    def loop(count):
+        for _ in tf.range(count):
+            step()
+
+    loop(tf.constant(steps))
 
 
 def dense(ctx, n_in, n_out, kernel, bias=None):
@@ -43,9 +54,7 @@ def hours_studied(ctx):
         grads = tape.gradient(cost, variables)
         optimizer.apply_gradients(zip(grads, variables))
 
-    for step in range(ctx.steps):
-        ctx.trace.step(step)  # a time stamp for the benchmark; nothing is recorded
-        training_step()
+    in_graph(training_step, ctx.steps)
     return {"weights": to_numpy(layer.kernel), "biases": to_numpy(tf.reshape(layer.bias, [1, -1]))}
 
 
@@ -67,9 +76,7 @@ def xor_hidden_layer(ctx):
         grads = tape.gradient(cost, variables)
         optimizer.apply_gradients(zip(grads, variables))
 
-    for step in range(ctx.steps):
-        ctx.trace.step(step)  # a time stamp for the benchmark; nothing is recorded
-        training_step()
+    in_graph(training_step, ctx.steps)
     return {"W1": to_numpy(tf.transpose(layer1.kernel)), "b1": to_numpy(tf.reshape(layer1.bias, [-1, 1])),
             "W2": to_numpy(tf.transpose(layer2.kernel)), "b2": to_numpy(tf.reshape(layer2.bias, [-1, 1]))}
 
@@ -91,9 +98,7 @@ def test_scores(ctx):
         grads = tape.gradient(cost, variables)
         optimizer.apply_gradients(zip(grads, variables))
 
-    for step in range(ctx.steps):
-        ctx.trace.step(step)  # a time stamp for the benchmark; nothing is recorded
-        training_step()
+    in_graph(training_step, ctx.steps)
     return {"W1": to_numpy(hidden.kernel), "W2": to_numpy(output.kernel)}
 
 
@@ -114,8 +119,6 @@ def scale_mlp(ctx):
         grads = tape.gradient(cost, variables)
         optimizer.apply_gradients(zip(grads, variables))
 
-    for step in range(ctx.steps):
-        ctx.trace.step(step)  # a time stamp for the benchmark; nothing is recorded
-        training_step()
+    in_graph(training_step, ctx.steps)
     return {"W1": to_numpy(hidden.kernel), "b1": to_numpy(tf.reshape(hidden.bias, [1, -1])),
             "W2": to_numpy(output.kernel), "b2": to_numpy(tf.reshape(output.bias, [1, -1]))}

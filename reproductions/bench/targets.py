@@ -130,3 +130,76 @@ def suite_timing(jobs: str = "auto") -> Timing:
     with tempfile.TemporaryDirectory() as folder:
         return timed([sys.executable, "-m", "pytest", "-n", jobs, "-q", "-p", "no:cacheprovider"],
                      cwd=root, env=fresh_env(str(Path(folder) / "jax-cache")))
+
+
+def large_definition(width: int = 512, steps: int = 50, batch: int = 128) -> str:
+    """A 784-``width``-10 ReLU/softmax definition file's text: a batch of synthetic inputs
+    (standard normal, six digits) and one-hot labels drawn from ``RandomState(0)``, start
+    values drawn with seed 1, the multiclass NLL averaged, ``steps`` steps of gradient
+    descent. No claims: it is there to be timed."""
+    import numpy as np
+
+    draws = np.random.RandomState(0)
+    X = draws.standard_normal((batch, 784))
+    Y = np.eye(10, dtype=int)[draws.randint(0, 10, batch)]
+
+    def rows(array, form) -> str:
+        return "[" + ", ".join("[" + ", ".join(form(v) for v in row) + "]" for row in array) + "]"
+
+    return "\n".join([
+        'id = "mlp_784_512_10"'.replace("512", str(width)),
+        f'title = "784-{width}-10 network, {batch} synthetic inputs, {steps} steps"',
+        f"steps = {steps}", "", "[source]", 'seed = "bench"',
+        'section = "a large definition for timing and memory"', "", "[network]",
+        'layout = "rows"', "inputs = 784", 'cost = "multiclass_nll_mean"',
+        f'layers = [{{ units = {width}, activation = "relu" }}, '
+        '{ units = 10, activation = "softmax" }]', "", "[hyper]", "learning_rate = 0.1", "",
+        "[data]", f"X = {rows(X, lambda v: f'{v:.6f}')}", f"Y = {rows(Y, str)}", "", "[init]",
+        "seed = 1", "params = [",
+        f'  {{ name = "W1", randn = [784, {width}], scale = "1/sqrt(784)" }},',
+        f'  {{ name = "b1", value = [{", ".join(["0.0"] * width)}] }},',
+        f'  {{ name = "W2", randn = [{width}, 10], scale = "1/sqrt({width})" }},',
+        '  { name = "b2", value = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0] },',
+        "]", ""])
+
+
+def process_tree_memory(pid: int) -> tuple[int, int]:
+    """(the largest resident memory of one process, their sum) over ``pid`` and every
+    process below it, in bytes, as /proc says now (0, 0 where it cannot be read)."""
+    largest, total, pending = 0, 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        rss = next((int(line.split()[1]) * 1024 for line in status.splitlines()
+                    if line.startswith("VmRSS:")), 0)
+        largest, total = max(largest, rss), total + rss
+        pending.extend(int(child) for child in children)
+    return largest, total
+
+
+def large_definition_timing() -> dict:
+    """``repro check --spec`` of the large definition, the numerical column off: its wall
+    time and the peak memory of its largest process and of all of them together (sampled
+    every 0.2 s from /proc)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "mlp_784_512_10.toml"
+        path.write_text(large_definition(), encoding="utf-8")
+        command = repro("check", "--spec", str(path), "--gradient-steps", "none", "--out",
+                        str(Path(folder) / "results"))
+        start = time.perf_counter()
+        process = subprocess.Popen(command, env=fresh_env(str(Path(folder) / "jax-cache")),
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        largest = total = 0
+        while process.poll() is None:
+            one, every = process_tree_memory(process.pid)
+            largest, total = max(largest, one), max(total, every)
+            time.sleep(0.2)
+        wall = time.perf_counter() - start
+        if process.returncode != 0:
+            raise RuntimeError(f"the large definition exited {process.returncode}: "
+                               f"{process.stderr.read()[-500:]}")
+        return {"wall": wall, "largest_process": largest, "all_processes": total}
