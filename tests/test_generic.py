@@ -260,54 +260,6 @@ def test_pytest_collects_definition_files_one_item_per_framework_and_dtype(pytes
 
 
 @pytest.mark.parametrize("old,new,says", [case[1:] for case in BROKEN], ids=[case[0] for case in BROKEN])
-def test_a_broken_definition_is_one_line_naming_the_field(tmp_path, old, new, says):
-    text = XOR.read_text(encoding="utf-8")
-    assert old in text, old
-    path = tmp_path / "broken.toml"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    with pytest.raises(DefinitionError) as caught:
-        load_definition(path)
-    line = str(caught.value)
-    assert "\n" not in line and line.startswith(f"{path}: "), line
-    assert says in line, line
-
-
-def test_repro_check_runs_a_definition_file_with_no_code(tmp_path):
-    from conftest import repro
-
-    definition = Path(__file__).resolve().parents[1] / "reproductions/generic/examples/xor_2_3_1.toml"
-    done = repro("check", "--spec", definition, "--steps", "5", "--out", tmp_path)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert (tmp_path / "xor_2_3_1" / "trace.parquet").is_file()
-    assert ">torch.py</a></th>" in (tmp_path / "xor_2_3_1" / "translation.html").read_text()
-    missing = repro("check", "--spec", tmp_path / "nope.toml")
-    assert missing.returncode == 2 and missing.stderr.strip() == f"repro: --spec '{tmp_path / 'nope.toml'}' does not exist"
-
-
-def test_pytest_collects_definition_files_one_item_per_framework_and_dtype(tmp_path):
-    """`pytest path/to/specs`: the plugin (a pytest11 entry point) runs each definition."""
-    import shutil
-
-    definition = Path(__file__).resolve().parents[1] / "reproductions/generic/examples/xor_2_3_1.toml"
-    shutil.copy(definition, tmp_path / "xor.toml")
-    text = definition.read_text()
-    first = text.index('printed = [') + len('printed = [')
-    start = text.index('"', first) + 1
-    wrong = text[:start] + "9" + text[text.index('"', start):]  # one printed element made wrong
-    (tmp_path / "xor_misprinted.toml").write_text(wrong.replace('id = "xor_2_3_1"', 'id = "xor_misprinted"'))
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'not a definition'\n")
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0",
-                           "--rootdir", str(tmp_path), str(tmp_path)],
-                          capture_output=True, text=True, cwd=tmp_path)
-    assert "6 failed, 6 passed" in done.stdout, done.stdout[-3000:]
-    assert done.stdout.count("claim failed:") >= 6
-    for framework in ("torch", "tensorflow", "jax"):
-        for dtype in ("float64", "float32"):
-            assert f"xor_misprinted.toml::{framework}-{dtype} FAILED" in done.stdout or \
-                   f"FAILED xor_misprinted.toml::{framework}-{dtype}" in done.stdout
-
-
-@pytest.mark.parametrize("old,new,says", [case[1:] for case in BROKEN], ids=[case[0] for case in BROKEN])
 def test_repro_check_refuses_a_broken_definition_with_exit_2(tmp_path, capsys, old, new, says):
     """The same line from the command line, on stderr, exit 2, and nothing written."""
     from reproductions import cli
