@@ -112,13 +112,18 @@ def writable(folder: Path) -> Path:
     return folder
 
 
-def with_mirrors(folder: Path, names: list[str]) -> spec.Example:
-    """An example folder's definition, read and checked for the mirrors asked for."""
-    example = spec.load_example(folder)
+def with_frameworks(example: spec.Example, names: list[str]) -> spec.Example:
+    """An example, checked for the frameworks asked for: each needs a mirror or a [network]."""
     for name in ["numpy", *names]:
-        if not (example.folder / f"{name}_impl.py").is_file():
-            raise UsageError(f"example '{example.id}' has no {name} implementation ({name}_impl.py)")
+        if name not in harness.implementations(example):
+            raise UsageError(f"example '{example.id}' has no {name} implementation ({name}_impl.py "
+                             "or a [network] the generic engines run)")
     return example
+
+
+def with_mirrors(folder: Path, names: list[str]) -> spec.Example:
+    """An example folder's definition, read and checked for the frameworks asked for."""
+    return with_frameworks(spec.load_example(folder), names)
 
 
 def selected(catalogue: dict[str, Path], ids: list[str], names: list[str]) -> list:
@@ -477,20 +482,19 @@ def run_all(examples, names, args, out: Path, jobs: int) -> list[Outcome]:
 
 
 def definitions(paths: list[str]) -> list[spec.Example]:
-    """The definition files named by --spec (a file, or every *.toml of a folder)."""
-    from .generic import load_definition
-
+    """The examples named by --spec: a definition file, a catalogue folder (its
+    example.toml), or a folder of definition files (every *.toml in it)."""
     files = []
     for path in map(Path, paths):
         if path.is_dir():
-            files += sorted(path.glob("*.toml"))
+            files += [path] if (path / "example.toml").is_file() else sorted(path.glob("*.toml"))
         elif path.is_file():
             files.append(path)
         else:
             raise UsageError(f"--spec '{path}' does not exist")
     if not files:
         raise UsageError(f"--spec {' '.join(paths)}: no definition file (*.toml)")
-    examples = [load_definition(file) for file in files]
+    examples = [spec.load(file) for file in files]
     ids = [example.id for example in examples]
     repeated = sorted({i for i in ids if ids.count(i) > 1})
     if repeated:
@@ -506,7 +510,7 @@ def command_run(args, catalogue) -> int:
         for line in broken:
             console.print(f"[red]the comparison itself is broken:[/] {line}")
         return 1
-    examples = definitions(args.spec) if args.spec else []  # run by the generic engines
+    examples = [with_frameworks(e, names or []) for e in definitions(args.spec)] if args.spec else []
     unreadable = []
     if args.examples:  # named: each must be readable, or nothing runs
         examples += selected(catalogue, args.examples, names or [])

@@ -1,11 +1,10 @@
 """Run an example on each framework, compare them step by step, judge the claims.
 
-Nothing here knows any example: an example is a folder with ``example.toml`` and
-one file per framework, ``numpy_impl.py``, ``torch_impl.py``, ``tensorflow_impl.py``
-and ``jax_impl.py``, each defining ``reproduce(ctx)``. The frameworks of an example
-are those it has an implementation of (``frameworks_of``): NumPy, the reference,
-always; every framework for a definition file, whose generic engine has a module for
-each.
+Nothing here knows any example. An example is a definition (``spec.load``: a catalogue
+folder's ``example.toml``, or a definition file), and each framework runs it with one
+implementation defining ``reproduce(ctx)`` (``implementations``, the one place that
+chooses): the folder's mirror, ``<framework>_impl.py``, where it has one, else the
+generic engine's module for its ``[network]``. NumPy, the reference, always runs.
 """
 
 import dataclasses
@@ -13,6 +12,7 @@ import importlib
 import importlib.util
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,9 +22,10 @@ from frameworks._layout import fitted
 
 from . import claims as claims_
 from .numerical import numerical_column
-from .parity import Parity, compare, drift
+from .parity import Parity, compare, drift, shared_records
 from .runs import Runs
-from .spec import Example
+from .generic.definition import EngineView, examples_axis, network_of
+from .spec import Example, has_mirror
 from .trace import KEEP_ALL, Keep, Recording, Trace
 
 
@@ -163,18 +164,36 @@ class ExampleResult:
         return self.parity_passed and self.claims_passed
 
 
+GENERIC = Path(__file__).parent / "generic"  # the generic engines, a module per framework
+
+
+def implementations(example: Example) -> dict[str, Path]:
+    """The file each framework runs the example with, NumPy (the reference) first: the
+    folder's mirror (``has_mirror``), else the generic engine's module where the example
+    has a ``[network]``; a framework with neither is not one of the example's."""
+    found = {}
+    for name in frameworks.NAMES:
+        if has_mirror(example, name):
+            found[name] = example.folder / f"{name}_impl.py"
+        elif example.network is not None:
+            found[name] = GENERIC / f"{name}.py"
+    return found
+
+
 def frameworks_of(example: Example) -> list[str]:
-    """The frameworks an example runs in: those it has an implementation of, NumPy (the
-    reference) first. A generic engine implements every framework; a folder, those it
-    has a ``<framework>_impl.py`` for."""
-    if example.engine is not None:
-        return list(frameworks.NAMES)
-    return [name for name in frameworks.NAMES if (example.folder / f"{name}_impl.py").is_file()]
+    """The frameworks an example runs in (``implementations``), NumPy first."""
+    return list(implementations(example))
 
 
-def implementation(example: Example, framework: str):
-    if example.engine is not None:  # a generic engine: one module per framework
-        return importlib.import_module(f"{example.engine}.{framework}")
+def runs_generic(example: Example, framework: str) -> bool:
+    return implementations(example).get(framework, GENERIC).parent == GENERIC
+
+
+def implementation(example: Example, framework: str, engine: str | None = None):
+    """The module a framework runs the example with (``implementations``), or, with
+    ``engine="generic"``, the generic engine's."""
+    if engine == "generic" or runs_generic(example, framework):
+        return importlib.import_module(f"reproductions.generic.{framework}")
     path = example.folder / f"{framework}_impl.py"
     spec = importlib.util.spec_from_file_location(f"{example.id}_{framework}_impl", path)
     module = importlib.util.module_from_spec(spec)
@@ -182,11 +201,38 @@ def implementation(example: Example, framework: str):
     return module
 
 
+def reference_function(example: Example, name: str):
+    """One of the NumPy reference's optional functions, ``cost_at(example, step, params)``
+    (the numerical column) or ``predict(example, params, X)`` (the boundary plot), taking
+    the example's own names; None where it has none."""
+    function = getattr(implementation(example, "numpy"), name, None)
+    if function is None or not runs_generic(example, "numpy"):
+        return function
+    view = EngineView(example)  # the engine's, in its names
+    if name == "cost_at":
+        return lambda _, step, params: function(view.example, step, view.params(params))
+    return lambda _, params, *rest: function(view.example, view.params(params), *rest)
+
+
 def run_framework(example: Example, framework: str, dtype: str, steps: int,
                   rounding=None, on_step=None, reference: Recording | None = None,
-                  keep: Keep = KEEP_ALL) -> Recording:
-    """One run of one implementation; returns what it recorded (what ``keep`` keeps). With
-    NumPy's ``reference`` run, the run is step-local (``Context.start_from_reference``)."""
+                  keep: Keep = KEEP_ALL, engine: str | None = None) -> Recording:
+    """One run of one implementation (``implementations``; ``engine="generic"``: the generic
+    engine's, whatever the example's); returns what it recorded (what ``keep`` keeps). With
+    NumPy's ``reference`` run, the run is step-local (``Context.start_from_reference``). The
+    generic engine runs on the example in its own names (``EngineView``), renamed back."""
+    if engine == "generic" or runs_generic(example, framework):
+        view = EngineView(example)
+        recording = run_module(view.example, implementation(example, framework, "generic"),
+                               framework, dtype, steps, view.rounding(rounding), on_step,
+                               view.recording_to_engine(reference), view.keep(keep))
+        return view.recording_to_source(recording)
+    return run_module(example, implementation(example, framework), framework, dtype, steps,
+                      rounding, on_step, reference, keep)
+
+
+def run_module(example: Example, module, framework: str, dtype: str, steps: int, rounding,
+               on_step, reference: Recording | None, keep: Keep) -> Recording:
     adapter = frameworks.require(framework)
     framework_dtype = adapter.setup(dtype)
     init = example.initial_parameters()
@@ -209,7 +255,7 @@ def run_framework(example: Example, framework: str, dtype: str, steps: int,
     )
     try:
         with np.errstate(over="ignore", invalid="ignore"):  # a divergence is reported, not warned
-            implementation(example, framework).reproduce(ctx)
+            module.reproduce(ctx)
     except Exception as error:
         raise ImplementationError(f"the {framework} implementation raised {type(error).__name__}"
                                   f" at step {trace.current_step}: {error}") from error
@@ -291,10 +337,9 @@ def numbers_a_step(example: Example, steps: int) -> int:
     sizes = [int(np.prod(param.shape, dtype=np.int64)) for param in example.init.params]
     per_step = 1 + 2 * sum(sizes)
     if example.network is not None and example.value_steps(steps) is None:
-        from .generic.definition import network_of
-
         network = network_of(example)
-        m = max(len(example.data.get("X", [])), 1)
+        X = np.shape(example.data.get(network.data.get("X", "X"), []))
+        m = max(X[examples_axis(network.layout)] if len(X) == 2 else 1, 1)
         per_step += 3 * m * sum(layer.units for layer in network.layers)
     return per_step
 
@@ -381,7 +426,7 @@ class ExampleRun:
             example, "numpy", "float64", steps, keep=keep).result()
         self.replay = (runs.replay(example, steps, keep).result()
                        if example.claims and example.replay else None)
-        cost_at = getattr(implementation(example, "numpy"), "cost_at", None)
+        cost_at = reference_function(example, "cost_at")
         with np.errstate(all="ignore"):  # a diverged run's estimates are what they are
                 self.numerical = None if cost_at is None or self.gradient_steps == [] else \
                 numerical_column(cost_at, example, self.exact, example.initial_parameters(),
@@ -396,8 +441,8 @@ class ExampleRun:
         others = self.names[1:]
         traces = {"numpy": reference}
         traces.update({name: (self.local or self.free)[name].result() for name in others})
-        parities = [compare(reference, traces[name], name, dtype, example.diverges,
-                            shortened=steps < example.steps) for name in others]
+        parities = [compare_runs(example, reference, traces[name], name, dtype,
+                                 shortened=steps < example.steps) for name in others]
         if self.local:
             parities = [dataclasses.replace(parity, mode="step_local", drift=drift(
                 reference, self.free[parity.framework].result(), dtype)) for parity in parities]
@@ -411,6 +456,18 @@ class ExampleRun:
         versions = {name: frameworks.adapter(name).version() for name in self.names}
         return ExampleResult(example, dtype, steps, self.names, traces, parities, verdicts,
                              self.replay, self.numerical, versions, growth(example, reference))
+
+
+def compare_runs(example: Example, reference: Recording, other: Recording, framework: str,
+                 dtype: str, shortened: bool) -> Parity:
+    """``parity.compare``; a generic engine against a NumPy mirror (or the other way
+    round) on the intermediates both record (``parity.shared_records``), saying which
+    were left out."""
+    if runs_generic(example, framework) == runs_generic(example, "numpy"):
+        return compare(reference, other, framework, dtype, example.diverges, shortened)
+    reference, other, cut = shared_records(reference, other, framework)
+    parity = compare(reference, other, framework, dtype, example.diverges, shortened)
+    return dataclasses.replace(parity, not_compared=cut)
 
 
 GROWTH = 6  # decades: a cost that grows by more, finite or not, is a training that diverges
@@ -456,8 +513,8 @@ def step_by_step_of(run: ExampleRun, parity: Parity, traces: dict) -> Parity:
                              reference=reference, keep=run.keep).result()
     except ImplementationError as error:
         return dataclasses.replace(parity, step_local=f"not available: {error}")
-    checked = compare(reference, local, parity.framework, run.dtype,
-                      shortened=run.steps < example.steps)
+    checked = compare_runs(example, reference, local, parity.framework, run.dtype,
+                           shortened=run.steps < example.steps)
     if not checked.passed:
         return dataclasses.replace(parity, step_local="fails too: " + (
             checked.first_divergence.describe(parity.framework) if checked.first_divergence

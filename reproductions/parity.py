@@ -191,6 +191,10 @@ class Parity:
     # a free-running failure judged again step by step: "holds at every step", "fails
     # too: ...", or "not available: ..." (None: not judged again)
     step_local: str | None = None
+    # a generic engine against a NumPy mirror: the intermediates one of them records and
+    # the other does not, each "quantity (only numpy)" (not compared; the cost, parameters
+    # and gradients always are)
+    not_compared: list[str] = field(default_factory=list)
 
     @property
     def compared(self) -> int:
@@ -409,6 +413,32 @@ def _first_non_finite(recording: Recording, quantities) -> tuple | None:
             value = float(flat[row, element])
             first = (key, f"step {key[0]}: {quantity}{where} = {value!r}", repr(value))
     return first
+
+
+def shared_records(reference: Recording, other: Recording, framework: str
+                   ) -> tuple[Recording, Recording, list[str]]:
+    """Two recordings cut to the intermediates (``value`` records) both hold at the same
+    steps, and what was cut, "quantity (only side)": for a generic engine against a NumPy
+    mirror, which record different intermediates. The cost, parameters and gradients are
+    kept whole, so a step one side leaves out is still found."""
+    kept = ({}, {})
+    cut: list[str] = []
+    sides = ((reference, "numpy"), (other, framework))
+    for (recording, side), (partner, _), mine in zip(sides, reversed(sides), kept):
+        for quantity, series in recording.series.items():
+            theirs = partner.series.get(quantity)
+            if series.kind != "value":
+                mine[quantity] = series
+            elif theirs is None or theirs.shape != series.shape:
+                cut.append(f"{quantity} (only {side})")
+            else:
+                held = np.isin(series.steps, theirs.steps)
+                if not held.all():
+                    cut.append(f"{quantity} at {int((~held).sum())} steps (only {side})")
+                mine[quantity] = series if held.all() else Series(
+                    series.kind, series.steps[held], series.order[held], series.values[held],
+                    series.scale[held], None if series.terms is None else series.terms[held])
+    return Recording(kept[0], reference.restarted), Recording(kept[1], other.restarted), cut
 
 
 def compare(reference: Recording, other: Recording, framework: str, dtype: str,

@@ -41,7 +41,7 @@ import numpy as np
 import frameworks
 
 from .claims import CONFIRMED, ERRATUM, FAILED, NOISE, NOT_REACHED, REFUTED, ROUNDED, TYPO
-from .harness import ExampleResult, implementation
+from .harness import ExampleResult, implementations, reference_function
 from .parity import POLICY
 from .publish import fault_point
 from .spec import Example
@@ -133,13 +133,12 @@ def example_provenance(folder: Path, files: list[Path] | None = None) -> dict:
     return dict(_example_provenance(str(folder), stamps))
 
 
-def definition_files(example: Example) -> list[Path] | None:
-    """A definition file's example is defined by the file and the generic engine's
-    modules; a folder's by its files (None)."""
-    if example.definition is None:
-        return None
-    return [example.definition] + [implementation_file(example, name)
-                                   for name in frameworks.NAMES]
+def definition_files(example: Example) -> list[Path]:
+    """The files that define an example: its definition, ``errata.py`` and ``NOTES.md``
+    beside it, and the file each framework runs it with, sorted by name."""
+    found = [example.file] + [example.folder / name for name in ("errata.py", "NOTES.md")]
+    found += implementations(example).values()
+    return sorted((path for path in found if path.is_file()), key=lambda path: path.name)
 
 
 @functools.cache
@@ -465,11 +464,8 @@ def markdown(result: ExampleResult, folder: Path | None = None,
 
 
 def implementation_file(example: Example, framework: str) -> Path:
-    """The file that implements an example in a framework: its folder's, or the
-    generic engine's module."""
-    if example.engine is not None:
-        return Path(importlib.util.find_spec(f"{example.engine}.{framework}").origin)
-    return example.folder / f"{framework}_impl.py"
+    """The file that implements an example in a framework (``harness.implementations``)."""
+    return implementations(example)[framework]
 
 
 def translation_page(result: ExampleResult, folder: Path) -> bytes:
@@ -684,7 +680,7 @@ def boundary_plot(result: ExampleResult) -> bytes | None:
     the output of the NumPy reference's optional ``predict(example, params, X)`` on a grid
     (inputs X in the source's layout, the trained parameters), where it has one and it
     answers (None: not a two-input classifier)."""
-    predict = getattr(implementation(result.example, "numpy"), "predict", None)
+    predict = reference_function(result.example, "predict")
     data = classifier_data(result.example) if predict is not None else None
     if data is None:
         return None

@@ -13,30 +13,22 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import numpy as np
-from pydantic import (BaseModel, ConfigDict, Field, StrictInt, ValidationError, ValidationInfo,
+from pydantic import (Field, StrictInt, ValidationError, ValidationInfo,
                       field_validator, model_validator)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+import frameworks
+
 from . import printed as printed_text
+from .generic import definition as generic
+from .schema import Strict, rectangular
 
 EXAMPLES_DIR = Path(__file__).parent / "examples"
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Source(Strict):
     seed: str = Field(description="file name in shared/seeds/")
     section: str = Field(description="section, figure or code block")
-
-
-def rectangular(value, what: str) -> np.ndarray:
-    """A nested list as a float64 array, or a clear error if it is ragged or not numeric."""
-    try:
-        return np.array(value, dtype=np.float64)
-    except (ValueError, TypeError):
-        raise ValueError(f"{what} is not a rectangular array of numbers") from None
 
 
 SCALES = {  # how a source scales its draws, as it writes it, and the NumPy it means
@@ -349,14 +341,9 @@ class Example(Strict):
                         "(parameters, data, printed values) it holds transposed, or a table of "
                         "name = 'transposed' or name = <a start value>, for a printed value held "
                         "as that start value is (a gradient printed under another name)")
-    engine: str | None = Field(None, description="a package whose modules numpy, torch, "
-                                                 "tensorflow and jax implement the example (a "
-                                                 "generic engine), instead of the folder's "
-                                                 "*_impl.py")
-    network: dict | None = Field(None, description="what a generic engine builds; its own "
-                                                   "schema validates it")
-    definition: Path | None = Field(None, description="the definition file an example run by a "
-                                                      "generic engine was read from")
+    network: dict | None = Field(None, description="a [network] the generic engines build, for "
+                                                   "the frameworks the example has no mirror of "
+                                                   "(its own schema, generic/definition.py)")
     replay: bool = Field(True, description="run the rounded replay; off for a source whose "
                                            "numbers are all machine-printed, never by hand")
     diverges: bool = Field(False, description="the source's training diverges: every framework "
@@ -375,7 +362,9 @@ class Example(Strict):
                           "every step when no claim names a value")
     claims: list[Claim] = []
     errata: dict[str, Erratum] = {}
-    folder: Path
+    folder: Path = Field(description="where its files are: errata.py, NOTES.md, its mirrors, "
+                                     "the files its claims read")
+    file: Path | None = Field(None, description="the definition file it was read from")
 
     @model_validator(mode="before")
     @classmethod
@@ -565,13 +554,46 @@ def one_line(path: Path, error: ValidationError, prefix: str = "") -> Definition
     return DefinitionError(f"{path}: {where + ': ' if where else ''}{message}")
 
 
-def load(folder: Path) -> Example:
-    path = folder / "example.toml"
-    raw = read_toml(path)
+SET_BY_THE_LOADER = {"folder": "it is the definition's folder", "file": "it is the definition"}
+
+
+def load(path: Path) -> Example:
+    """An example's definition: a catalogue folder (its ``example.toml``) or a definition
+    file. A DefinitionError of one line, naming the field, for anything wrong in it."""
+    path = Path(path)
+    file = path / "example.toml" if path.is_dir() else path
+    raw = read_toml(file)
+    for key, why in SET_BY_THE_LOADER.items():
+        if key in raw:
+            raise DefinitionError(f"{file}: {key}: not given in a definition ({why})")
+    settings = dict(folder=file.parent, file=file)
+    network = None
     try:
-        return Example(**raw, folder=folder)
+        if "network" in raw:  # the network against the data and start values, then the rest
+            network = generic.Network.model_validate(raw["network"])
+            generic.check_network(network, Example(**dict(raw, claims=[], errata={}), **settings))
+        example = Example(**raw, **settings)
+        if network is not None and not has_mirror(example, "numpy"):
+            generic.check_claims(network, example)  # the engine records every claimed quantity
     except ValidationError as error:
-        raise one_line(path, error) from None
+        raise one_line(file, error, "network" if network is None and "network" in raw else "") from None
+    except ValueError as error:
+        raise DefinitionError(f"{file}: {error}") from None
+    if network is None and not has_mirror(example, "numpy"):
+        raise DefinitionError(f"{file}: network: missing (a [network] table, or a numpy_impl.py "
+                              "beside an example.toml)")
+    if "layout" in raw and not any(has_mirror(example, name) for name in frameworks.NAMES):
+        raise DefinitionError(f"{file}: layout: not given without mirrors (network.layout sets "
+                              "how the engines hold the arrays)")
+    return example
+
+
+def has_mirror(example: Example, framework: str) -> bool:
+    """Whether a framework runs the example's own code: a catalogue folder's
+    ``<framework>_impl.py``, beside its ``example.toml``. Where it does not, the generic
+    engine runs the example's ``[network]``."""
+    return (example.file is None or example.file.name == "example.toml") and \
+        (example.folder / f"{framework}_impl.py").is_file()
 
 
 def folders(examples_dir: Path = EXAMPLES_DIR) -> dict[str, Path]:

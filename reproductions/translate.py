@@ -849,7 +849,7 @@ def notes(example: Example, done: Translation | None = None) -> list[Note]:
     """The translation notes of an example (see the module's docstring)."""
     done = done or translation(example)
     found = layout_notes(example, done)
-    if example.engine is not None and example.network is not None:
+    if generic_only(example):
         general = definition_notes(example, done)
         return [n for n in general if n.topic == "layout"] + found + [
             n for n in general if n.topic != "layout"]
@@ -903,7 +903,7 @@ def layout_notes(example: Example, done: Translation) -> list[Note]:
         table = example.layout.get(name, {})
         declared = [n for n, held in table.items() if held == "transposed"]
         aliases = {n: held for n, held in table.items() if held != "transposed"}
-        source = "example.toml [layout]" if example.engine is None else \
+        source = "example.toml [layout]" if not generic_only(example) else \
             "[layout], written from network.layout by generic.definition.framework_layouts"
         if not table:
             found.append(Note("layout", name, "holds every array in the source's layout: "
@@ -1395,8 +1395,14 @@ def bias_notes(example: Example, done: Translation) -> list[Note]:
 
 # --- definition files -------------------------------------------------------------------
 
+def generic_only(example: Example) -> bool:
+    from .harness import runs_generic
+
+    return example.network is not None and runs_generic(example, "numpy")
+
+
 def definition_network(example: Example):
-    if example.engine is None or example.network is None:
+    if not generic_only(example):
         return None
     from .generic.definition import network_of
 

@@ -1,11 +1,8 @@
-"""Generic engines: an example as one definition file, run in every framework.
+"""Generic engines: an example that declares a ``[network]`` runs without code.
 
-``load_definition(path)`` reads a definition file (example.toml's keys plus a
-``[network]`` table, see README.md) into an :class:`reproductions.spec.Example`
-whose ``engine`` is this package: the harness then runs its modules ``numpy``,
-``torch`` and ``tensorflow`` instead of a folder's ``*_impl.py``.
+``definition.py`` is the ``[network]`` table's schema, its checks against the example's
+data and start values, and the engines' view of an example (their names for its data,
+parameters and intermediates); ``numpy.py``, ``torch.py``, ``tensorflow.py`` and ``jax.py``
+build and train the network, one module per framework, for each framework the example
+has no mirror (``*_impl.py``) of. See README.md.
 """
-
-from reproductions.generic.load import load_definition
-
-__all__ = ["load_definition"]

@@ -22,14 +22,18 @@ number, (1, 1). A folded bias is a last row (``rows``, ``columns_transposed``) o
 column (``columns``) of W, applied to a one appended to each example's input.
 """
 
-from typing import Literal
+import dataclasses
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from reproductions.spec import Example, Strict
+from reproductions.schema import Strict
 
-ENGINE = "reproductions.generic"
+if TYPE_CHECKING:
+    from reproductions.spec import Example
+    from reproductions.trace import Recording
+Divisor = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NLL_OUTPUT = {"binary_nll": "sigmoid", "multiclass_nll_sum": "softmax",
               "multiclass_nll_mean": "softmax"}  # the output each NLL is computed on
 
@@ -69,14 +73,31 @@ class Network(Strict):
     batch_size: int | None = Field(None, ge=1, description="mini-batches of this many "
                                    "consecutive examples, in order, from the first again after "
                                    "the last (default: the whole data set every step)")
-    order: list[int | list[int]] | None = Field(
-        None, min_length=1, description="the examples of each step, from the first again after "
-                                        "the last: an index (one example a step) or a list of "
-                                        "indices (a mini-batch)")
+    order: list[int | list[int]] | str | None = Field(
+        None, description="the examples of each step, from the first again after the last: an "
+                          "index (one example a step) or a list of indices (a mini-batch); or "
+                          "the name of a [data] entry that lists them")
+    data: dict[Literal["X", "Y"], str] = Field(
+        {}, description="the [data] entries that are the inputs X and the targets Y, where the "
+                        "source names them otherwise (default: X and Y)")
+    scale: dict[Literal["X", "Y"], Literal["max"] | Divisor] = Field(
+        {}, description="how the source scales X or Y before training: divided by a number, or "
+                        "'max', each feature divided by its largest value")
+    learning_rate: float | None = Field(
+        None, gt=0, allow_inf_nan=False,
+        description="the rate gradient descent takes (default: hyper.learning_rate), where the "
+                    "source's printed rate is not the factor of the gradient (alpha / n)")
+    names: dict[str, str] = Field(
+        {}, description="the source's name of a parameter or an intermediate the engines name "
+                        "otherwise: W1 = 'weights' (and grad.W1 is grad.weights), Z1 = 'z2'")
 
     @field_validator("order")
     @classmethod
     def indices_are_not_negative(cls, order):
+        if order is None or isinstance(order, str):
+            return order
+        if not order:
+            raise ValueError("an empty order: list the examples of each step")
         for entry in order or []:
             for index in entry if isinstance(entry, list) else [entry]:
                 if index < 0:
@@ -105,7 +126,7 @@ class Network(Strict):
         return self
 
 
-def network_of(example: Example) -> Network:
+def network_of(example: "Example") -> Network:
     return Network.model_validate(example.network)
 
 
@@ -213,52 +234,79 @@ def check_finite(field: str, value) -> None:
                          + (f" at {where}" if where else ""))
 
 
-def check_data(network: Network, example: Example) -> int:
-    """X and Y as the layout holds them; returns the number of examples."""
+def check_data(network: Network, example: "Example") -> int:
+    """X and Y as the layout holds them (the [data] entries ``network.data`` names, scaled
+    as ``network.scale`` says); returns the number of examples."""
     per = "row" if network.layout == "rows" else "column"
-    for name, what in (("X", "the inputs"), ("Y", "the targets")):
+    for target, what in (("X", "the inputs"), ("Y", "the targets")):
+        name = network.data.get(target, target)
         if name not in example.data:
-            raise ValueError(f"data.{name}: missing ({what}, one example per {per})")
+            named = f" (network.data.{target})" if target in network.data else ""
+            raise ValueError(f"data.{name}: missing ({what}{named}, one example per {per})")
         check_finite(f"data.{name}", example.data[name])
-    X, axis = example.array("X"), examples_axis(network.layout)
+    X, axis = scaled(example, network, "X"), examples_axis(network.layout)
+    x_name, y_name = network.data.get("X", "X"), network.data.get("Y", "Y")
     if X.ndim != 2 or X.shape[1 - axis] != network.inputs:
-        raise ValueError(f"data.X: expected shape {shape_text(expected_shapes(network, 'm')['X'][0])}"
-                         f" in layout '{network.layout}' (one example per {per}, network.inputs "
-                         f"= {network.inputs}), found {shape_text(X.shape)}")
+        raise ValueError(f"data.{x_name}: expected shape "
+                         f"{shape_text(expected_shapes(network, 'm')['X'][0])} in layout "
+                         f"'{network.layout}' (one example per {per}, network.inputs = "
+                         f"{network.inputs}), found {shape_text(X.shape)}")
     m = X.shape[axis]
-    check_shape("data.Y", example.array("Y").shape, expected_shapes(network, m)["Y"], network.layout)
-    check_batches(network, m)
+    Y = scaled(example, network, "Y")
+    check_shape(f"data.{y_name}", Y.shape, expected_shapes(network, m)["Y"], network.layout)
+    for target, array in (("X", X), ("Y", Y)):
+        if target in network.scale:
+            check_finite(f"network.scale.{target} (data.{network.data.get(target, target)} "
+                         "scaled)", array)
+    check_batches(network, order_of(example, network), m)
     return m
 
 
-def check_batches(network: Network, m: int) -> None:
+def order_of(example: "Example", network: Network) -> list | None:
+    """The examples of each step: ``network.order``, or the [data] entry it names."""
+    if not isinstance(network.order, str):
+        return network.order
+    if network.order not in example.data:
+        raise ValueError(f"network.order: '{network.order}' is not a [data] entry")
+    order = np.asarray(example.data[network.order], dtype=np.float64)
+    if order.ndim not in (1, 2) or order.size == 0 or not np.all(order == np.round(order)):
+        raise ValueError(f"network.order: data.{network.order} is not a list of example indices")
+    return Network.indices_are_not_negative(order.astype(np.int64).tolist())
+
+
+def check_batches(network: Network, order: list | None, m: int) -> None:
     if network.batch_size is not None and m % network.batch_size:
         raise ValueError(f"network.batch_size: {m} examples do not split into batches of "
                          f"{network.batch_size}")
-    for entry in network.order or []:
+    for entry in order or []:
         for index in entry if isinstance(entry, list) else [entry]:
             if index >= m:
                 raise ValueError(f"network.order: example {index} does not exist (there are "
                                  f"{m}, 0 to {m - 1})")
 
 
-def check_start_values(network: Network, example: Example, allowed: dict) -> None:
-    given, names = {param.name: param for param in example.init.params}, start_names(network)
+def check_start_values(network: Network, example: "Example", allowed: dict) -> None:
+    """One start value a parameter of the network, of its shape: by the source's names."""
+    shown = source_names(network)
+    given = {param.name: param for param in example.init.params}
+    names = [shown.get(name, name) for name in start_names(network)]
     for name in given:
         if name not in names:
             raise ValueError(f"init.params.{name}: not a parameter of the network (its start "
                              f"values are {', '.join(names)})")
-    for name in names:
+    for engine, name in zip(start_names(network), names):
         if name not in given:
             raise ValueError(f"init.params.{name}: missing (the network's start values are "
                              f"{', '.join(names)})")
-        check_shape(f"init.params.{name}", given[name].shape, allowed[name], network.layout)
+        check_shape(f"init.params.{name}", given[name].shape, allowed[engine], network.layout)
         if given[name].value is not None or not isinstance(given[name].scale, str):
             check_finite(f"init.params.{name}", given[name].value if given[name].value is not None
                          else given[name].scale)
 
 
-def check_learning_rate(example: Example) -> None:
+def check_learning_rate(network: Network, example: "Example") -> None:
+    if network.learning_rate is not None:
+        return  # its schema has checked it
     rate = example.hyper.get("learning_rate")
     if rate is None:
         raise ValueError("hyper.learning_rate: missing (gradient descent needs it)")
@@ -266,10 +314,11 @@ def check_learning_rate(example: Example) -> None:
         raise ValueError(f"hyper.learning_rate: expected a finite number above 0, found {rate!r}")
 
 
-def check_network(network: Network, example: Example) -> None:
-    """The network against the definition's rate, data and start values: a ValueError
+def check_network(network: Network, example: "Example") -> None:
+    """The network against the example's rate, data and start values: a ValueError
     naming the field, what it should be and what it is."""
-    check_learning_rate(example)
+    check_names(network)
+    check_learning_rate(network, example)
     for name, value in example.hyper.items():
         if isinstance(value, float):
             check_finite(f"hyper.{name}", value)
@@ -277,19 +326,133 @@ def check_network(network: Network, example: Example) -> None:
     check_start_values(network, example, expected_shapes(network, m))
 
 
-def check_claims(network: Network, example: Example) -> None:
+def check_claims(network: Network, example: "Example") -> None:
     """A claim names what the engines record, and an element of it (spec has checked
-    the claims on start values, parameters, gradients and the cost)."""
-    recorded, values = recorded_names(network), value_names(network)
-    m = example.array("X").shape[examples_axis(network.layout)]
+    the claims on start values, parameters, gradients and the cost): for an example the
+    generic NumPy engine is the reference of."""
+    shown = source_names(network)
+    recorded = {shown.get(name, name): name for name in recorded_names(network)}
+    values = value_names(network)
+    m = scaled(example, network, "X").shape[examples_axis(network.layout)]
+    order = order_of(example, network)
+    network = network.model_copy(update={"order": order})
     for claim in example.claims:
         if claim.quantity.startswith("init."):
             continue
         if claim.quantity not in recorded:
             raise ValueError(f"claims.quantity: '{claim.quantity}' ({claim.where}) is not "
                              f"recorded; the engines record {', '.join(recorded)}")
-        if claim.quantity in values:
-            shape = expected_shapes(network, batch_size(network, m, claim.step))[claim.quantity][0]
+        engine = recorded[claim.quantity]
+        if engine in values:
+            shape = expected_shapes(network, batch_size(network, m, claim.step))[engine][0]
             if len(claim.index) != 2 or any(not 0 <= i < n for i, n in zip(claim.index, shape)):
                 raise ValueError(f"claims.index: {claim.quantity}{claim.index} ({claim.where}) "
                                  f"is outside its shape {shape_text(shape)}")
+
+
+# --- the engines' view of an example ------------------------------------------------------
+#
+# An example names its data, parameters and intermediates as its source does; the engines
+# name them X, Y, W1, b1, Z1, A1, dZ1, ... ``[network]`` says which is which (``data``,
+# ``names``), how the source scales its data (``scale``) and the rate the update takes
+# (``learning_rate``). The engines run on a view of the example in their own names, and
+# what they record is renamed back, so claims, parity and reports see the source's names.
+
+
+def source_names(network: Network) -> dict[str, str]:
+    """Engine name -> the source's, for every name the source gives otherwise (a renamed
+    parameter's gradient and start value follow it)."""
+    names = dict(network.names)
+    for engine, source in network.names.items():
+        if engine in start_names(network):
+            names[f"grad.{engine}"] = f"grad.{source}"
+    return names
+
+
+def check_names(network: Network) -> None:
+    """``names`` renames the network's own names, each to a name no other quantity has."""
+    known = start_names(network) + value_names(network)
+    for engine in network.names:
+        if engine not in known:
+            raise ValueError(f"network.names.{engine}: not a name of the network's (they are "
+                             f"{', '.join(known)})")
+    renamed = source_names(network)
+    seen: dict[str, str] = {}
+    for name in ["cost", *known, *(f"grad.{n}" for n in start_names(network))]:
+        shown = renamed.get(name, name)
+        if shown in seen:
+            raise ValueError(f"network.names: '{shown}' would name both {seen[shown]} and {name}")
+        seen[shown] = name
+
+
+class EngineView:
+    """An example as the engines see it: ``example`` in their names, with the data scaled
+    and the rate the update takes; ``to_source`` and ``to_engine`` rename a name, a
+    recording, a rounding or a keep between the two."""
+
+    def __init__(self, example: "Example"):
+        network = network_of(example)
+        self.network = network
+        self.names = source_names(network)
+        self.engine_names = {source: engine for engine, source in self.names.items()}
+        data = {target: scaled(example, network, target) for target in ("X", "Y")}
+        order = order_of(example, network)
+        rate = network.learning_rate if network.learning_rate is not None else \
+            example.hyper.get("learning_rate")
+        params = [param.model_copy(update={"name": self.to_engine(param.name)})
+                  for param in example.init.params]
+        claims = [claim.model_copy(update={"quantity": self.claimed(claim.quantity)})
+                  for claim in example.claims]
+        self.example = example.model_copy(update={
+            "network": network.model_copy(update={"order": order, "names": {}, "data": {},
+                                                  "scale": {}}).model_dump(),
+            "data": data, "hyper": {"learning_rate": rate},
+            "init": example.init.model_copy(update={"params": params}),
+            "claims": claims,
+            "layout": {framework: dict.fromkeys(names, "transposed")
+                       for framework, names in framework_layouts(network).items()}})
+
+    def to_source(self, name: str) -> str:
+        return self.names.get(name, name)
+
+    def to_engine(self, name: str) -> str:
+        return self.engine_names.get(name, name)
+
+    def claimed(self, quantity: str) -> str:
+        if quantity.startswith("init."):
+            return "init." + self.to_engine(quantity.removeprefix("init."))
+        return self.to_engine(quantity)
+
+    def recording_to_source(self, recording: "Recording") -> "Recording":
+        return renamed(recording, self.to_source)
+
+    def recording_to_engine(self, recording: "Recording | None") -> "Recording | None":
+        return None if recording is None else renamed(recording, self.to_engine)
+
+    def rounding(self, rounding):
+        """A replay's rounding, asked in the engine's names."""
+        if rounding is None:
+            return None
+        return lambda step, quantity: rounding(step, self.to_source(quantity))
+
+    def keep(self, keep):
+        if keep.quantities is None:
+            return keep
+        return dataclasses.replace(keep, quantities=frozenset(map(self.to_engine, keep.quantities)))
+
+    def params(self, params: dict) -> dict:
+        return {self.to_engine(name): value for name, value in params.items()}
+
+
+def renamed(recording: "Recording", name) -> "Recording":
+    return dataclasses.replace(recording, series={name(q): s for q, s in recording.series.items()})
+
+
+def scaled(example: "Example", network: Network, target: str) -> np.ndarray:
+    """X or Y as the source trains on it: the [data] entry ``network.data`` names,
+    divided as ``network.scale`` says (``max``: each feature by its largest value)."""
+    array = example.array(network.data.get(target, target))
+    scale = network.scale.get(target)
+    if scale == "max":
+        return array / np.amax(array, axis=examples_axis(network.layout), keepdims=True)
+    return array if scale is None else array / scale
