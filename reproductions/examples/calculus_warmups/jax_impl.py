@@ -10,10 +10,12 @@ import jax.numpy as jnp
 import optax
 
 
+# %% forward
 def z(point):
     return point[0] ** 2 + point[1] ** 3
 
 
+# %% autodiff
 def gradient_step(start, learning_rate, dtype):
     """One step of SGD on z from ``start``: z there, its gradient, the point after the step."""
     point = jnp.asarray(start, dtype=dtype)
@@ -24,6 +26,7 @@ def gradient_step(start, learning_rate, dtype):
     return z_before, F, optax.apply_updates(point, updates)
 
 
+# %% record
 def reproduce(ctx):
     trace, hyper = ctx.trace, ctx.hyper
     trace.step(0)

@@ -11,13 +11,19 @@
 import numpy as np
 
 
-def sigmoid_derivative(x):
-    return np.exp(x) / (np.exp(x) + 1) ** 2
-
-
+# %% forward
 def z(point):
     x, y = point
     return x ** 2 + y ** 3
+
+
+def g(x):
+    return 2 * x ** 2 + 8
+
+
+# %% backward
+def sigmoid_derivative(x):
+    return np.exp(x) / (np.exp(x) + 1) ** 2
 
 
 def gradient_of_z(point):
@@ -25,10 +31,7 @@ def gradient_of_z(point):
     return np.array([2 * x, 3 * y ** 2])
 
 
-def g(x):
-    return 2 * x ** 2 + 8
-
-
+# %% record
 def reproduce(ctx):
     trace, hyper = ctx.trace, ctx.hyper
     trace.step(0)

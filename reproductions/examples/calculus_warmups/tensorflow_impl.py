@@ -8,10 +8,12 @@ import keras
 import tensorflow as tf
 
 
+# %% forward
 def z(point):
     return point[0] ** 2 + point[1] ** 3
 
 
+# %% autodiff
 def gradient_step(start, learning_rate, dtype):
     """One step of SGD on z from ``start``: z there, its gradient, the point after the step."""
     point = tf.Variable(tf.constant(start, dtype=dtype))
@@ -23,6 +25,7 @@ def gradient_step(start, learning_rate, dtype):
     return z_before, F, point
 
 
+# %% record
 def reproduce(ctx):
     trace, hyper = ctx.trace, ctx.hyper
     trace.step(0)

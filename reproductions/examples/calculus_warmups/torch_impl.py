@@ -7,10 +7,12 @@ and the chain rule's three derivatives by ``torch.autograd.grad``.
 import torch
 
 
+# %% forward
 def z(point):
     return point[0] ** 2 + point[1] ** 3
 
 
+# %% autodiff
 def gradient_step(start, learning_rate, dtype):
     """One step of SGD on z from ``start``: z there, its gradient, the point after the step."""
     point = torch.nn.Parameter(torch.tensor(start, dtype=dtype))
@@ -22,6 +24,7 @@ def gradient_step(start, learning_rate, dtype):
     return z_before, point.grad, point
 
 
+# %% record
 def reproduce(ctx):
     trace, hyper = ctx.trace, ctx.hyper
     trace.step(0)

@@ -14,6 +14,7 @@ import jax.numpy as jnp
 import optax
 
 
+# %% data
 def new_model(ctx):
     """The neuron's parameters at their start values, as JAX holds them."""
     return ctx.load(weights=jax.ShapeDtypeStruct((1, 1), ctx.dtype),
@@ -25,10 +26,12 @@ def forward(params, X):
     return X @ params["weights"] + params["biases"]
 
 
+# %% cost
 def cost_of(params, X, y):
     return jnp.mean(optax.losses.squared_error(forward(params, X), y))
 
 
+# %% check
 def numerical_slope(params, name, cost, EPS):
     """Nudge up, nudge down, restore each time, as the chapter's code does. Arrays are
     immutable, so the parameters as restored (which need not be the start bits) are
@@ -81,6 +84,7 @@ def numerical_derivative_section(ctx, X, y):
     trace.value("decrease_for_wb_plus_1", og_cost - cost(params))
 
 
+# %% autodiff
 def mae_backward_section(ctx, X, y):
     """The MAE's gradient with respect to the outputs, then back through the neuron to
     its weights and biases, by autodiff: ``jax.vjp`` one stage back at a time."""
@@ -93,6 +97,7 @@ def mae_backward_section(ctx, X, y):
                  mae_slope_b=slopes["biases"])
 
 
+# %% record
 def reproduce(ctx):
     X, y = ctx.data("X"), ctx.data("y")
     trace = ctx.trace

@@ -10,6 +10,7 @@ hand-written ``backward`` method. The bodies are this suite's own.
 import numpy as np
 
 
+# %% data
 class Dense_Layer:
     """A layer of n_neurons, each taking every input feature.
 
@@ -32,6 +33,12 @@ class Dense_Layer:
         self.dbiases = dC_dyhat.sum(axis=0, keepdims=True)
 
 
+def new_model(ctx):
+    start = {name: ctx.tensor(ctx.init[name]) for name in ("weights", "biases")}
+    return Dense_Layer(1, 1, start)
+
+
+# %% cost
 class MSE_Cost:
     """Mean over every example and output feature of the squared error."""
 
@@ -57,16 +64,17 @@ class MAE_Cost:
         self.dinputs = np.sign(error) / error.size
 
 
-def new_model(ctx):
-    start = {name: ctx.tensor(ctx.init[name]) for name in ("weights", "biases")}
-    return Dense_Layer(1, 1, start)
-
-
 def cost_of(model, X, y):
     model.forward(X)
     return MSE_Cost().forward(model.outputs, y)
 
 
+def cost_at(example, step, params):
+    """The MSE of the whole data at given weights and biases (for the numerical column)."""
+    return cost_of(Dense_Layer(1, 1, params), example.array("X"), example.array("y"))
+
+
+# %% check
 def numerical_slope(parameter, cost, EPS):
     """Rise over run between the parameter nudged up and down by EPS, as the chapter
     takes it: each nudge made and then undone in place, the cost read in between."""
@@ -119,6 +127,7 @@ def numerical_derivative_section(ctx, X, y):
     trace.value("decrease_for_wb_plus_1", og_cost - cost_of(model, X, y))
 
 
+# %% backward
 def mae_backward_section(ctx, X, y):
     trace = ctx.trace
     model = new_model(ctx)
@@ -132,6 +141,7 @@ def mae_backward_section(ctx, X, y):
     trace.value("mae_slope_b", model.dbiases)
 
 
+# %% record
 def reproduce(ctx):
     X, y = ctx.data("X"), ctx.data("y")
     trace, learning_rate = ctx.trace, ctx.hyper.learning_rate
@@ -152,8 +162,3 @@ def reproduce(ctx):
         model.dbiases = trace.grad("biases", model.dbiases)
         model.weights = trace.param("weights", model.weights - learning_rate * model.dweights)
         model.biases = trace.param("biases", model.biases - learning_rate * model.dbiases)
-
-
-def cost_at(example, step, params):
-    """The MSE of the whole data at given weights and biases (for the numerical column)."""
-    return cost_of(Dense_Layer(1, 1, params), example.array("X"), example.array("y"))

@@ -14,6 +14,7 @@ import tensorflow as tf
 from frameworks.tensorflow_adapter import graph_loop
 
 
+# %% data
 def new_model(ctx):
     dense = keras.layers.Dense(1, dtype=ctx.dtype)
     dense.build((None, 1))
@@ -21,10 +22,12 @@ def new_model(ctx):
     return dense
 
 
+# %% cost
 def cost_of(dense, X, y):
     return keras.losses.MeanSquaredError(dtype=X.dtype)(y, dense(X))
 
 
+# %% check
 def numerical_slope(variable, cost, EPS):
     """Nudge up, nudge down, restore each time, as the chapter's code does."""
     variable.assign_add(tf.fill(variable.shape, tf.constant(EPS, variable.dtype)))
@@ -78,6 +81,7 @@ def numerical_derivative_section(ctx, X, y):
     trace.value("decrease_for_wb_plus_1", og_cost - cost_of(dense, X, y))
 
 
+# %% autodiff
 def mae_backward_section(ctx, X, y):
     trace = ctx.trace
     dense = new_model(ctx)
@@ -89,6 +93,7 @@ def mae_backward_section(ctx, X, y):
     trace.values(mae_cost=mae, mae_dinputs=dinputs, mae_slope_w=slope_w, mae_slope_b=slope_b)
 
 
+# %% record
 def reproduce(ctx):
     X, y = ctx.data("X"), ctx.data("y")
     trace = ctx.trace

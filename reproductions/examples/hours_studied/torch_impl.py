@@ -10,17 +10,20 @@ example.toml declares (the MAE section's slopes are held as the weights and bias
 import torch
 
 
+# %% data
 def new_model(ctx):
     linear = torch.nn.Linear(1, 1, dtype=ctx.dtype)
     ctx.load(weights=linear.weight, biases=linear.bias)
     return linear
 
 
+# %% cost
 @torch.no_grad()
 def cost_of(linear, X, y):
     return torch.nn.MSELoss()(linear(X), y)
 
 
+# %% check
 @torch.no_grad()
 def numerical_slope(parameter, cost, EPS):
     """Nudge up, nudge down, restore each time, as the chapter's code does."""
@@ -76,6 +79,7 @@ def numerical_derivative_section(ctx, X, y):
         trace.value("decrease_for_wb_plus_1", og_cost - cost_of(linear, X, y))
 
 
+# %% autodiff
 def mae_backward_section(ctx, X, y):
     trace = ctx.trace
     linear = new_model(ctx)
@@ -87,6 +91,7 @@ def mae_backward_section(ctx, X, y):
                  mae_slope_b=linear.bias.grad)
 
 
+# %% record
 def reproduce(ctx):
     X, y = ctx.data("X"), ctx.data("y")
     trace = ctx.trace

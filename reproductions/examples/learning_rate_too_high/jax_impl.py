@@ -12,6 +12,7 @@ import jax.numpy as jnp
 import optax
 
 
+# %% data
 # Copied from reproductions/examples/hours_studied/jax_impl.py:new_model
 def new_model(ctx):
     """The neuron's parameters at their start values, as JAX holds them."""
@@ -30,6 +31,7 @@ def cost_of(params, X, y):
     return jnp.mean(optax.losses.squared_error(forward(params, X), y))
 
 
+# %% record
 def reproduce(ctx):
     X, y = ctx.data("X"), ctx.data("y")
     trace = ctx.trace

@@ -12,6 +12,7 @@ stop being finite at the same step, in the same way, and agree before it.
 import numpy as np
 
 
+# %% data
 # Copied from reproductions/examples/hours_studied/numpy_impl.py:Dense_Layer
 class Dense_Layer:
     """A layer of n_neurons, each taking every input feature.
@@ -55,6 +56,7 @@ def new_model(ctx):
     return Dense_Layer(1, 1, start)
 
 
+# %% record
 def reproduce(ctx):
     X, y = ctx.data("X"), ctx.data("y")
     trace, learning_rate = ctx.trace, ctx.hyper.learning_rate

@@ -12,6 +12,7 @@ import tensorflow as tf
 from frameworks.tensorflow_adapter import graph_loop
 
 
+# %% data
 # Copied from reproductions/examples/hours_studied/tensorflow_impl.py:new_model
 def new_model(ctx):
     dense = keras.layers.Dense(1, dtype=ctx.dtype)
@@ -20,6 +21,7 @@ def new_model(ctx):
     return dense
 
 
+# %% record
 def reproduce(ctx):
     X, y = ctx.data("X"), ctx.data("y")
     trace = ctx.trace

@@ -8,6 +8,7 @@ chapter keeps weights as (in, out) and biases as (1, out) (``[layout]``).
 import torch
 
 
+# %% data
 # Copied from reproductions/examples/hours_studied/torch_impl.py:new_model
 def new_model(ctx):
     linear = torch.nn.Linear(1, 1, dtype=ctx.dtype)
@@ -15,6 +16,7 @@ def new_model(ctx):
     return linear
 
 
+# %% record
 def reproduce(ctx):
     X, y = ctx.data("X"), ctx.data("y")
     trace = ctx.trace

@@ -19,6 +19,14 @@ import jax.numpy as jnp
 import optax
 
 
+# %% forward
+def nll(params, x, y):
+    """The NLL of the neuron's output on the points x (rows), averaged over them."""
+    z = x @ params["w"] + params["w0"]
+    return jnp.mean(optax.losses.sigmoid_binary_cross_entropy(z, y))
+
+
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
     points = ctx.data("X")            # (n, d): one data point per row
@@ -28,11 +36,6 @@ def reproduce(ctx):
     params = ctx.load(w=jax.ShapeDtypeStruct((points.shape[1], 1), ctx.dtype),
                       w0=jax.ShapeDtypeStruct((1,), ctx.dtype))
     trace.watch(**params)  # see [layout]
-
-    def nll(params, x, y):
-        """The NLL of the neuron's output on the points x (rows), averaged over them."""
-        z = x @ params["w"] + params["w0"]
-        return jnp.mean(optax.losses.sigmoid_binary_cross_entropy(z, y))
 
     optimizer = optax.sgd(learning_rate=ctx.hyper.learning_rate)
     opt_state = optimizer.init(params)

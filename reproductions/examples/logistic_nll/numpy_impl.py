@@ -15,6 +15,7 @@ goes for w_0"). The step is eq 7.1, Delta theta = -eta dL/dtheta, one data point
 import numpy as np
 
 
+# %% forward
 def sigma(z):
     return 1 / (1 + np.exp(-z))
 
@@ -28,6 +29,7 @@ def loss_unit(g, y):
     return -(y * np.log(g) + (1 - y) * np.log(1 - g))
 
 
+# %% record
 def dL_dg(g, y):
     return -(y / g - (1 - y) / (1 - g))  # first factor of eq 7.7 (= eq 7.45)
 

@@ -25,14 +25,23 @@ import tensorflow as tf
 from frameworks.tensorflow_adapter import graph_loop
 
 
+# %% forward
+def logistic_neuron(n_inputs, dtype):
+    """z = x w + w_0, then a = sigma(z), in one sigmoid Dense layer, built for points of
+    n_inputs features."""
+    neuron = keras.layers.Dense(1, activation="sigmoid", dtype=dtype)
+    neuron.build((None, n_inputs))
+    return neuron
+
+
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
     points = ctx.data("X")            # (n, d): one data point per row
     labels = ctx.data("y")            # (n, 1)
     order = ctx.example.data["order"]
 
-    neuron = keras.layers.Dense(1, activation="sigmoid", dtype=ctx.dtype)
-    neuron.build((None, points.shape[1]))
+    neuron = logistic_neuron(points.shape[1], ctx.dtype)
     ctx.load(w=neuron.kernel, w0=neuron.bias)
     nll = keras.losses.BinaryCrossentropy(dtype=ctx.dtype)
     optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper.learning_rate)

@@ -14,15 +14,23 @@ harness translates the watched parameters and their gradients back.
 import torch
 
 
+# %% forward
+def logistic_neuron(n_inputs, dtype):
+    """The linear subunit z = w^T x + w_0 (``nn.Linear``), then a = sigma(z)
+    (``nn.Sigmoid``); the Linear is returned too, for its parameters."""
+    linear = torch.nn.Linear(n_inputs, 1, dtype=dtype)
+    return linear, torch.nn.Sequential(linear, torch.nn.Sigmoid())
+
+
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
     points = ctx.data("X")            # (n, d): one data point per row
     labels = ctx.data("y")            # (n, 1)
     order = ctx.example.data["order"]
 
-    linear = torch.nn.Linear(points.shape[1], 1, dtype=ctx.dtype)
+    linear, neuron = logistic_neuron(points.shape[1], ctx.dtype)
     ctx.load(w=linear.weight, w0=linear.bias)
-    neuron = torch.nn.Sequential(linear, torch.nn.Sigmoid())
     trace.watch(w=linear.weight, w0=linear.bias)  # see [layout]
     nll = torch.nn.BCELoss()
     optimizer = torch.optim.SGD(neuron.parameters(), lr=ctx.hyper.learning_rate)

@@ -21,6 +21,7 @@ import jax.numpy as jnp
 import optax
 
 
+# %% forward
 def hidden(params, x):
     """A^1 = tanh(Z^1), the points as rows."""
     return jnp.tanh(x @ params["W1"] + params["W0_1"])
@@ -37,6 +38,7 @@ def nllm(logits, y):
     return jnp.mean(optax.losses.softmax_cross_entropy(logits, y))
 
 
+# %% autodiff
 @jax.jit  # compiled as one program
 def reading_with_updated_W2(params, x, y, lr):
     """Layer 2 updated, layer 1 not: layer 1's gradient, back-propagating the step's
@@ -49,6 +51,7 @@ def reading_with_updated_W2(params, x, y, lr):
     return partial["W1"]
 
 
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
     points, targets = ctx.data("X"), ctx.data("Y")   # one point per row

@@ -26,12 +26,9 @@ notes of example.toml:
 import numpy as np
 
 
+# %% forward
 def tanh(z):
     return np.tanh(z)
-
-
-def tanh_prime(z):
-    return 1 - np.tanh(z) ** 2  # eq 7.40
 
 
 def softmax(z):
@@ -46,14 +43,7 @@ def NLLM(a, y):
 
 
 f = {1: tanh, 2: softmax}
-f_prime = {1: tanh_prime}
 L = 2
-
-
-def data_point(X, Y, order, t):
-    """'Get random data point i' (line 959): the i drawn for step t, stored in [data]."""
-    i = int(order[t])
-    return X[:, [i]], Y[:, [i]]
 
 
 def forward(W, W0, x):
@@ -64,6 +54,28 @@ def forward(W, W0, x):
         A[l] = f[l](Z[l])
         dZ_dA[l] = W[l]  # Notation 17: the link to layer l-1, at this pass's weights
     return Z, A, dZ_dA
+
+
+# %% backward
+def tanh_prime(z):
+    return 1 - np.tanh(z) ** 2  # eq 7.40
+
+
+f_prime = {1: tanh_prime}
+
+
+def literal_dL_dW1(W2_updated, x, Z, dL_dZ2):
+    """dL/dW^1 if line 990 reads W^2 after line 1015 has already updated it."""
+    dL_dA1 = W2_updated @ dL_dZ2
+    dL_dZ1 = np.diag(tanh_prime(Z[1])[:, 0]) @ dL_dA1
+    return x @ dL_dZ1.T
+
+
+# %% record
+def data_point(X, Y, order, t):
+    """'Get random data point i' (line 959): the i drawn for step t, stored in [data]."""
+    i = int(order[t])
+    return X[:, [i]], Y[:, [i]]
 
 
 def params_of(params):
@@ -85,13 +97,6 @@ def predict(example, params, X):
     boundary of report.boundary_plot)."""
     _, A, _ = forward(*params_of(params), X)
     return A[L]
-
-
-def literal_dL_dW1(W2_updated, x, Z, dL_dZ2):
-    """dL/dW^1 if line 990 reads W^2 after line 1015 has already updated it."""
-    dL_dA1 = W2_updated @ dL_dZ2
-    dL_dZ1 = np.diag(tanh_prime(Z[1])[:, 0]) @ dL_dA1
-    return x @ dL_dZ1.T
 
 
 def reproduce(ctx):

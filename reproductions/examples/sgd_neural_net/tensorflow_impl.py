@@ -22,6 +22,20 @@ import tensorflow as tf
 from frameworks.tensorflow_adapter import graph_loop
 
 
+# %% forward
+def network_layers(dtype):
+    """Layer 1 (2 inputs, 4 tanh units) and layer 2 (4 inputs, the 3 logits), by the
+    notes' numbering, built."""
+    layers = {
+        1: keras.layers.Dense(4, activation="tanh", dtype=dtype),
+        2: keras.layers.Dense(3, dtype=dtype),
+    }
+    layers[1].build((None, 2))
+    layers[2].build((None, 4))
+    return layers
+
+
+# %% autodiff
 def reading_with_updated_W2(layers, nllm, x, y, lr):
     """Layer 2 updated, layer 1 not: layer 1's gradient, back-propagating the step's
     output error dL/dZ^2 through the updated W^2 (the other reading, for the record)."""
@@ -35,18 +49,14 @@ def reading_with_updated_W2(layers, nllm, x, y, lr):
     return partial.gradient(logits_partial, layers[1].kernel, output_gradients=dL_dZ2)
 
 
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
     points, targets = ctx.data("X"), ctx.data("Y")   # one point per row
     order = ctx.example.data["order"]
     lr = ctx.hyper.learning_rate
 
-    layers = {
-        1: keras.layers.Dense(4, activation="tanh", dtype=ctx.dtype),
-        2: keras.layers.Dense(3, dtype=ctx.dtype),
-    }
-    layers[1].build((None, 2))
-    layers[2].build((None, 4))
+    layers = network_layers(ctx.dtype)
     nllm = keras.losses.CategoricalCrossentropy(from_logits=True, dtype=ctx.dtype)
     params = {"W2": layers[2].kernel, "W0_2": layers[2].bias,  # the notes' names
               "W1": layers[1].kernel, "W0_1": layers[1].bias}

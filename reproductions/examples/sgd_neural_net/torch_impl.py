@@ -19,6 +19,17 @@ start values, and the harness translates what is recorded back.
 import torch
 
 
+# %% forward
+def network_layers(dtype):
+    """Layer 1 (2 inputs, 4 units, tanh applied to its output in the forward pass) and
+    layer 2 (4 inputs, the 3 logits), by the notes' numbering."""
+    return {
+        1: torch.nn.Linear(2, 4, dtype=dtype),
+        2: torch.nn.Linear(4, 3, dtype=dtype),
+    }
+
+
+# %% autodiff
 def reading_with_updated_W2(layers, nllm, x, y, lr):
     """Layer 2 updated, layer 1 not: layer 1's gradient, back-propagating the step's
     output error dL/dZ^2 through the updated W^2 (the other reading, for the record)."""
@@ -31,16 +42,14 @@ def reading_with_updated_W2(layers, nllm, x, y, lr):
     return dW1
 
 
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
     points, targets = ctx.data("X"), ctx.data("Y")   # one point per row
     order = ctx.example.data["order"]
     lr = ctx.hyper.learning_rate
 
-    layers = {
-        1: torch.nn.Linear(2, 4, dtype=ctx.dtype),
-        2: torch.nn.Linear(4, 3, dtype=ctx.dtype),
-    }
+    layers = network_layers(ctx.dtype)
     nllm = torch.nn.CrossEntropyLoss()
     params = {"W2": layers[2].weight, "W0_2": layers[2].bias,  # the notes' names
               "W1": layers[1].weight, "W0_1": layers[1].bias}

@@ -13,12 +13,7 @@ import jax.numpy as jnp
 import optax
 
 
-def new_network(ctx):
-    """The series' (W1, W2) at their start values, as JAX holds them: (in, out)."""
-    return ctx.load(W1=jax.ShapeDtypeStruct((2, 3), ctx.dtype),  # inputs to hidden layer
-                    W2=jax.ShapeDtypeStruct((3, 1), ctx.dtype))  # hidden layer to output
-
-
+# %% forward
 def forward(params, X):
     """z2, a2, z3 and yHat, one example per row."""
     z2 = X @ params["W1"]
@@ -27,11 +22,20 @@ def forward(params, X):
     return z2, a2, z3, jax.nn.sigmoid(z3)
 
 
+# %% data
+def new_network(ctx):
+    """The series' (W1, W2) at their start values, as JAX holds them: (in, out)."""
+    return ctx.load(W1=jax.ShapeDtypeStruct((2, 3), ctx.dtype),  # inputs to hidden layer
+                    W2=jax.ShapeDtypeStruct((3, 1), ctx.dtype))  # hidden layer to output
+
+
+# %% cost
 def cost_function(yHat, y):
     # J = 1/2 sum (y - yHat)^2: the series' cost has no mean, so half squares summed
     return jnp.sum(optax.losses.l2_loss(yHat, y))
 
 
+# %% check
 def unrolled(W1, W2):
     """The series' parameter vector of (W1, W2): W1 row by row, then W2."""
     return jnp.concatenate([W1.reshape(-1), W2.reshape(-1)])
@@ -59,6 +63,7 @@ def numerical_gradient(params, X, y, e):
     return jnp.stack(numgrad), jnp.max(jnp.abs(jnp.stack(costs)))
 
 
+# %% autodiff
 @jax.jit  # one compiled program for every value of step 0
 def step_zero_values(params, X, y, e, probe_step):
     """What the series computes at the start: the outputs, the deltas one stage back at a
@@ -104,6 +109,7 @@ def step_zero_values(params, X, y, e, probe_step):
     return values, scales
 
 
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
 

@@ -11,6 +11,7 @@ written here in the same style.
 import numpy as np
 
 
+# %% forward
 class Neural_Network(object):
     def __init__(self, W1, W2):
         # Sizes of the three layers: hours of sleep and of study in, one score out.
@@ -67,6 +68,24 @@ class Neural_Network(object):
         return np.concatenate((dJdW1.ravel(), dJdW2.ravel()))
 
 
+# %% data
+def scale_data(X, y):
+    """Part 1 of the series: each input column over its maximum, scores over 100."""
+    return X / np.amax(X, axis=0), y / 100
+
+
+def new_network(ctx):
+    return Neural_Network(ctx.tensor(ctx.init["W1"]), ctx.tensor(ctx.init["W2"]))
+
+
+# %% cost
+def cost_at(example, step, params):
+    """The cost the series minimises (the same at every step), at the given weights."""
+    X, y = scale_data(example.array("X"), example.array("y"))
+    return Neural_Network(params["W1"], params["W2"]).costFunction(X, y)
+
+
+# %% check
 def computeNumericalGradient(N, X, y, e):
     """Central differences of the cost, one weight at a time.
 
@@ -89,15 +108,7 @@ def computeNumericalGradient(N, X, y, e):
     return numgrad, largestCost
 
 
-def scale_data(X, y):
-    """Part 1 of the series: each input column over its maximum, scores over 100."""
-    return X / np.amax(X, axis=0), y / 100
-
-
-def new_network(ctx):
-    return Neural_Network(ctx.tensor(ctx.init["W1"]), ctx.tensor(ctx.init["W2"]))
-
-
+# %% backward
 def step_zero(ctx, X, y):
     """What part 4 says about the start values, and the check of its next part."""
     trace, e = ctx.trace, ctx.hyper.eps
@@ -140,6 +151,7 @@ def step_zero(ctx, X, y):
     trace.value("cost_minus_gradient", downhill.costFunction(X, y))
 
 
+# %% record
 def reproduce(ctx):
     trace, learning_rate = ctx.trace, ctx.hyper.learning_rate
 
@@ -159,9 +171,3 @@ def reproduce(ctx):
         dJdW2 = trace.grad("W2", dJdW2)
         NN.W1 = trace.param("W1", NN.W1 - learning_rate * dJdW1)
         NN.W2 = trace.param("W2", NN.W2 - learning_rate * dJdW2)
-
-
-def cost_at(example, step, params):
-    """The cost the series minimises (the same at every step), at the given weights."""
-    X, y = scale_data(example.array("X"), example.array("y"))
-    return Neural_Network(params["W1"], params["W2"]).costFunction(X, y)

@@ -13,6 +13,7 @@ import tensorflow as tf
 from frameworks.tensorflow_adapter import graph_loop
 
 
+# %% forward
 class Neural_Network:
     def __init__(self, dtype):
         self.hidden = keras.layers.Dense(3, use_bias=False, dtype=dtype)  # W1
@@ -30,6 +31,7 @@ class Neural_Network:
         return keras.activations.sigmoid(self.z3)
 
 
+# %% data
 def new_network(ctx):
     net = Neural_Network(ctx.dtype)
     ctx.load(W1=net.hidden.kernel, W2=net.output.kernel)
@@ -41,11 +43,13 @@ def set_weights(net, W1, W2):
     net.output.kernel.assign(W2)
 
 
+# %% cost
 def cost_function(yHat, y):
     # J = 1/2 sum (y - yHat)^2: the series' cost has no mean, so reduction="sum"
     return 0.5 * keras.losses.MeanSquaredError(reduction="sum", dtype=yHat.dtype)(y, yHat)
 
 
+# %% check
 def unrolled(W1, W2):
     """The series' parameter vector of (W1, W2): W1 row by row, then W2."""
     return tf.concat([tf.reshape(W1, [-1]), tf.reshape(W2, [-1])], axis=0)
@@ -76,6 +80,7 @@ def numerical_gradient(net, X, y, e):
     return tf.stack(numgrad), tf.reduce_max(tf.abs(tf.stack(costs)))
 
 
+# %% autodiff
 def step_zero(ctx, X, y):
     trace, e = ctx.trace, ctx.hyper.eps
     net = new_network(ctx)
@@ -119,6 +124,7 @@ def step_zero(ctx, X, y):
     trace.values(cost_plus_gradient=uphill, cost_minus_gradient=cost_function(net.forward(X), y))
 
 
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
 

@@ -12,6 +12,7 @@ transpose inside one vector of both weights, and [layout] names whole arrays onl
 import torch
 
 
+# %% forward
 class Neural_Network(torch.nn.Module):
     def __init__(self, dtype):
         super().__init__()
@@ -28,6 +29,7 @@ class Neural_Network(torch.nn.Module):
         return torch.sigmoid(self.z3)
 
 
+# %% data
 def new_network(ctx):
     net = Neural_Network(ctx.dtype)
     ctx.load(W1=net.hidden.weight, W2=net.output.weight)
@@ -40,11 +42,13 @@ def set_weights(net, W1, W2):
     net.output.weight.copy_(W2)
 
 
+# %% cost
 def cost_function(yHat, y):
     # J = 1/2 sum (y - yHat)^2: the series' cost has no mean, so reduction="sum"
     return 0.5 * torch.nn.MSELoss(reduction="sum")(yHat, y)
 
 
+# %% check
 def unrolled(W1, W2):
     """The series' parameter vector of (W1, W2) held as (out, in): W1 row by row, then W2,
     each row of the series' (in, out) a column here."""
@@ -78,6 +82,7 @@ def numerical_gradient(net, X, y, e):
     return numgrad, torch.stack(costs).abs().max()
 
 
+# %% autodiff
 def step_zero(ctx, X, y):
     trace, e = ctx.trace, ctx.hyper.eps
     net = new_network(ctx)
@@ -118,6 +123,7 @@ def step_zero(ctx, X, y):
         trace.values(cost_plus_gradient=uphill, cost_minus_gradient=cost_function(net(X), y))
 
 
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
 
