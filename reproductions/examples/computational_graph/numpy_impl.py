@@ -8,22 +8,21 @@ de/db = (de/dd * dd/db) + (de/dc * dc/db) = (c * 1) + (d * a).
 import numpy as np
 
 
+# %% forward
 def forward(a, b, d_offset):
     c = a * b
     d = b + d_offset
     return c, d, c * d
 
 
-def reproduce(ctx):
-    trace = ctx.trace
-    a, b = ctx.tensor(ctx.init["a"]), ctx.tensor(ctx.init["b"])
+def cost_at(example, step, params):
+    """e as a function of a and b (for the numerical-gradient column)."""
+    return forward(params["a"], params["b"], example.hyper["d_offset"])[2]
 
-    trace.step(0)
-    c, d, e = forward(a, b, ctx.hyper.d_offset)
-    c = trace.value("c", c)
-    d = trace.value("d", d)
-    trace.value("e", e)
 
+# %% backward
+def backward(trace, a, b, c, d):
+    """The backward pass by hand, from a, b and the c and d the trace returned."""
     # local gradients of each node, Fig 52
     de_dc = trace.value("de_dc", d)  # e = c * d
     de_dd = trace.value("de_dd", c)
@@ -38,6 +37,14 @@ def reproduce(ctx):
     trace.grad("b", via_d + via_c)
 
 
-def cost_at(example, step, params):
-    """e as a function of a and b (for the numerical-gradient column)."""
-    return forward(params["a"], params["b"], example.hyper["d_offset"])[2]
+# %% record
+def reproduce(ctx):
+    trace = ctx.trace
+    a, b = ctx.tensor(ctx.init["a"]), ctx.tensor(ctx.init["b"])
+
+    trace.step(0)
+    c, d, e = forward(a, b, ctx.hyper.d_offset)
+    c = trace.value("c", c)
+    d = trace.value("d", d)
+    trace.value("e", e)
+    backward(trace, a, b, c, d)

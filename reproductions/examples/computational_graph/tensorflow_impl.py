@@ -8,21 +8,18 @@ The gradient along each path to b is the tape's too: holding the other branch co
 import tensorflow as tf
 
 
-def reproduce(ctx):
-    trace = ctx.trace
-    a = tf.Variable(ctx.tensor(ctx.init["a"]))
-    b = tf.Variable(ctx.tensor(ctx.init["b"]))
-    d_offset = tf.constant(ctx.hyper.d_offset, dtype=ctx.dtype)
+# %% forward
+def forward(a, b, d_offset):
+    c = a * b
+    d = b + d_offset
+    e = c * d
+    return c, d, e
 
-    trace.step(0)
-    with tf.GradientTape(persistent=True) as tape:
-        c = a * b
-        d = b + d_offset
-        e = c * d
-        e_via_d = tf.stop_gradient(c) * d  # only the path through d
-        e_via_c = c * tf.stop_gradient(d)  # only the path through c
-    trace.values(c=c, d=d, e=e)
 
+# %% autodiff
+def backward(trace, tape, a, b, c, d, e, e_via_d, e_via_c):
+    """The backward pass by the tape that watched the forward pass (and e along each path
+    to b alone)."""
     de_dc, de_dd = tape.gradient(e, [c, d])
     dc_db = tape.gradient(c, b)
     dd_db = tape.gradient(d, b)
@@ -33,6 +30,22 @@ def reproduce(ctx):
     trace.values(b_via_d=via_d, b_via_c=via_c)
 
     de_da, de_db = tape.gradient(e, [a, b])  # both paths: the tape sums them at b
-    del tape
     trace.grad("a", de_da)
     trace.grad("b", de_db)
+
+
+# %% record
+def reproduce(ctx):
+    trace = ctx.trace
+    a = tf.Variable(ctx.tensor(ctx.init["a"]))
+    b = tf.Variable(ctx.tensor(ctx.init["b"]))
+    d_offset = tf.constant(ctx.hyper.d_offset, dtype=ctx.dtype)
+
+    trace.step(0)
+    with tf.GradientTape(persistent=True) as tape:
+        c, d, e = forward(a, b, d_offset)
+        e_via_d = tf.stop_gradient(c) * d  # only the path through d
+        e_via_c = c * tf.stop_gradient(d)  # only the path through c
+    trace.values(c=c, d=d, e=e)
+    backward(trace, tape, a, b, c, d, e, e_via_d, e_via_c)
+    del tape

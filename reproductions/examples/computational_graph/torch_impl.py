@@ -7,18 +7,17 @@ The gradient along each path to b is autograd's too: holding the other branch co
 import torch
 
 
-def reproduce(ctx):
-    trace = ctx.trace
-    a = ctx.tensor(ctx.init["a"]).requires_grad_()
-    b = ctx.tensor(ctx.init["b"]).requires_grad_()
-    d_offset = torch.tensor(ctx.hyper.d_offset, dtype=ctx.dtype)
-
-    trace.step(0)
+# %% forward
+def forward(a, b, d_offset):
     c = a * b
     d = b + d_offset
     e = c * d
-    trace.values(c=c, d=d, e=e)
+    return c, d, e
 
+
+# %% autodiff
+def backward(trace, a, b, c, d, e):
+    """The backward pass by autograd, from the graph the forward pass built."""
     de_dc, de_dd = torch.autograd.grad(e, [c, d], retain_graph=True)
     (dc_db,) = torch.autograd.grad(c, b, retain_graph=True)
     (dd_db,) = torch.autograd.grad(d, b, retain_graph=True)
@@ -31,3 +30,16 @@ def reproduce(ctx):
     e.backward()  # both paths: autograd sums them at b
     trace.grad("a", a.grad)
     trace.grad("b", b.grad)
+
+
+# %% record
+def reproduce(ctx):
+    trace = ctx.trace
+    a = ctx.tensor(ctx.init["a"]).requires_grad_()
+    b = ctx.tensor(ctx.init["b"]).requires_grad_()
+    d_offset = torch.tensor(ctx.hyper.d_offset, dtype=ctx.dtype)
+
+    trace.step(0)
+    c, d, e = forward(a, b, d_offset)
+    trace.values(c=c, d=d, e=e)
+    backward(trace, a, b, c, d, e)

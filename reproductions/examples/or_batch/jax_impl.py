@@ -14,12 +14,28 @@ import jax.numpy as jnp
 import optax
 
 
+# %% data
+def neuron(ctx):
+    """The one neuron's parameters W and b, with the blog's start values (Fig 41; ctx.load
+    returns them, as JAX holds them)."""
+    return ctx.load(W=jax.ShapeDtypeStruct((2, 1), ctx.dtype),
+                    b=jax.ShapeDtypeStruct((1,), ctx.dtype))
+
+
+# %% forward
+def forward(params, X):
+    """The neuron's output Y_hat = sigmoid(Z), one example per row."""
+    return jax.nn.sigmoid(X @ params["W"] + params["b"])
+
+
+# %% cost
 # Copied from reproductions/examples/or_single_example/jax_impl.py:compute_cost
 def compute_cost(Y, Y_hat):
     """(1/2m) sum (Y - Y_hat)^2 over the m examples: half the mean squared error."""
     return jnp.mean(optax.losses.l2_loss(Y_hat, Y))
 
 
+# %% autodiff
 def worked_by_hand(trace, params, X, Y):
     """Figs 42-45: the forward pass, the squared residuals and every upstream and local
     gradient, by autodiff (``jax.grad`` of the cost in Y_hat, ``jax.vjp`` of the sigmoid)."""
@@ -35,21 +51,20 @@ def worked_by_hand(trace, params, X, Y):
                  one_minus_Y_hat=1 - Y_hat, dY_hat_dZ=local, dZ=dZ)
 
 
+# %% record
 def reproduce(ctx):
     X, Y = ctx.data("X_train"), ctx.data("Y_train")
     trace = ctx.trace
     learning_rate = ctx.hyper.learning_rate
 
-    params = ctx.load(W=jax.ShapeDtypeStruct((2, 1), ctx.dtype),
-                      b=jax.ShapeDtypeStruct((1,), ctx.dtype))
+    params = neuron(ctx)
     trace.watch(**params)  # see [layout]
     optimizer = optax.sgd(learning_rate=learning_rate)
     opt_state = optimizer.init(params)
 
     @jax.jit  # JAX's idiom: the step compiled once, a pure function of the parameters
     def training_step(params, opt_state):
-        cost, grads = jax.value_and_grad(
-            lambda p: compute_cost(Y, jax.nn.sigmoid(X @ p["W"] + p["b"])))(params)
+        cost, grads = jax.value_and_grad(lambda p: compute_cost(Y, forward(p, X)))(params)
         updates, opt_state = optimizer.update(grads, opt_state, params)
         return cost, grads, optax.apply_updates(params, updates), opt_state
 

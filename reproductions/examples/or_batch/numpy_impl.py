@@ -14,6 +14,16 @@ import numpy as np
 from reproductions.trace import no_record
 
 
+# %% data
+def neuron(ctx, input_shape):
+    """The one neuron, with the blog's start values W and b (Fig 41): its linear layer
+    and its sigmoid."""
+    Z1 = LinearLayer(input_shape, 1, ctx.init["W"], ctx.init["b"])
+    A1 = SigmoidLayer(Z1.Z.shape)
+    return Z1, A1
+
+
+# %% forward
 class LinearLayer:
     """Z = W . A_prev + b for a batch whose examples are columns."""
 
@@ -50,6 +60,17 @@ class SigmoidLayer:
         self.dZ = record("dZ", upstream_grad * local)
 
 
+def predict(example, params, X):
+    """The neuron's output for inputs X, one example per column, at params (the decision
+    boundary of report.boundary_plot)."""
+    unit = LinearLayer(X.shape, 1, params["W"], params["b"])
+    unit.forward(X)
+    squash = SigmoidLayer(unit.Z.shape)
+    squash.forward(unit.Z)
+    return squash.A
+
+
+# %% cost
 def compute_cost(Y, Y_hat, record=no_record):
     """Squared-error cost (1/2m) sum (Y - Y_hat)^2 and its derivative in Y_hat."""
     m = Y.shape[1]
@@ -60,13 +81,31 @@ def compute_cost(Y, Y_hat, record=no_record):
     return cost, dY_hat
 
 
+def cost_at(example, step, params):
+    """The cost of Fig 43 at any W, b (for the numerical-gradient column)."""
+    X_train, Y_train = example.array("X_train"), example.array("Y_train")
+    Z = np.dot(params["W"], X_train) + params["b"]
+    Y_hat = 1 / (1 + np.exp(-Z))
+    return compute_cost(Y_train, Y_hat)[0]
+
+
+# %% backward
+def backward(trace, Z1, A1, dA1, record):
+    """The backward pass from dA1 = dCost/dY_hat, through the sigmoid, then the linear
+    layer; the gradients go through the trace, and the work goes on with what it returns."""
+    A1.backward(record("dY_hat", dA1), record)
+    Z1.backward(A1.dZ)
+    Z1.dW = trace.grad("W", Z1.dW)
+    Z1.db = trace.grad("b", Z1.db)
+
+
+# %% record
 def reproduce(ctx):
     X_train, Y_train = ctx.data("X_train"), ctx.data("Y_train")
     trace = ctx.trace
     learning_rate = ctx.hyper.learning_rate
 
-    Z1 = LinearLayer(X_train.shape, 1, ctx.init["W"], ctx.init["b"])
-    A1 = SigmoidLayer(Z1.Z.shape)
+    Z1, A1 = neuron(ctx, X_train.shape)
 
     record = trace.value  # it records where the text works by hand (printed_steps)
     for epoch in range(ctx.steps):
@@ -78,28 +117,7 @@ def reproduce(ctx):
         cost, dA1 = compute_cost(Y_train, A1.A, record)
         trace.cost(cost)
 
-        A1.backward(record("dY_hat", dA1), record)
-        Z1.backward(A1.dZ)
-        Z1.dW = trace.grad("W", Z1.dW)
-        Z1.db = trace.grad("b", Z1.db)
+        backward(trace, Z1, A1, dA1, record)
         Z1.update_params(learning_rate, record)
         Z1.params["W"] = trace.param("W", Z1.params["W"])
         Z1.params["b"] = trace.param("b", Z1.params["b"])
-
-
-def cost_at(example, step, params):
-    """The cost of Fig 43 at any W, b (for the numerical-gradient column)."""
-    X_train, Y_train = example.array("X_train"), example.array("Y_train")
-    Z = np.dot(params["W"], X_train) + params["b"]
-    Y_hat = 1 / (1 + np.exp(-Z))
-    return compute_cost(Y_train, Y_hat)[0]
-
-
-def predict(example, params, X):
-    """The neuron's output for inputs X, one example per column, at params (the decision
-    boundary of report.boundary_plot)."""
-    unit = LinearLayer(X.shape, 1, params["W"], params["b"])
-    unit.forward(X)
-    squash = SigmoidLayer(unit.Z.shape)
-    squash.forward(unit.Z)
-    return squash.A

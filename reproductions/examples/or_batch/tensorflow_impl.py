@@ -16,12 +16,30 @@ import tensorflow as tf
 from frameworks.tensorflow_adapter import graph_loop
 
 
+# %% data
+def neuron(ctx):
+    """The one neuron, keras.layers.Dense(1), with the blog's start values W and b
+    (Fig 41)."""
+    dense = keras.layers.Dense(1, dtype=ctx.dtype)
+    dense.build((None, 2))
+    ctx.load(W=dense.kernel, b=dense.bias)
+    return dense
+
+
+# %% forward
+def forward(dense, X):
+    """The neuron's output Y_hat = sigmoid(Z), one example per row."""
+    return tf.sigmoid(dense(X))
+
+
+# %% cost
 # Copied from reproductions/examples/or_single_example/tensorflow_impl.py:compute_cost
 def compute_cost(Y, Y_hat):
     """(1/2m) sum (Y - Y_hat)^2 over the m examples: half the mean squared error."""
     return 0.5 * keras.losses.MeanSquaredError()(Y, Y_hat)
 
 
+# %% autodiff
 def worked_by_hand(trace, dense, X, Y):
     """Figs 42-45: the forward pass, the squared residuals and every upstream and local
     gradient, by the tape."""
@@ -39,14 +57,13 @@ def worked_by_hand(trace, dense, X, Y):
                  one_minus_Y_hat=1 - Y_hat, dY_hat_dZ=local, dZ=dZ)
 
 
+# %% record
 def reproduce(ctx):
     X, Y = ctx.data("X_train"), ctx.data("Y_train")
     trace = ctx.trace
     learning_rate = ctx.hyper.learning_rate
 
-    dense = keras.layers.Dense(1, dtype=ctx.dtype)
-    dense.build((None, 2))
-    ctx.load(W=dense.kernel, b=dense.bias)
+    dense = neuron(ctx)
     trace.watch(W=dense.kernel, b=dense.bias)  # see [layout]
     optimizer = keras.optimizers.SGD(learning_rate=learning_rate)
     variables = [dense.kernel, dense.bias]
@@ -55,7 +72,7 @@ def reproduce(ctx):
     @tf.function  # TensorFlow's idiom: the step compiled once, returning what it computed
     def training_step():
         with tf.GradientTape() as tape:
-            cost = compute_cost(Y, tf.sigmoid(dense(X)))
+            cost = compute_cost(Y, forward(dense, X))
         grads = tape.gradient(cost, variables)
         optimizer.apply_gradients(zip(grads, variables))
         return cost, grads, [tf.identity(v) for v in variables]  # read after the update

@@ -10,12 +10,28 @@ already the blog's W; its bias is (1,) where the blog's b is (1, 1).
 import torch
 
 
+# %% data
+def neuron(ctx):
+    """The one neuron, nn.Linear(2, 1), with the blog's start values W and b (Fig 41)."""
+    linear = torch.nn.Linear(2, 1, dtype=ctx.dtype)
+    ctx.load(W=linear.weight, b=linear.bias)
+    return linear
+
+
+# %% forward
+def forward(linear, X):
+    """The neuron's output Y_hat = sigmoid(Z), one example per row."""
+    return torch.sigmoid(linear(X))
+
+
+# %% cost
 # Copied from reproductions/examples/or_single_example/torch_impl.py:compute_cost
 def compute_cost(Y, Y_hat):
     """(1/2m) sum (Y - Y_hat)^2 over the m examples: half the mean squared error."""
     return 0.5 * torch.nn.MSELoss()(Y_hat, Y)
 
 
+# %% autodiff
 def worked_by_hand(trace, linear, X, Y):
     """Figs 42-45: the forward pass, the squared residuals and every upstream and local
     gradient, by autograd."""
@@ -32,13 +48,13 @@ def worked_by_hand(trace, linear, X, Y):
                      one_minus_Y_hat=1 - Y_hat, dY_hat_dZ=local, dZ=dZ)
 
 
+# %% record
 def reproduce(ctx):
     X, Y = ctx.data("X_train"), ctx.data("Y_train")
     trace = ctx.trace
     learning_rate = ctx.hyper.learning_rate
 
-    linear = torch.nn.Linear(2, 1, dtype=ctx.dtype)
-    ctx.load(W=linear.weight, b=linear.bias)
+    linear = neuron(ctx)
     trace.watch(W=linear.weight, b=linear.bias)  # see [layout]
     optimizer = torch.optim.SGD(linear.parameters(), lr=learning_rate)
 
@@ -47,7 +63,7 @@ def reproduce(ctx):
         if trace.printed:  # a pass of its own for the values the text works by hand
             worked_by_hand(trace, linear, X, Y)
         optimizer.zero_grad()
-        cost = compute_cost(Y, torch.sigmoid(linear(X)))
+        cost = compute_cost(Y, forward(linear, X))
         cost.backward()
         trace.gradients(cost)  # the cost, and each watched parameter's .grad
         if trace.printed:  # the step SGD takes, -lr * gradient (Fig 45); b is (1, 1) in the blog

@@ -17,6 +17,7 @@ import jax.numpy as jnp
 import optax
 
 
+# %% data
 def neuron(ctx, bias):
     """The one neuron's parameters, with the blog's start values: W, and b = 0 if it has
     a bias (ctx.load returns them, as JAX holds them)."""
@@ -26,16 +27,7 @@ def neuron(ctx, bias):
     return params
 
 
-def compute_cost(Y, Y_hat):
-    """(1/2m) sum (Y - Y_hat)^2 over the m examples: half the mean squared error."""
-    return jnp.mean(optax.losses.l2_loss(Y_hat, Y))
-
-
-def prefixed(record, prefix):
-    """``record`` with ``prefix`` before every name (the pass without a bias: nobias_*)."""
-    return lambda **named: record(**{prefix + name: value for name, value in named.items()})
-
-
+# %% forward
 def forward(params, X, Y):
     """The forward pass and the loss: the loss first, then z and y_hat (the values the
     text prints beside it, as ``jax.value_and_grad(..., has_aux=True)`` takes them)."""
@@ -46,6 +38,13 @@ def forward(params, X, Y):
     return compute_cost(Y, y_hat), (z, y_hat)  # 1/2 (y - y_hat)^2
 
 
+# %% cost
+def compute_cost(Y, Y_hat):
+    """(1/2m) sum (Y - Y_hat)^2 over the m examples: half the mean squared error."""
+    return jnp.mean(optax.losses.l2_loss(Y_hat, Y))
+
+
+# %% autodiff
 def forward_backward(params, X, Y, record):
     """Loss and gradients of the parameters (``jax.value_and_grad``), and the upstream
     and local gradients one stage back at a time (``jax.grad``, ``jax.vjp``); the
@@ -58,6 +57,12 @@ def forward_backward(params, X, Y, record):
     (dL_dz,) = sigmoid_vjp(dL_dy_hat)
     record(dL_dy_hat=dL_dy_hat, dy_hat_dz=local, dL_dz=dL_dz)
     return loss, grads
+
+
+# %% record
+def prefixed(record, prefix):
+    """``record`` with ``prefix`` before every name (the pass without a bias: nobias_*)."""
+    return lambda **named: record(**{prefix + name: value for name, value in named.items()})
 
 
 def reproduce(ctx):

@@ -18,6 +18,13 @@ import numpy as np
 from reproductions.trace import no_record
 
 
+# %% data
+def start_values(ctx):
+    """The blog's start values: W, and b = 0 for the pass with a bias."""
+    return ctx.tensor(ctx.init["W"]), ctx.tensor(ctx.init["b"])
+
+
+# %% forward
 class LinearLayer:
     """Weighted sum of the inputs, one column per example: Z = W @ A_in (+ b)."""
 
@@ -54,6 +61,18 @@ class SigmoidLayer:
         return record("dL_dz", d_out * slope)
 
 
+def forward_pass(unit, squash, X, record):
+    z = record("z", unit.forward(X))
+    return squash.forward(z, record)
+
+
+def predict(example, params, X):
+    """The neuron's output for inputs X, one example per column, at params (the decision
+    boundary of report.boundary_plot)."""
+    return SigmoidLayer().forward(LinearLayer(params["W"], params["b"]).forward(X))
+
+
+# %% cost
 def compute_cost(Y, Y_hat, record=no_record):
     """Half the mean of the squared errors over the m columns, and its slope in Y_hat."""
     m = Y.shape[1]
@@ -62,19 +81,23 @@ def compute_cost(Y, Y_hat, record=no_record):
     return cost, -gap / m
 
 
-def forward_pass(unit, squash, X, record):
-    z = record("z", unit.forward(X))
-    return squash.forward(z, record)
+def cost_at(example, step, params):
+    """Fig 12's loss at any W, b, in float64 (for the numerical-gradient column)."""
+    X, Y = example.array("X"), example.array("Y")
+    y_hat = SigmoidLayer().forward(LinearLayer(params["W"], params["b"]).forward(X))
+    return compute_cost(Y, y_hat)[0]
 
 
+# %% backward
 def backward_pass(unit, squash, d_y_hat, record):
     unit.backward(squash.backward(record("dL_dy_hat", d_y_hat), record))
 
 
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
     X, Y = ctx.data("X"), ctx.data("Y")
-    W_start, b_start = ctx.tensor(ctx.init["W"]), ctx.tensor(ctx.init["b"])
+    W_start, b_start = start_values(ctx)
 
     # Figs 10-17, no bias: the weight gradients are zero because dz/dw = x = 0.
     trace.step(0)
@@ -101,16 +124,3 @@ def reproduce(ctx):
     # Figs 25-26: the forward pass and loss after the step.
     trace.step(ctx.steps)
     trace.cost(compute_cost(Y, forward_pass(unit, squash, X, trace.value), trace.value)[0])
-
-
-def cost_at(example, step, params):
-    """Fig 12's loss at any W, b, in float64 (for the numerical-gradient column)."""
-    X, Y = example.array("X"), example.array("Y")
-    y_hat = SigmoidLayer().forward(LinearLayer(params["W"], params["b"]).forward(X))
-    return compute_cost(Y, y_hat)[0]
-
-
-def predict(example, params, X):
-    """The neuron's output for inputs X, one example per column, at params (the decision
-    boundary of report.boundary_plot)."""
-    return SigmoidLayer().forward(LinearLayer(params["W"], params["b"]).forward(X))

@@ -13,6 +13,7 @@ import keras
 import tensorflow as tf
 
 
+# %% data
 def neuron(ctx, bias):
     """The one neuron, with the blog's start values: W, and b = 0 if it has a bias."""
     dense = keras.layers.Dense(1, use_bias=bias, dtype=ctx.dtype)
@@ -23,16 +24,7 @@ def neuron(ctx, bias):
     return dense
 
 
-def compute_cost(Y, Y_hat):
-    """(1/2m) sum (Y - Y_hat)^2 over the m examples: half the mean squared error."""
-    return 0.5 * keras.losses.MeanSquaredError()(Y, Y_hat)
-
-
-def prefixed(record, prefix):
-    """``record`` with ``prefix`` before every name (the pass without a bias: nobias_*)."""
-    return lambda **named: record(**{prefix + name: value for name, value in named.items()})
-
-
+# %% forward
 def forward(dense, X, Y, record):
     """The forward pass and the loss; the values the text prints go to ``record``."""
     z = dense(X)
@@ -42,6 +34,13 @@ def forward(dense, X, Y, record):
     return z, y_hat, loss
 
 
+# %% cost
+def compute_cost(Y, Y_hat):
+    """(1/2m) sum (Y - Y_hat)^2 over the m examples: half the mean squared error."""
+    return 0.5 * keras.losses.MeanSquaredError()(Y, Y_hat)
+
+
+# %% autodiff
 def forward_backward(dense, X, Y, record):
     """Loss and gradients of the layer's weights; the printed intermediates go to ``record``."""
     with tf.GradientTape(persistent=True) as tape:
@@ -52,6 +51,12 @@ def forward_backward(dense, X, Y, record):
     del tape
     record(dL_dy_hat=dy_hat, dy_hat_dz=local, dL_dz=dz)
     return loss, grads
+
+
+# %% record
+def prefixed(record, prefix):
+    """``record`` with ``prefix`` before every name (the pass without a bias: nobias_*)."""
+    return lambda **named: record(**{prefix + name: value for name, value in named.items()})
 
 
 def reproduce(ctx):

@@ -11,6 +11,7 @@ already the blog's W; its bias is (1,) where the blog's b is (1, 1).
 import torch
 
 
+# %% data
 def neuron(ctx, bias):
     """The one neuron, with the blog's start values: W, and b = 0 if it has a bias."""
     linear = torch.nn.Linear(2, 1, bias=bias, dtype=ctx.dtype)
@@ -20,16 +21,7 @@ def neuron(ctx, bias):
     return linear
 
 
-def compute_cost(Y, Y_hat):
-    """(1/2m) sum (Y - Y_hat)^2 over the m examples: half the mean squared error."""
-    return 0.5 * torch.nn.MSELoss()(Y_hat, Y)
-
-
-def prefixed(record, prefix):
-    """``record`` with ``prefix`` before every name (the pass without a bias: nobias_*)."""
-    return lambda **named: record(**{prefix + name: value for name, value in named.items()})
-
-
+# %% forward
 def forward(linear, X, Y, record):
     """The forward pass and the loss; the values the text prints go to ``record``."""
     z = linear(X)
@@ -40,6 +32,13 @@ def forward(linear, X, Y, record):
     return z, y_hat, loss
 
 
+# %% cost
+def compute_cost(Y, Y_hat):
+    """(1/2m) sum (Y - Y_hat)^2 over the m examples: half the mean squared error."""
+    return 0.5 * torch.nn.MSELoss()(Y_hat, Y)
+
+
+# %% autodiff
 def forward_backward(linear, X, Y, record):
     """Loss and backward pass; the intermediates the text prints go to ``record``."""
     z, y_hat, loss = forward(linear, X, Y, record)
@@ -51,6 +50,12 @@ def forward_backward(linear, X, Y, record):
     loss.backward()
     record(dL_dy_hat=y_hat.grad, dy_hat_dz=local, dL_dz=z.grad)
     return loss
+
+
+# %% record
+def prefixed(record, prefix):
+    """``record`` with ``prefix`` before every name (the pass without a bias: nobias_*)."""
+    return lambda **named: record(**{prefix + name: value for name, value in named.items()})
 
 
 def reproduce(ctx):

@@ -13,12 +13,20 @@ import jax.numpy as jnp
 import optax
 
 
+# %% data
+# Copied from reproductions/examples/xor_hidden_layer/jax_impl.py:xor_data
+def xor_data(ctx):
+    """X_train and Y_train, one example per row (see [layout])."""
+    return ctx.data("X_train"), ctx.data("Y_train")
+
+
 def feature_cross_net(ctx):
     """The parameters, as JAX holds them, at their start values (ctx.load returns them)."""
     return ctx.load(W=jax.ShapeDtypeStruct((3, 1), ctx.dtype),  # inputs x1, x2, x3 = x1 * x2
                     b=jax.ShapeDtypeStruct((1,), ctx.dtype))
 
 
+# %% forward
 def forward(params, X):
     """Z and A = the output."""
     Z = X @ params["W"] + params["b"]
@@ -26,12 +34,14 @@ def forward(params, X):
     return Z, A
 
 
+# %% cost
 # Copied from reproductions/examples/xor_hidden_layer/jax_impl.py:compute_cost
 def compute_cost(Y, Y_hat):
     # (1/2m) sum (Y - Y_hat)^2 = the mean over the m examples of 1/2 (Y - Y_hat)^2
     return jnp.mean(optax.losses.l2_loss(Y_hat, Y))
 
 
+# %% autodiff
 def first_iteration(trace, params, X, Y):
     """Fig 71-72: the forward pass, dCost/dA and dCost/dZ, by autodiff: the cost's
     gradient with respect to A, then back through the sigmoid."""
@@ -41,9 +51,10 @@ def first_iteration(trace, params, X, Y):
     trace.values(Z=Z, A=A, dA=dA, dZ=dZ)
 
 
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
-    X, Y = ctx.data("X_train"), ctx.data("Y_train")
+    X, Y = xor_data(ctx)
     params = feature_cross_net(ctx)
     optimizer = optax.sgd(learning_rate=ctx.hyper.learning_rate)
     opt_state = optimizer.init(params)

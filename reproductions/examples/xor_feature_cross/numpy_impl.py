@@ -16,6 +16,14 @@ import numpy as np
 from reproductions.trace import no_record
 
 
+# %% data
+# Copied from reproductions/examples/xor_hidden_layer/numpy_impl.py:xor_data
+def xor_data(ctx):
+    """X_train and Y_train, one example per column."""
+    return ctx.data("X_train"), ctx.data("Y_train")
+
+
+# %% forward
 # Copied from reproductions/examples/xor_hidden_layer/numpy_impl.py:LinearLayer
 class LinearLayer:
     """Weights W (n_out, n_in), bias b (n_out, 1); columns of the input are examples."""
@@ -51,6 +59,15 @@ class SigmoidLayer:
         return record("dZ", dA * (self.A * (1.0 - self.A)))
 
 
+def predict(example, params, X):
+    """The neuron's output for inputs x1, x2, one example per column, at params, with the
+    feature cross x3 = x1 * x2 appended as X_train has it (the decision boundary of
+    report.boundary_plot)."""
+    X = np.vstack([X, X[0] * X[1]])
+    return SigmoidLayer().forward(LinearLayer(params["W"], params["b"]).forward(X))
+
+
+# %% cost
 def compute_cost(Y, Y_hat):
     """Half the mean squared error over the m columns, and its gradient in Y_hat."""
     m = Y.shape[1]
@@ -65,17 +82,19 @@ def cost_at(example, step, params):
     return float(compute_cost(Y, Y_hat)[0])
 
 
-def predict(example, params, X):
-    """The neuron's output for inputs x1, x2, one example per column, at params, with the
-    feature cross x3 = x1 * x2 appended as X_train has it (the decision boundary of
-    report.boundary_plot)."""
-    X = np.vstack([X, X[0] * X[1]])
-    return SigmoidLayer().forward(LinearLayer(params["W"], params["b"]).forward(X))
+# %% backward
+def backward(trace, neuron, squash, dA, record):
+    """The backward pass from dA = dCost/dA; the gradients go through the trace, and the
+    work goes on with what it returns."""
+    neuron.backward(squash.backward(record("dA", dA), record))
+    neuron.dW = trace.grad("W", neuron.dW, terms=neuron.dW_terms)
+    neuron.db = trace.grad("b", neuron.db, terms=neuron.db_terms)
 
 
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
-    X, Y = ctx.data("X_train"), ctx.data("Y_train")
+    X, Y = xor_data(ctx)
     neuron = LinearLayer(ctx.tensor(ctx.init["W"]), ctx.tensor(ctx.init["b"]))
     squash = SigmoidLayer()
     record = trace.value  # it records at the steps printed_steps names: the first iteration
@@ -89,9 +108,7 @@ def reproduce(ctx):
         trace.cost(cost)
 
         # backward pass (Fig 72)
-        neuron.backward(squash.backward(record("dA", dA), record))
-        neuron.dW = trace.grad("W", neuron.dW, terms=neuron.dW_terms)
-        neuron.db = trace.grad("b", neuron.db, terms=neuron.db_terms)
+        backward(trace, neuron, squash, dA, record)
 
         # gradient descent (Fig 73)
         neuron.update(ctx.hyper.learning_rate)

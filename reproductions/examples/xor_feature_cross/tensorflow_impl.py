@@ -14,6 +14,14 @@ import tensorflow as tf
 from frameworks.tensorflow_adapter import graph_loop
 
 
+# %% data
+# Copied from reproductions/examples/xor_hidden_layer/tensorflow_impl.py:xor_data
+def xor_data(ctx):
+    """X_train and Y_train, one example per row (see [layout])."""
+    return ctx.data("X_train"), ctx.data("Y_train")
+
+
+# %% forward
 class FeatureCrossNet:
     def __init__(self, ctx):
         self.dense = keras.layers.Dense(1, dtype=ctx.dtype)  # inputs x1, x2, x3 = x1 * x2
@@ -26,12 +34,14 @@ class FeatureCrossNet:
         return self.A
 
 
+# %% cost
 # Copied from reproductions/examples/xor_hidden_layer/tensorflow_impl.py:compute_cost
 def compute_cost(Y, Y_hat):
     # (1/2m) sum (Y - Y_hat)^2 = 1/2 * mean over the m examples
     return 0.5 * keras.losses.MeanSquaredError()(Y, Y_hat)
 
 
+# %% autodiff
 def first_iteration(trace, net, X, Y):
     """Fig 71-72: the forward pass, dCost/dA and dCost/dZ, by the tape."""
     with tf.GradientTape() as tape:
@@ -40,9 +50,10 @@ def first_iteration(trace, net, X, Y):
     trace.values(Z=net.Z, A=net.A, dA=dA, dZ=dZ)
 
 
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
-    X, Y = ctx.data("X_train"), ctx.data("Y_train")
+    X, Y = xor_data(ctx)
     net = FeatureCrossNet(ctx)
     optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper.learning_rate)
     trace.watch(W=net.dense.kernel, b=net.dense.bias)  # see [layout]

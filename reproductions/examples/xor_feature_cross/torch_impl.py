@@ -10,6 +10,14 @@ blog's W does, and its bias as (out,) where the blog's b is (out, 1).
 import torch
 
 
+# %% data
+# Copied from reproductions/examples/xor_hidden_layer/torch_impl.py:xor_data
+def xor_data(ctx):
+    """X_train and Y_train, one example per row (see [layout])."""
+    return ctx.data("X_train"), ctx.data("Y_train")
+
+
+# %% forward
 class FeatureCrossNet(torch.nn.Module):
     def __init__(self, ctx):
         super().__init__()
@@ -22,12 +30,14 @@ class FeatureCrossNet(torch.nn.Module):
         return self.A
 
 
+# %% cost
 # Copied from reproductions/examples/xor_hidden_layer/torch_impl.py:compute_cost
 def compute_cost(Y, Y_hat):
     # (1/2m) sum (Y - Y_hat)^2 = 1/2 * mean over the m examples
     return 0.5 * torch.nn.MSELoss()(Y_hat, Y)
 
 
+# %% autodiff
 def first_iteration(trace, net, X, Y):
     """Fig 71-72: the forward pass, dCost/dA and dCost/dZ, by autograd."""
     cost = compute_cost(Y, net(X))
@@ -35,9 +45,10 @@ def first_iteration(trace, net, X, Y):
     trace.values(Z=net.Z, A=net.A, dA=dA, dZ=dZ)
 
 
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
-    X, Y = ctx.data("X_train"), ctx.data("Y_train")
+    X, Y = xor_data(ctx)
     net = FeatureCrossNet(ctx)
     optimizer = torch.optim.SGD(net.parameters(), lr=ctx.hyper.learning_rate)
     trace.watch(W=net.linear.weight, b=net.linear.bias)  # see [layout]

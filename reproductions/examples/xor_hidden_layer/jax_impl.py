@@ -13,6 +13,12 @@ import jax.numpy as jnp
 import optax
 
 
+# %% data
+def xor_data(ctx):
+    """X_train and Y_train, one example per row (see [layout])."""
+    return ctx.data("X_train"), ctx.data("Y_train")
+
+
 def two_layer_net(ctx):
     """The parameters, as JAX holds them, at their start values (ctx.load returns them)."""
     return ctx.load(W1=jax.ShapeDtypeStruct((2, 3), ctx.dtype),  # hidden layer: W1, b1
@@ -21,6 +27,7 @@ def two_layer_net(ctx):
                     b2=jax.ShapeDtypeStruct((1,), ctx.dtype))
 
 
+# %% forward
 def forward(params, X):
     """Z1, A1, Z2 and A2 = the output."""
     Z1 = X @ params["W1"] + params["b1"]
@@ -35,11 +42,13 @@ def blog_parameters(params):
     return {name: params[name] for name in ("W2", "b2", "W1", "b1")}
 
 
+# %% cost
 def compute_cost(Y, Y_hat):
     # (1/2m) sum (Y - Y_hat)^2 = the mean over the m examples of 1/2 (Y - Y_hat)^2
     return jnp.mean(optax.losses.l2_loss(Y_hat, Y))
 
 
+# %% autodiff
 def sigmoid_local_gradient(Z):
     """dA/dZ of the element-wise sigmoid, by autodiff."""
     return jax.grad(lambda Z: jnp.sum(jax.nn.sigmoid(Z)))(Z)
@@ -59,9 +68,10 @@ def first_iteration(trace, params, X, Y):
                  dA1_dZ1=sigmoid_local_gradient(Z1), dZ1=dZ1)
 
 
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
-    X, Y = ctx.data("X_train"), ctx.data("Y_train")
+    X, Y = xor_data(ctx)
     params = blog_parameters(two_layer_net(ctx))
     optimizer = optax.sgd(learning_rate=ctx.hyper.learning_rate)
     opt_state = optimizer.init(params)

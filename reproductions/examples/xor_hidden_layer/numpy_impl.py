@@ -22,6 +22,13 @@ import numpy as np
 from reproductions.trace import no_record
 
 
+# %% data
+def xor_data(ctx):
+    """X_train and Y_train, one example per column."""
+    return ctx.data("X_train"), ctx.data("Y_train")
+
+
+# %% forward
 class LinearLayer:
     """Weights W (n_out, n_in), bias b (n_out, 1); columns of the input are examples."""
 
@@ -62,13 +69,6 @@ class SigmoidLayer:
         return record(f"dZ{self.k}", dA * local)
 
 
-def compute_cost(Y, Y_hat, record=no_record):
-    """Half the mean squared error over the m columns, and its gradient in Y_hat."""
-    m = Y.shape[1]
-    error = record("Y_minus_Y_hat", Y - Y_hat)  # printed in Fig 80 and 81.a
-    return np.squeeze(np.sum(error ** 2) / (2 * m)), -error / m
-
-
 class Network:
     """The 2-3-1 network of Fig 77: hidden layer 1, output layer 2."""
 
@@ -81,13 +81,6 @@ class Network:
         return self.output_act.forward(record("Z2", self.output.forward(A1)), record)
 
 
-def cost_at(example, step, params):
-    """The cost the loop minimises, in float64 (for the numerical-gradient column)."""
-    X, Y = example.array("X_train"), example.array("Y_train")
-    net = Network(params["W1"], params["b1"], params["W2"], params["b2"])
-    return float(compute_cost(Y, net.forward(X))[0])
-
-
 def predict(example, params, X):
     """The network's output for inputs X, one example per column, at params (the decision
     boundary of report.boundary_plot)."""
@@ -95,9 +88,41 @@ def predict(example, params, X):
     return net.forward(X)
 
 
+# %% cost
+def compute_cost(Y, Y_hat, record=no_record):
+    """Half the mean squared error over the m columns, and its gradient in Y_hat."""
+    m = Y.shape[1]
+    error = record("Y_minus_Y_hat", Y - Y_hat)  # printed in Fig 80 and 81.a
+    return np.squeeze(np.sum(error ** 2) / (2 * m)), -error / m
+
+
+def cost_at(example, step, params):
+    """The cost the loop minimises, in float64 (for the numerical-gradient column)."""
+    X, Y = example.array("X_train"), example.array("Y_train")
+    net = Network(params["W1"], params["b1"], params["W2"], params["b2"])
+    return float(compute_cost(Y, net.forward(X))[0])
+
+
+# %% backward
+def backward(trace, net, dA2, record):
+    """The backward pass from dA2 = dCost/dA2, layer by layer; each layer's gradients go
+    through the trace, and the work goes on with what it returns."""
+    # backward through the output layer (Fig 81.b, 81.c)
+    dA1 = net.output.backward(net.output_act.backward(dA2, record))
+    net.output.dW = trace.grad("W2", net.output.dW, terms=net.output.dW_terms)
+    net.output.db = trace.grad("b2", net.output.db, terms=net.output.db_terms)
+    dA1 = record("dA1", dA1)
+
+    # backward through the hidden layer (Fig 81.d, 81.e)
+    net.hidden.backward(net.hidden_act.backward(dA1, record))
+    net.hidden.dW = trace.grad("W1", net.hidden.dW, terms=net.hidden.dW_terms)
+    net.hidden.db = trace.grad("b1", net.hidden.db, terms=net.hidden.db_terms)
+
+
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
-    X, Y = ctx.data("X_train"), ctx.data("Y_train")
+    X, Y = xor_data(ctx)
     net = Network(*(ctx.tensor(ctx.init[name]) for name in ("W1", "b1", "W2", "b2")))
     rate = ctx.hyper.learning_rate
     record = trace.value  # it records where the text prints (printed_steps): Fig 79-82
@@ -110,16 +135,8 @@ def reproduce(ctx):
         trace.cost(cost)
         dA2 = record("dA2", dA2)
 
-        # backward through the output layer (Fig 81.b, 81.c)
-        dA1 = net.output.backward(net.output_act.backward(dA2, record))
-        net.output.dW = trace.grad("W2", net.output.dW, terms=net.output.dW_terms)
-        net.output.db = trace.grad("b2", net.output.db, terms=net.output.db_terms)
-        dA1 = record("dA1", dA1)
-
-        # backward through the hidden layer (Fig 81.d, 81.e)
-        net.hidden.backward(net.hidden_act.backward(dA1, record))
-        net.hidden.dW = trace.grad("W1", net.hidden.dW, terms=net.hidden.dW_terms)
-        net.hidden.db = trace.grad("b1", net.hidden.db, terms=net.hidden.db_terms)
+        # backward through the output layer, then the hidden layer (Fig 81.b-81.e)
+        backward(trace, net, dA2, record)
 
         # gradient descent, output layer first (Fig 82)
         for layer, k in ((net.output, "2"), (net.hidden, "1")):

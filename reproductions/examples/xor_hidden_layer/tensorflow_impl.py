@@ -14,6 +14,13 @@ import tensorflow as tf
 from frameworks.tensorflow_adapter import graph_loop
 
 
+# %% data
+def xor_data(ctx):
+    """X_train and Y_train, one example per row (see [layout])."""
+    return ctx.data("X_train"), ctx.data("Y_train")
+
+
+# %% forward
 class TwoLayerNet:
     def __init__(self, ctx):
         self.layer1 = keras.layers.Dense(3, dtype=ctx.dtype)  # hidden layer: W1, b1
@@ -36,11 +43,13 @@ class TwoLayerNet:
                 "W1": self.layer1.kernel, "b1": self.layer1.bias}
 
 
+# %% cost
 def compute_cost(Y, Y_hat):
     # (1/2m) sum (Y - Y_hat)^2 = 1/2 * mean over the m examples
     return 0.5 * keras.losses.MeanSquaredError()(Y, Y_hat)
 
 
+# %% autodiff
 def sigmoid_local_gradient(Z):
     """dA/dZ of the element-wise sigmoid, by the tape."""
     with tf.GradientTape() as tape:
@@ -60,9 +69,10 @@ def first_iteration(trace, net, X, Y):
                  dA1_dZ1=sigmoid_local_gradient(net.Z1), dZ1=dZ1)
 
 
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
-    X, Y = ctx.data("X_train"), ctx.data("Y_train")
+    X, Y = xor_data(ctx)
     net = TwoLayerNet(ctx)
     optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper.learning_rate)
     trace.watch(**net.blog_parameters())  # see [layout]

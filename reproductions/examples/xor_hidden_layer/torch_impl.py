@@ -10,6 +10,13 @@ W does, and its bias as (out,) where the blog's b is (out, 1).
 import torch
 
 
+# %% data
+def xor_data(ctx):
+    """X_train and Y_train, one example per row (see [layout])."""
+    return ctx.data("X_train"), ctx.data("Y_train")
+
+
+# %% forward
 class TwoLayerNet(torch.nn.Module):
     def __init__(self, ctx):
         super().__init__()
@@ -31,11 +38,13 @@ class TwoLayerNet(torch.nn.Module):
                 "W1": self.layer1.weight, "b1": self.layer1.bias}
 
 
+# %% cost
 def compute_cost(Y, Y_hat):
     # (1/2m) sum (Y - Y_hat)^2 = 1/2 * mean over the m examples
     return 0.5 * torch.nn.MSELoss()(Y_hat, Y)
 
 
+# %% autodiff
 def sigmoid_local_gradient(Z):
     """dA/dZ of the element-wise sigmoid, by autograd."""
     Z = Z.detach().requires_grad_()
@@ -53,9 +62,10 @@ def first_iteration(trace, net, X, Y):
                  dA1_dZ1=sigmoid_local_gradient(net.Z1), dZ1=dZ1)
 
 
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
-    X, Y = ctx.data("X_train"), ctx.data("Y_train")
+    X, Y = xor_data(ctx)
     net = TwoLayerNet(ctx)
     optimizer = torch.optim.SGD(net.parameters(), lr=ctx.hyper.learning_rate)
     trace.watch(**net.blog_parameters())  # see [layout]

@@ -13,6 +13,13 @@ import jax.numpy as jnp
 import optax
 
 
+# %% data
+# Copied from reproductions/examples/xor_hidden_layer/jax_impl.py:xor_data
+def xor_data(ctx):
+    """X_train and Y_train, one example per row (see [layout])."""
+    return ctx.data("X_train"), ctx.data("Y_train")
+
+
 # Copied from reproductions/examples/xor_hidden_layer/jax_impl.py:two_layer_net
 def two_layer_net(ctx):
     """The parameters, as JAX holds them, at their start values (ctx.load returns them)."""
@@ -22,6 +29,7 @@ def two_layer_net(ctx):
                     b2=jax.ShapeDtypeStruct((1,), ctx.dtype))
 
 
+# %% forward
 def forward(params, X):
     """The output A2 of both sigmoid layers."""
     A1 = jax.nn.sigmoid(X @ params["W1"] + params["b1"])
@@ -34,12 +42,14 @@ def blog_parameters(params):
     return {name: params[name] for name in ("W2", "b2", "W1", "b1")}
 
 
+# %% cost
 # Copied from reproductions/examples/xor_hidden_layer/jax_impl.py:compute_cost
 def compute_cost(Y, Y_hat):
     # (1/2m) sum (Y - Y_hat)^2 = the mean over the m examples of 1/2 (Y - Y_hat)^2
     return jnp.mean(optax.losses.l2_loss(Y_hat, Y))
 
 
+# %% check
 def predict(params, X, Y, thresh=0.5):
     """Output above ``thresh`` -> 1, else 0 (this suite's reading), and the accuracy in %."""
     predictions = (forward(params, X) > thresh).astype(X.dtype)
@@ -47,9 +57,10 @@ def predict(params, X, Y, thresh=0.5):
     return predictions, accuracy
 
 
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
-    X, Y = ctx.data("X_train"), ctx.data("Y_train")
+    X, Y = xor_data(ctx)
     params = blog_parameters(two_layer_net(ctx))
     optimizer = optax.sgd(learning_rate=ctx.hyper.learning_rate)
     opt_state = optimizer.init(params)

@@ -18,6 +18,14 @@ initialiser; the one in example.toml is inferred (see its notes).
 import numpy as np
 
 
+# %% data
+# Copied from reproductions/examples/xor_hidden_layer/numpy_impl.py:xor_data
+def xor_data(ctx):
+    """X_train and Y_train, one example per column."""
+    return ctx.data("X_train"), ctx.data("Y_train")
+
+
+# %% forward
 # Copied from reproductions/examples/xor_hidden_layer/numpy_impl.py:LinearLayer
 class LinearLayer:
     """Weights W (n_out, n_in), bias b (n_out, 1); columns of the input are examples."""
@@ -53,14 +61,6 @@ class SigmoidLayer:
         return dA * (self.A * (1.0 - self.A))
 
 
-# Copied from reproductions/examples/xor_feature_cross/numpy_impl.py:compute_cost
-def compute_cost(Y, Y_hat):
-    """Half the mean squared error over the m columns, and its gradient in Y_hat."""
-    m = Y.shape[1]
-    error = Y - Y_hat
-    return np.squeeze(np.sum(error ** 2) / (2 * m)), -error / m
-
-
 class Network:
     """Fig 91's 2-3-1 network: a hidden layer of 3 sigmoids, an output sigmoid."""
 
@@ -77,12 +77,21 @@ class Network:
         self.hidden.backward(self.hidden_act.backward(dA1))
 
 
-def classify(Y_hat, Y, threshold=0.5):
-    """Outputs above the threshold are class 1, the rest class 0, and the share of
-    examples classified right, in percent. The text prints the result (Fig 93), not
-    the helper: this threshold and this accuracy are the suite's reading."""
-    predicted = (Y_hat > threshold).astype(Y_hat.dtype)
-    return predicted, 100 * np.mean(predicted == Y, dtype=Y_hat.dtype)
+# Copied from reproductions/examples/xor_hidden_layer/numpy_impl.py:predict
+def predict(example, params, X):
+    """The network's output for inputs X, one example per column, at params (the decision
+    boundary of report.boundary_plot)."""
+    net = Network(params["W1"], params["b1"], params["W2"], params["b2"])
+    return net.forward(X)
+
+
+# %% cost
+# Copied from reproductions/examples/xor_feature_cross/numpy_impl.py:compute_cost
+def compute_cost(Y, Y_hat):
+    """Half the mean squared error over the m columns, and its gradient in Y_hat."""
+    m = Y.shape[1]
+    error = Y - Y_hat
+    return np.squeeze(np.sum(error ** 2) / (2 * m)), -error / m
 
 
 # Copied from reproductions/examples/xor_hidden_layer/numpy_impl.py:cost_at
@@ -93,17 +102,19 @@ def cost_at(example, step, params):
     return float(compute_cost(Y, net.forward(X))[0])
 
 
-# Copied from reproductions/examples/xor_hidden_layer/numpy_impl.py:predict
-def predict(example, params, X):
-    """The network's output for inputs X, one example per column, at params (the decision
-    boundary of report.boundary_plot)."""
-    net = Network(params["W1"], params["b1"], params["W2"], params["b2"])
-    return net.forward(X)
+# %% check
+def classify(Y_hat, Y, threshold=0.5):
+    """Outputs above the threshold are class 1, the rest class 0, and the share of
+    examples classified right, in percent. The text prints the result (Fig 93), not
+    the helper: this threshold and this accuracy are the suite's reading."""
+    predicted = (Y_hat > threshold).astype(Y_hat.dtype)
+    return predicted, 100 * np.mean(predicted == Y, dtype=Y_hat.dtype)
 
 
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
-    X, Y = ctx.data("X_train"), ctx.data("Y_train")
+    X, Y = xor_data(ctx)
     net = Network(*(ctx.tensor(ctx.init[name]) for name in ("W1", "b1", "W2", "b2")))
     rate = ctx.hyper.learning_rate
 

@@ -14,6 +14,14 @@ import tensorflow as tf
 from frameworks.tensorflow_adapter import graph_loop
 
 
+# %% data
+# Copied from reproductions/examples/xor_hidden_layer/tensorflow_impl.py:xor_data
+def xor_data(ctx):
+    """X_train and Y_train, one example per row (see [layout])."""
+    return ctx.data("X_train"), ctx.data("Y_train")
+
+
+# %% forward
 class TwoLayerNet:
     def __init__(self, ctx):
         self.layer1 = keras.layers.Dense(3, activation="sigmoid", dtype=ctx.dtype)  # W1, b1
@@ -33,12 +41,14 @@ class TwoLayerNet:
                 "W1": self.layer1.kernel, "b1": self.layer1.bias}
 
 
+# %% cost
 # Copied from reproductions/examples/xor_hidden_layer/tensorflow_impl.py:compute_cost
 def compute_cost(Y, Y_hat):
     # (1/2m) sum (Y - Y_hat)^2 = 1/2 * mean over the m examples
     return 0.5 * keras.losses.MeanSquaredError()(Y, Y_hat)
 
 
+# %% check
 def predict(net, X, Y, thresh=0.5):
     """Output above ``thresh`` -> 1, else 0 (this suite's reading), and the accuracy in %."""
     predictions = tf.cast(net(X) > thresh, X.dtype)
@@ -46,9 +56,10 @@ def predict(net, X, Y, thresh=0.5):
     return predictions, accuracy
 
 
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
-    X, Y = ctx.data("X_train"), ctx.data("Y_train")
+    X, Y = xor_data(ctx)
     net = TwoLayerNet(ctx)
     optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper.learning_rate)
     trace.watch(**net.blog_parameters())  # see [layout]

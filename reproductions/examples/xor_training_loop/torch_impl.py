@@ -10,6 +10,14 @@ and its bias as (out,) where the blog's b is (out, 1).
 import torch
 
 
+# %% data
+# Copied from reproductions/examples/xor_hidden_layer/torch_impl.py:xor_data
+def xor_data(ctx):
+    """X_train and Y_train, one example per row (see [layout])."""
+    return ctx.data("X_train"), ctx.data("Y_train")
+
+
+# %% forward
 class TwoLayerNet(torch.nn.Module):
     # Copied from reproductions/examples/xor_hidden_layer/torch_impl.py:TwoLayerNet.__init__
     def __init__(self, ctx):
@@ -29,12 +37,14 @@ class TwoLayerNet(torch.nn.Module):
                 "W1": self.layer1.weight, "b1": self.layer1.bias}
 
 
+# %% cost
 # Copied from reproductions/examples/xor_hidden_layer/torch_impl.py:compute_cost
 def compute_cost(Y, Y_hat):
     # (1/2m) sum (Y - Y_hat)^2 = 1/2 * mean over the m examples
     return 0.5 * torch.nn.MSELoss()(Y_hat, Y)
 
 
+# %% check
 @torch.no_grad()
 def predict(net, X, Y, thresh=0.5):
     """Output above ``thresh`` -> 1, else 0 (this suite's reading), and the accuracy in %."""
@@ -43,9 +53,10 @@ def predict(net, X, Y, thresh=0.5):
     return predictions, accuracy
 
 
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
-    X, Y = ctx.data("X_train"), ctx.data("Y_train")
+    X, Y = xor_data(ctx)
     net = TwoLayerNet(ctx)
     optimizer = torch.optim.SGD(net.parameters(), lr=ctx.hyper.learning_rate)
     trace.watch(**net.blog_parameters())  # see [layout]
