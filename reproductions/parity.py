@@ -415,19 +415,32 @@ def _first_non_finite(recording: Recording, quantities) -> tuple | None:
     return first
 
 
+def _held(series: Series, held: np.ndarray) -> Series:
+    return Series(series.kind, series.steps[held], series.order[held], series.values[held],
+                  series.scale[held], None if series.terms is None else series.terms[held])
+
+
 def shared_records(reference: Recording, other: Recording, framework: str
                    ) -> tuple[Recording, Recording, list[str]]:
     """Two recordings cut to the intermediates (``value`` records) both hold at the same
     steps, and what was cut, "quantity (only side)": for a generic engine against a NumPy
-    mirror, which record different intermediates. The cost, parameters and gradients are
-    kept whole, so a step one side leaves out is still found."""
+    mirror, which record different intermediates, and the cost after the last update that
+    only one side records. Otherwise the cost, parameters and gradients are kept whole, so
+    a step one side leaves out is still found."""
     kept = ({}, {})
     cut: list[str] = []
     sides = ((reference, "numpy"), (other, framework))
     for (recording, side), (partner, _), mine in zip(sides, reversed(sides), kept):
         for quantity, series in recording.series.items():
             theirs = partner.series.get(quantity)
-            if series.kind != "value":
+            if series.kind == "cost" and theirs is not None and len(theirs.steps) and \
+                    series.steps[-1] > theirs.steps[-1]:
+                # the cost after the last update, which a generic engine always records
+                late = series.steps > theirs.steps[-1]
+                cut.append(f"{quantity} at step {', '.join(map(str, series.steps[late]))} "
+                           f"(only {side})")
+                mine[quantity] = _held(series, ~late)
+            elif series.kind != "value":
                 mine[quantity] = series
             elif theirs is None or theirs.shape != series.shape:
                 cut.append(f"{quantity} (only {side})")
@@ -435,9 +448,7 @@ def shared_records(reference: Recording, other: Recording, framework: str
                 held = np.isin(series.steps, theirs.steps)
                 if not held.all():
                     cut.append(f"{quantity} at {int((~held).sum())} steps (only {side})")
-                mine[quantity] = series if held.all() else Series(
-                    series.kind, series.steps[held], series.order[held], series.values[held],
-                    series.scale[held], None if series.terms is None else series.terms[held])
+                mine[quantity] = series if held.all() else _held(series, held)
     return Recording(kept[0], reference.restarted), Recording(kept[1], other.restarted), cut
 
 

@@ -1,6 +1,8 @@
-"""pytest collects definition files: `pytest path/to/specs` runs every ``*.toml`` with a
-``[network]`` table as test items, one per (definition, framework, dtype), each
-comparing that framework with NumPy at every step and judging the claims.
+"""pytest collects definitions: `pytest path/to/specs` runs every ``*.toml`` with a
+``[network]`` table, and every catalogue folder's ``example.toml`` (``pytest
+reproductions/examples/xor_hidden_layer``), as test items, one per (example, framework
+other than NumPy, dtype), each comparing that framework with NumPy at every step and
+judging the claims.
 
 Registered as a ``pytest11`` entry point, so installing the package is enough. It
 imports no framework when pytest loads it: the harness is imported when an item runs.
@@ -13,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-FRAMEWORKS = ("torch", "tensorflow", "jax")
+from frameworks import NAMES
+
+FRAMEWORKS = tuple(name for name in NAMES if name != "numpy")  # each compared with NumPy
 DTYPES = ("float64", "float32")
 
 
@@ -24,7 +28,10 @@ def pytest_collect_file(parent, file_path: Path):
 
 
 def is_definition(path: Path) -> bool:
-    """A definition file has a [network] table (pyproject.toml and the like do not)."""
+    """A definition has a [network] table, or is a catalogue folder's example.toml beside
+    its NumPy mirror (pyproject.toml and the like are neither)."""
+    if path.name == "example.toml" and (path.parent / "numpy_impl.py").is_file():
+        return True
     try:
         return isinstance(tomllib.loads(path.read_text(encoding="utf-8")).get("network"), dict)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
@@ -33,10 +40,23 @@ def is_definition(path: Path) -> bool:
 
 class DefinitionFile(pytest.File):
     def collect(self):
+        from reproductions import harness, spec
+
+        try:
+            present = harness.frameworks_of(spec.load(self.path))
+        except spec.DefinitionError as error:
+            raise DefinitionFailure(str(error)) from None
         for dtype in DTYPES:
             for framework in FRAMEWORKS:
-                yield DefinitionItem.from_parent(self, name=f"{framework}-{dtype}",
-                                                 framework=framework, dtype=dtype)
+                if framework in present:
+                    yield DefinitionItem.from_parent(self, name=f"{framework}-{dtype}",
+                                                     framework=framework, dtype=dtype)
+
+    def repr_failure(self, excinfo):
+        """A definition that cannot be read: its one line, no traceback."""
+        if isinstance(excinfo.value, DefinitionFailure):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
 
 
 @functools.cache
@@ -50,11 +70,9 @@ def shared_runs():
 
 @functools.cache
 def run(path: str, framework: str, dtype: str):
-    from reproductions import harness
-    from reproductions.generic import load_definition
+    from reproductions import harness, spec
 
-    return harness.run_example(load_definition(Path(path)), [framework], dtype,
-                               runs=shared_runs())
+    return harness.run_example(spec.load(Path(path)), [framework], dtype, runs=shared_runs())
 
 
 class DefinitionFailure(Exception):

@@ -597,17 +597,9 @@ SHOWN = ("numpy", "torch", "tensorflow")  # always a column; another framework w
 
 def implementation_files(example: Example) -> dict[str, Path]:
     """The file of each framework the page shows, NumPy first."""
-    from .report import implementation_file  # report imports this module
+    from .harness import implementations
 
-    files = {}
-    for name in dict.fromkeys([*SHOWN, *frameworks.NAMES]):
-        try:
-            path = implementation_file(example, name)
-        except (ImportError, AttributeError, ValueError):  # an engine without that module
-            continue
-        if name in SHOWN or path.is_file():
-            files[name] = path
-    return files
+    return implementations(example)
 
 
 @dataclass

@@ -41,6 +41,26 @@ def run_example(example, framework_names=None, dtype="float64", steps=None, grad
     return harness.run_example(example, framework_names, dtype, steps, gradient_steps, RUNS)
 
 
+@functools.cache
+def without_mirrors(example_id: str) -> spec.Example:
+    """A catalogue network example as a definition file of its own would give it: the
+    generic engines run it in every framework, and its claims are those on what they
+    record (a mirror records more)."""
+    from reproductions.generic.definition import network_of, recorded_names, source_names
+
+    example = CATALOGUE[example_id]
+    network = network_of(example)
+    shown = source_names(network)
+    recorded = {shown.get(name, name) for name in recorded_names(network)}
+    starts = {param.name for param in example.init.params}
+    claims = [c for c in example.claims
+              if (c.quantity.removeprefix("init.") in starts if c.quantity.startswith("init.")
+                  else c.quantity in recorded)]
+    errata = {key: e for key, e in example.errata.items() if any(c.erratum == key for c in claims)}
+    return example.model_copy(update={"file": example.folder / f"{example_id}.toml",
+                                      "layout": {}, "claims": claims, "errata": errata})
+
+
 @pytest.fixture
 def run_result():
     return result_of

@@ -8,6 +8,7 @@ for byte what it was, with no file or folder added: the command is given it as
 ``--out`` wherever it takes one.
 """
 
+import re
 import shutil
 import subprocess
 import sys
@@ -45,6 +46,16 @@ def on_folder(edit):
     return edit
 
 
+def without_network_and(mirror):
+    """No such mirror, and no [network] for the generic engines to run in its place."""
+    def edit(folder):
+        (folder / mirror).unlink()
+        toml = folder / "example.toml"
+        toml.write_text(re.sub(r"\n\[network\]\n.*?\n(?=\[)", "\n", toml.read_text(), flags=re.S))
+        assert "[network]" not in toml.read_text()
+    return edit
+
+
 def delete(name):
     return on_folder(lambda folder: (folder / name).unlink())
 
@@ -69,8 +80,9 @@ CASES = [
                                      "--out", "{out}"], None, "unknown framework 'mxnet'"),
     ("a framework the example has no mirror in", [*ON_COPY[:4], "--frameworks", "numpy,jax",
                                                   "--out", "{out}"],
-     on_folder(lambda folder: (folder / "jax_impl.py").unlink(missing_ok=True)),
-     "example 'hours_studied' has no jax implementation (jax_impl.py)"),
+     on_folder(without_network_and("jax_impl.py")),
+     "example 'hours_studied' has no jax implementation (jax_impl.py or a [network] the "
+     "generic engines run)"),
     ("no framework", ["run", "hours_studied", "--frameworks", "", "--out", "{out}"], None,
      "--frameworks needs at least one framework"),
     ("only commas for frameworks", ["run", "hours_studied", "--frameworks", ",,", "--out", "{out}"],
@@ -224,11 +236,14 @@ CASES = [
     ("a series of two lengths", ON_COPY,
      claim(where='"series"', quantity='"cost"', steps="[0, 1]", printed='["1"]'),
      "claim 'series': steps and printed must be lists of one length"),
-    ("no NumPy implementation", ON_COPY, delete("numpy_impl.py"),
-     "example 'hours_studied' has no numpy implementation (numpy_impl.py)"),
+    ("no NumPy implementation", ON_COPY, on_folder(without_network_and("numpy_impl.py")),
+     "network: missing (a [network] table, or a numpy_impl.py beside an example.toml)"),
+    ("no NumPy mirror, a claim the engines do not record", ON_COPY, delete("numpy_impl.py"),
+     "claims.quantity: 'eps' (Numerical Derivative, first output: 'EPSILON:') is not recorded"),
     ("a requested mirror missing", [*ON_COPY[:4], "--frameworks", "numpy,tensorflow", "--out", "{out}"],
-     delete("tensorflow_impl.py"),
-     "example 'hours_studied' has no tensorflow implementation (tensorflow_impl.py)"),
+     on_folder(without_network_and("tensorflow_impl.py")),
+     "example 'hours_studied' has no tensorflow implementation (tensorflow_impl.py or a "
+     "[network] the generic engines run)"),
     # the same broken definitions, reached through the whole catalogue and the list
     ("a broken definition, checked with the catalogue",
      ["--examples-dir", "{examples}", "check", "--frameworks", "numpy", "--out", "{out}"],

@@ -12,7 +12,6 @@ import pytest
 
 import frameworks
 from reproductions import cli, harness, spec
-from reproductions.generic import load_definition
 
 from conftest import repro
 
@@ -35,44 +34,52 @@ def test_missing_framework_exits_2(monkeypatch, capsys):
     assert capsys.readouterr().err.strip() == "repro: framework 'tensorflow' is not installed"
 
 
+NO_IMPLEMENTATION = ("repro: example '{}' has no {} implementation ({}_impl.py or a [network] "
+                     "the generic engines run)")
+
+
 def test_an_example_without_a_requested_mirror_exits_2(tmp_path):
-    folder = tmp_path / "examples" / "hours_studied"
-    shutil.copytree(REPO / "reproductions" / "examples" / "hours_studied", folder)
+    folder = tmp_path / "examples" / "computational_graph"
+    shutil.copytree(REPO / "reproductions" / "examples" / "computational_graph", folder)
     (folder / "tensorflow_impl.py").unlink()
-    done = repro("--examples-dir", str(folder.parent), "run", "hours_studied", "--frameworks",
-                 "numpy,torch,tensorflow", "--out", str(tmp_path / "out"))
+    done = repro("--examples-dir", str(folder.parent), "run", "computational_graph",
+                 "--frameworks", "numpy,torch,tensorflow", "--out", str(tmp_path / "out"))
     assert done.returncode == 2
-    assert done.stderr.strip() == ("repro: example 'hours_studied' has no tensorflow implementation "
-                                   "(tensorflow_impl.py)")
-    assert not (tmp_path / "out" / "hours_studied").exists()
+    assert done.stderr.strip() == NO_IMPLEMENTATION.format("computational_graph", "tensorflow",
+                                                           "tensorflow")
+    assert not (tmp_path / "out" / "computational_graph").exists()
 
 
-def test_an_example_runs_the_frameworks_it_has_a_mirror_in(tmp_path):
+def test_an_example_runs_the_frameworks_it_has_an_implementation_of(tmp_path):
     """Without --frameworks an example runs every framework it has an implementation of: a
-    copy of hours_studied without jax_impl.py runs no JAX, xor_hidden_layer runs it, and a
-    definition file has all four."""
+    copy of computational_graph (no [network]) without jax_impl.py runs no JAX; a copy of
+    hours_studied without jax_impl.py runs JAX on the generic engine, its [network]; a
+    definition file has all four, on the generic engines."""
     examples = tmp_path / "examples"
-    for example_id in ("hours_studied", "xor_hidden_layer"):
+    for example_id in ("computational_graph", "hours_studied"):
         shutil.copytree(REPO / "reproductions" / "examples" / example_id, examples / example_id)
-    (examples / "hours_studied" / "jax_impl.py").unlink(missing_ok=True)
+        (examples / example_id / "jax_impl.py").unlink()
     catalogue = spec.catalogue(examples)
-    assert harness.frameworks_of(catalogue["hours_studied"]) == ["numpy", "torch", "tensorflow"]
-    assert harness.frameworks_of(catalogue["xor_hidden_layer"]) == list(frameworks.NAMES)
-    definition = REPO / "reproductions" / "generic" / "examples" / "xor_2_3_1.toml"
-    assert harness.frameworks_of(load_definition(definition)) == list(frameworks.NAMES)
-    with pytest.raises(ValueError, match=r"example 'hours_studied' has no jax implementation"):
-        harness.run_example(catalogue["hours_studied"], ["jax"], steps=1)
+    assert harness.frameworks_of(catalogue["computational_graph"]) == ["numpy", "torch", "tensorflow"]
+    ran = harness.implementations(catalogue["hours_studied"])
+    assert list(ran) == list(frameworks.NAMES)
+    assert ran["jax"] == harness.GENERIC / "jax.py" and ran["torch"].name == "torch_impl.py"
+    definition = REPO / "tests" / "definitions" / "xor_2_3_1.toml"
+    assert set(harness.implementations(spec.load(definition)).values()) == {
+        harness.GENERIC / f"{name}.py" for name in frameworks.NAMES}
+    with pytest.raises(ValueError, match=r"example 'computational_graph' has no jax implementation"):
+        harness.run_example(catalogue["computational_graph"], ["jax"], steps=1)
     done = repro("--examples-dir", str(examples), "check", "--steps", "2", "--jobs", "1",
                  "--out", str(tmp_path / "out"))
     assert done.returncode == 0, done.stdout + done.stderr
-    for example_id, expected in (("hours_studied", ["torch", "tensorflow"]),
-                                 ("xor_hidden_layer", ["torch", "tensorflow", "jax"])):
+    for example_id, expected in (("computational_graph", ["torch", "tensorflow"]),
+                                 ("hours_studied", ["torch", "tensorflow", "jax"])):
         summary = json.loads((tmp_path / "out" / example_id / "summary.json").read_text())
         assert [p["framework"] for p in summary["parity"]] == expected
     named = repro("--examples-dir", str(examples), "check", "--frameworks", "numpy,jax", "--steps",
                   "2", "--out", str(tmp_path / "named"))  # named: every example must have it
     assert named.returncode == 2
-    assert "repro: example 'hours_studied' has no jax implementation (jax_impl.py)" in named.stderr
+    assert NO_IMPLEMENTATION.format("computational_graph", "jax", "jax") in named.stderr
 
 
 def test_list_shows_every_example():
@@ -462,5 +469,5 @@ def test_a_folder_without_a_requested_mirror_fails_only_itself_in_a_check(tmp_pa
                  "--out", str(out))
     assert done.returncode == 2, done.stdout + done.stderr
     assert [line for line in done.stderr.splitlines() if line.startswith("repro: ")] == [
-        "repro: example 'computational_graph' has no torch implementation (torch_impl.py)"]
+        NO_IMPLEMENTATION.format("computational_graph", "torch", "torch")]
     assert [p.name for p in out.iterdir() if (p / "summary.json").is_file()] == ["jacobian_square"]

@@ -8,13 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reproductions import claims, harness
-from reproductions.generic import load_definition
+from reproductions import claims, harness, spec
 from reproductions.printed import holds_block, parse_block
 from reproductions.spec import Claim, DefinitionError, Example
 
 REPO = Path(__file__).resolve().parents[1]
-XOR = REPO / "reproductions" / "generic" / "examples" / "xor_2_3_1.toml"
+XOR = REPO / "tests" / "definitions" / "xor_2_3_1.toml"
 
 
 # the parser
@@ -240,7 +239,7 @@ INVALID = [
 def test_an_invalid_compact_claim_is_one_line(tmp_path, claim_text, files, message):
     path = xor_copy(tmp_path, claim_text, files)
     with pytest.raises(DefinitionError) as error:
-        load_definition(path)
+        spec.load(path)
     line = str(error.value)
     assert "\n" not in line
     assert line.startswith(f"{path}: ") and line.endswith(message), line
@@ -262,7 +261,7 @@ def test_spec_load_names_the_claims_field(tmp_path):
 # end to end, on the generic engines' XOR network
 
 def numpy_run(path: Path) -> harness.ExampleResult:
-    return harness.run_example(load_definition(path), ["numpy"])
+    return harness.run_example(spec.load(path), ["numpy"])
 
 
 @pytest.fixture(scope="module")

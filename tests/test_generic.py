@@ -1,11 +1,11 @@
-"""An example as one definition file, run by the generic engines (reproductions/generic).
+"""An example as one definition, run by the generic engines (reproductions/generic).
 
-- the annotated definition, xor_2_3_1.toml, passes parity and every claim in every
-  framework;
-- (that its engines give the hand-written xor_hidden_layer mirrors' trace is
-  tests/test_catalogue_definitions.py, with every other definition of the catalogue);
+- the catalogue's xor_hidden_layer, run by the generic engines alone (as a definition
+  file of its own would be), passes parity and its every claim on what they record, in
+  every framework (that the engines give its hand-written mirrors' trace is
+  tests/test_catalogue_definitions.py);
 - every layout, cost, activation and bias kind agrees across the frameworks;
-- a broken definition is one line naming the field.
+- a broken definition (the README's AND gate, broken) is one line naming the field.
 """
 
 import functools
@@ -17,19 +17,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reproductions import harness
-from reproductions.generic import load_definition
+from conftest import without_mirrors
+from reproductions import harness, spec
 from reproductions.generic.definition import Network, expected_shapes, recorded_names
 from reproductions.spec import DefinitionError
+from test_readme import blocks, section
 
 REPO = Path(__file__).resolve().parents[1]
-XOR = REPO / "reproductions" / "generic" / "examples" / "xor_2_3_1.toml"
 FRAMEWORKS = ["numpy", "torch", "tensorflow", "jax"]
+(AND_GATE,) = blocks(section("Bring your own example"), "toml")  # the README's definition
 
 
 @functools.cache
 def xor_result() -> harness.ExampleResult:
-    return harness.run_example(load_definition(XOR), FRAMEWORKS)
+    return harness.run_example(without_mirrors("xor_hidden_layer"), FRAMEWORKS)
 
 
 @pytest.mark.xdist_group("xor_hidden_layer")
@@ -108,7 +109,7 @@ NETWORKS = [(layout, cost,
 def test_every_layout_cost_and_activation_agrees_across_frameworks(tmp_path, layout, cost, layers, l2):
     path = tmp_path / "generated.toml"
     path.write_text(definition_text(layout, layers, cost, l2))
-    example = load_definition(path)
+    example = spec.load(path)
     result = harness.run_example(example, FRAMEWORKS)
     assert result.parity_passed, [p.problems() or p.first_divergence for p in result.parities]
     recorded = result.traces["numpy"]
@@ -126,83 +127,92 @@ def test_float32_agrees_too(tmp_path, layout):
               {"units": 3, "activation": "softmax", "bias": "fixed"}]
     path = tmp_path / "generated.toml"
     path.write_text(definition_text(layout, layers, cost, l2=0.01))
-    result = harness.run_example(load_definition(path), FRAMEWORKS, "float32")
+    result = harness.run_example(spec.load(path), FRAMEWORKS, "float32")
     assert result.parity_passed, [p.problems() or p.first_divergence for p in result.parities]
 
 
 def test_a_numpy_run_imports_no_other_framework():
-    code = ("import sys; from pathlib import Path; from reproductions import harness; "
-            "from reproductions.generic import load_definition; "
-            f"harness.run_framework(load_definition(Path({str(XOR)!r})), 'numpy', 'float64', 3); "
+    xor = REPO / "reproductions" / "examples" / "xor_hidden_layer"
+    code = ("import sys; from pathlib import Path; from reproductions import harness, spec; "
+            f"harness.run_framework(spec.load(Path({str(xor)!r})), 'numpy', 'float64', 3, "
+            "engine='generic'); "
             "print(sorted({'torch', 'tensorflow', 'keras', 'jax', 'optax'} & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
 
-# (what is wrong, text replaced, replacement, what the line must say)
-ACTIVATION = '{ units = 3, activation = "sigmoid" }'
+# (what is wrong, text replaced in the README's AND gate, replacement, what the line must say)
+ACTIVATION = '{ units = 2, activation = "sigmoid" }'
 BROKEN = [
-    ("unknown activation", ACTIVATION, '{ units = 3, activation = "sigmod" }',
+    ("unknown activation", ACTIVATION, '{ units = 2, activation = "sigmod" }',
      "network.layers.0.activation: Input should be 'identity', 'sigmoid', 'tanh', 'relu' or "
      "'softmax', found 'sigmod'"),
-    ("unknown cost", 'cost = "half_mean_squares"', 'cost = "cross_entropy"',
+    ("unknown cost", 'cost = "mse"', 'cost = "cross_entropy"',
      "network.cost: Input should be 'half_sum_squares', "),
-    ("missing field", "inputs = 2 ", "", "network.inputs: Field required"),
-    ("misspelt key", ACTIVATION, '{ units = 3, activaton = "sigmoid" }',
+    ("missing field", "inputs = 2\n", "", "network.inputs: Field required"),
+    ("misspelt key", ACTIVATION, '{ units = 2, activaton = "sigmoid" }',
      "network.layers.0.activaton: Extra inputs are not permitted"),
     ("misspelt top-level key", "title = ", "titel = ", "titel: Extra inputs are not permitted"),
-    ("no network", "[network]", "[netwerk]", "network: missing (a [network] table)"),
-    ("layout contradicting the data", 'layout = "columns" ', 'layout = "rows" ',
-     "data.X: expected shape (m, 2) in layout 'rows' (one example per row, network.inputs = 2), "
-     "found (2, 4)"),
+    ("a misspelt network", "[network]", "[netwerk]", "netwerk: Extra inputs are not permitted"),
+    ("no network", AND_GATE[AND_GATE.index("[network]"):AND_GATE.index("[hyper]")], "",
+     "network: missing (a [network] table, or a numpy_impl.py beside an example.toml)"),
+    ("layout contradicting the data", 'layout = "rows" ', 'layout = "columns" ',
+     "data.X: expected shape (2, m) in layout 'columns' (one example per column, network.inputs "
+     "= 2), found (4, 2)"),
     ("inputs contradicting the data", "inputs = 2", "inputs = 3",
-     "data.X: expected shape (3, m) in layout 'columns' (one example per column, "
-     "network.inputs = 3), found (2, 4)"),
-    ("targets of the wrong shape", "Y = [[0, 1, 1, 0]]", "Y = [[0, 1, 1]]",
-     "data.Y: expected shape (1, 4) in layout 'columns', found (1, 3)"),
-    ("weight of the wrong shape", '{ name = "W2", value = [[0.1, 0.4, 0.9]] }',
-     '{ name = "W2", value = [[0.1], [0.4], [0.9]] }',
-     "init.params.W2: expected shape (1, 3) in layout 'columns', found (3, 1)"),
-    ("weights of the other layout", 'layout = "columns" ', 'layout = "columns_transposed" ',
-     "init.params.W1: expected shape (2, 3) in layout 'columns_transposed', found (3, 2)"),
-    ("missing start value", '{ name = "b2", value = [[0.0]] },', "",
+     "data.X: expected shape (m, 3) in layout 'rows' (one example per row, network.inputs = 3), "
+     "found (4, 2)"),
+    ("targets of the wrong shape", "Y = [[0], [0], [0], [1]]", "Y = [[0], [0], [0]]",
+     "data.Y: expected shape (4, 1) in layout 'rows', found (3, 1)"),
+    ("weight of the wrong shape", "[[0.5], [-0.4]]", "[[0.5, -0.4]]",
+     "init.params.W2: expected shape (2, 1) in layout 'rows', found (1, 2)"),
+    ("missing start value", '{ name = "b2", value = [0.0] },', "",
      "init.params.b2: missing (the network's start values are W1, b1, W2, b2)"),
     ("start value of no parameter", '{ units = 1, activation = "sigmoid" }',
      '{ units = 1, activation = "sigmoid", bias = "none" }',
      "init.params.b2: not a parameter of the network (its start values are W1, b1, W2)"),
-    ("non-finite start value", "[0.2, 0.4]", "[0.2, nan]",
+    ("non-finite start value", "[0.4, 0.1]", "[0.4, nan]",
      "init.params.W1: expected finite numbers, found nan at [1, 1]"),
-    ("non-finite data", "Y = [[0, 1, 1, 0]]", "Y = [[0, 1, 1, inf]]",
-     "data.Y: expected finite numbers, found inf at [0, 3]"),
-    ("non-finite rate", "learning_rate = 1.0", "learning_rate = nan",
+    ("non-finite data", "Y = [[0], [0], [0], [1]]", "Y = [[0], [0], [0], [inf]]",
+     "data.Y: expected finite numbers, found inf at [3, 0]"),
+    ("non-finite rate", "learning_rate = 0.5", "learning_rate = nan",
      "hyper.learning_rate: expected a finite number above 0, found nan"),
-    ("negative rate", "learning_rate = 1.0", "learning_rate = -1.0",
-     "hyper.learning_rate: expected a finite number above 0, found -1.0"),
-    ("no rate", "learning_rate = 1.0", "rate = 1.0",
+    ("negative rate", "learning_rate = 0.5", "learning_rate = -0.5",
+     "hyper.learning_rate: expected a finite number above 0, found -0.5"),
+    ("no rate", "learning_rate = 0.5", "rate = 0.5",
      "hyper.learning_rate: missing (gradient descent needs it)"),
     ("non-finite l2", "inputs = 2", "inputs = 2\nl2 = inf",
      "network.l2: Input should be a finite number, found inf"),
-    ("no units", "units = 3", "units = 0",
+    ("no units", "units = 2", "units = 0",
      "network.layers.0.units: Input should be greater than or equal to 1, found 0"),
-    ("an NLL on the wrong output", 'cost = "half_mean_squares"', 'cost = "multiclass_nll_mean"',
+    ("an NLL on the wrong output", 'cost = "mse"', 'cost = "multiclass_nll_mean"',
      "network.cost: 'multiclass_nll_mean' needs a softmax output layer, found 'sigmoid'"),
-    ("a claim on what is not recorded", 'quantity = "Z1"', 'quantity = "dA1"',
-     "claims.quantity: 'dA1' (Fig 79.a, line 1318 (= 1319; sigma arguments line 1329)) is not "
-     "recorded; the engines record cost, W1, b1, W2, b2, grad.W1, grad.b1, grad.W2, grad.b2, "
-     "Z1, A1, dZ1, Z2, A2, dZ2"),
-    ("a claim outside its value", '["0.668", "0.712", "0.688", "0.728"]',
-     '["0.668", "0.712", "0.688", "0.728", "1"]',
-     "claims.index: A2[0, 4] (Fig 79.b, line 1350 (= 1357, 1374, 1402)) is outside its shape (1, 4)"),
+    ("a claim on what is not recorded", 'quantity = "A1"', 'quantity = "dA1"',
+     "claims.quantity: 'dA1' (cell 5: print(A1)) is not recorded; the engines record cost, W1, "
+     "b1, W2, b2, grad.W1, grad.b1, grad.W2, grad.b2, Z1, A1, dZ1, Z2, A2, dZ2"),
+    ("a claim outside its value", " [0.64565631 0.450166  ]]", " [0.64565631 0.450166  1]]",
+     "claims: claim 'cell 5: print(A1)': printed: the block is ragged (rows of different lengths)"),
     ("a layout of its own", "[hyper]", '[layout]\ntorch = ["X"]\n[hyper]',
-     "layout: not given in a definition file (network.layout sets it)"),
+     "layout: not given without mirrors (network.layout sets how the engines hold the arrays)"),
+    ("data the network names that is not there", "inputs = 2", 'inputs = 2\ndata = { X = "X_train" }',
+     "data.X_train: missing (the inputs (network.data.X), one example per row)"),
+    ("a name that is no name of the network's", "inputs = 2", 'inputs = 2\nnames = { W3 = "V" }',
+     "network.names.W3: not a name of the network's (they are W1, b1, W2, b2, Z1, A1, dZ1, Z2, "
+     "A2, dZ2)"),
+    ("two quantities under one name", "inputs = 2", 'inputs = 2\nnames = { W1 = "W2" }',
+     "network.names: 'W2' would name both W1 and W2"),
+    ("a scale of zero", "inputs = 2", "inputs = 2\nscale = { X = 0 }",
+     "network.scale.X: expected 'max' or a number above 0, found 0"),
+    ("an order that names no data", "inputs = 2", 'inputs = 2\norder = "shuffle"',
+     "network.order: 'shuffle' is not a [data] entry"),
     ("not TOML", "[network]", "[network", "Expected ']'"),
-    ("an id that is a path", 'id = "xor_2_3_1"', 'id = "../../../escaped"',
+    ("an id that is a path", 'id = "my_and_gate"', 'id = "../../../escaped"',
      "id: '../../../escaped' is not a name: 1 to 100 letters, digits, '_' and '-', starting "
      "with a letter or a digit"),
-    ("an empty id", 'id = "xor_2_3_1"', 'id = ""', "id: '' is not a name"),
-    ("an id the results need", 'id = "xor_2_3_1"', 'id = "site"',
+    ("an empty id", 'id = "my_and_gate"', 'id = ""', "id: '' is not a name"),
+    ("an id the results need", 'id = "my_and_gate"', 'id = "site"',
      "id: 'site' is taken: results/site/ holds the static site"),
-    ("steps not an integer", "steps = 5000", "steps = 1e6",
+    ("steps not an integer", "steps = 3", "steps = 1e6",
      "steps: Input should be a valid integer, found 1000000.0"),
     ("an array nested too deeply", "[hyper]", "deep = " + "[" * 3000 + "]" * 3000 + "\n[hyper]",
      "arrays or tables nested more than 32 levels deep"),
@@ -211,12 +221,11 @@ BROKEN = [
 
 @pytest.mark.parametrize("old,new,says", [case[1:] for case in BROKEN], ids=[case[0] for case in BROKEN])
 def test_a_broken_definition_is_one_line_naming_the_field(tmp_path, old, new, says):
-    text = XOR.read_text(encoding="utf-8")
-    assert old in text, old
+    assert old in AND_GATE, old
     path = tmp_path / "broken.toml"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    path.write_text(AND_GATE.replace(old, new, 1), encoding="utf-8")
     with pytest.raises(DefinitionError) as caught:
-        load_definition(path)
+        spec.load(path)
     line = str(caught.value)
     assert "\n" not in line and line.startswith(f"{path}: "), line
     assert says in line, line
@@ -225,11 +234,12 @@ def test_a_broken_definition_is_one_line_naming_the_field(tmp_path, old, new, sa
 def test_repro_check_runs_a_definition_file_with_no_code(tmp_path):
     from conftest import repro
 
-    definition = Path(__file__).resolve().parents[1] / "reproductions/generic/examples/xor_2_3_1.toml"
-    done = repro("check", "--spec", definition, "--steps", "5", "--out", tmp_path)
+    definition = tmp_path / "my_and_gate.toml"
+    definition.write_text(AND_GATE, encoding="utf-8")
+    done = repro("check", "--spec", definition, "--steps", "2", "--out", tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert (tmp_path / "xor_2_3_1" / "trace.parquet").is_file()
-    assert ">torch.py</a></th>" in (tmp_path / "xor_2_3_1" / "translation.html").read_text()
+    assert (tmp_path / "my_and_gate" / "trace.parquet").is_file()
+    assert "torch.py" in (tmp_path / "my_and_gate" / "translation.html").read_text()
     missing = repro("check", "--spec", tmp_path / "nope.toml")
     assert missing.returncode == 2 and missing.stderr.strip() == f"repro: --spec '{tmp_path / 'nope.toml'}' does not exist"
 
@@ -265,7 +275,7 @@ def test_repro_check_refuses_a_broken_definition_with_exit_2(tmp_path, capsys, o
     from reproductions import cli
 
     path = tmp_path / "broken.toml"
-    path.write_text(XOR.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    path.write_text(AND_GATE.replace(old, new, 1), encoding="utf-8")
     out = tmp_path / "out"
     assert cli.main(["check", "--spec", str(path), "--out", str(out)]) == 2
     err = capsys.readouterr().err

@@ -26,6 +26,11 @@ params = [{ name = "W", value = [[0.5, -1.0, 2.0]] }, { name = "b", value = [[0.
 """
 
 MIRRORS = {
+    "numpy": '''
+def reproduce(ctx):  # the reference a definition without a [network] needs
+    ctx.trace.step(0)
+    ctx.trace.value("X", ctx.data("X"))
+''',
     "torch": '''
 import torch
 

@@ -8,12 +8,11 @@ import numpy as np
 import pytest
 
 from reproductions import harness, report, spec, translate
-from reproductions.generic import load_definition
 from conftest import repro
 
 REPO = Path(__file__).resolve().parents[1]
 CATALOGUE = spec.catalogue()
-DEFINITION = REPO / "reproductions" / "generic" / "examples" / "xor_2_3_1.toml"
+DEFINITION = REPO / "tests" / "definitions" / "xor_2_3_1.toml"
 MIRRORS = ("numpy", "torch", "tensorflow")
 CLASSIFIERS = ["or_batch", "or_single_example", "xor_feature_cross", "xor_hidden_layer",
                "xor_training_loop", "logistic_nll", "sgd_neural_net"]
@@ -102,7 +101,7 @@ def test_the_page_aligns_xor_hidden_layer_by_section():
 
 
 def test_the_page_of_a_definition_shows_the_three_engine_modules_aligned():
-    example = load_definition(DEFINITION)
+    example = spec.load(DEFINITION)
     rows = check_aligned(example)
     assert [h for _, h in rows.headers[:3]] == ["NumPy" + "numpy.py", "PyTorch" + "torch.py",
                                                 "TensorFlow" + "tensorflow.py"]
@@ -155,7 +154,7 @@ def test_the_notes_state_the_loss_reduction_and_the_update():
 
 
 def test_the_notes_of_a_definition_come_from_its_network():
-    example = load_definition(DEFINITION)
+    example = spec.load(DEFINITION)
     assert "`half_mean_squares`: sum E^2 / (2m)" in notes_of(example, "cost", None)
     assert "0.5 * n * torch.nn.MSELoss()" in notes_of(example, "cost", "torch")
     assert "network.layout `columns`: Z = W @ A + b" in notes_of(example, "layout", None)
@@ -240,8 +239,8 @@ def test_each_two_input_classifier_predicts_on_a_grid(example_id):
 def test_the_generic_engine_predicts_for_two_input_classifiers_only():
     from reproductions.generic import numpy as engine
 
-    xor = load_definition(DEFINITION)
+    xor = spec.load(DEFINITION)
     output = engine.predict(xor, xor.initial_parameters(), np.array([[0.0, 1.0], [0.0, 1.0]]))
     assert output.shape == (1, 2)
-    hours = load_definition(DEFINITION.with_name("hours_studied.toml"))
+    hours = spec.load(DEFINITION.with_name("hours_studied.toml"))
     assert engine.predict(hours, hours.initial_parameters(), np.zeros((3, 1))) is None

@@ -23,7 +23,7 @@ column (``columns``) of W, applied to a one appended to each example's input.
 """
 
 import dataclasses
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator, model_validator
@@ -33,7 +33,6 @@ from reproductions.schema import Strict
 if TYPE_CHECKING:
     from reproductions.spec import Example
     from reproductions.trace import Recording
-Divisor = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NLL_OUTPUT = {"binary_nll": "sigmoid", "multiclass_nll_sum": "softmax",
               "multiclass_nll_mean": "softmax"}  # the output each NLL is computed on
 
@@ -80,7 +79,7 @@ class Network(Strict):
     data: dict[Literal["X", "Y"], str] = Field(
         {}, description="the [data] entries that are the inputs X and the targets Y, where the "
                         "source names them otherwise (default: X and Y)")
-    scale: dict[Literal["X", "Y"], Literal["max"] | Divisor] = Field(
+    scale: dict[Literal["X", "Y"], str | float] = Field(
         {}, description="how the source scales X or Y before training: divided by a number, or "
                         "'max', each feature divided by its largest value")
     learning_rate: float | None = Field(
@@ -90,6 +89,15 @@ class Network(Strict):
     names: dict[str, str] = Field(
         {}, description="the source's name of a parameter or an intermediate the engines name "
                         "otherwise: W1 = 'weights' (and grad.W1 is grad.weights), Z1 = 'z2'")
+
+    @field_validator("scale")
+    @classmethod
+    def scales_divide(cls, scale: dict) -> dict:
+        for target, by in scale.items():
+            if by != "max" and (isinstance(by, str) or not np.isfinite(by) or by <= 0):
+                raise ValueError(f"network.scale.{target}: expected 'max' or a number above 0, "
+                                 f"found {by!r}")
+        return scale
 
     @field_validator("order")
     @classmethod

@@ -25,12 +25,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from pydantic import ValidationError
 
 import frameworks
+from reproductions import spec
 from reproductions.engines import expressions as ex
 from reproductions.engines.numpy import graph as numpy_graph
-from reproductions.generic import load_definition
 from reproductions.generic import numpy as generic_numpy
 from reproductions.generic.definition import network_of
 from reproductions.spec import one_line
@@ -42,7 +43,7 @@ from reproductions.trace import Recording, Series, Trace
 pytestmark = pytest.mark.xdist_group("expression_graphs")  # one worker runs every case once
 
 REPO = Path(__file__).resolve().parents[2]
-XOR = REPO / "reproductions" / "generic" / "examples" / "xor_2_3_1.toml"
+XOR = REPO / "tests" / "definitions" / "xor_2_3_1.toml"
 FRAMEWORKS = ("numpy", "torch", "tensorflow", "jax")
 DTYPES = ("float64", "float32")
 
@@ -314,7 +315,7 @@ def test_record_names():
 def generic_network_run(dtype: str) -> Recording:
     """The generic engine's hand-written NumPy network on xor_2_3_1.toml's data and start
     values, XOR_STEPS steps of descent, recorded as the graph names it."""
-    example = load_definition(XOR)
+    example = spec.load(XOR)
     params = {n: np.array(v, dtype=dtype) for n, v in example.initial_parameters().items()}
     net = generic_numpy.Net(network_of(example), params)
     X, Y = example.array("X").astype(dtype), example.array("Y").astype(dtype)
