@@ -26,6 +26,21 @@ from reproductions.generic.definition import (HAS_B, batch, intermediates, netwo
                                               trained_names)
 
 
+# %% data
+def examples_of(array, indices):
+    """The step's examples (rows): all of them, or those ``indices``."""
+    return array if indices is None else jnp.take(array, indices, axis=0)
+
+
+def steps_examples(network, m, first, count):
+    """The examples of each step ``first .. first + count - 1``, one row of indices a step,
+    or None when every step takes them all."""
+    if network.batch_size is None and network.order is None:
+        return None
+    return jnp.asarray([batch(network, m, step) for step in range(first, first + count)])
+
+
+# %% forward
 def activate(name, Z):
     """The activation; softmax along the units (the last axis)."""
     if name == "sigmoid":
@@ -37,26 +52,6 @@ def activate(name, Z):
     if name == "softmax":
         return jax.nn.softmax(Z, axis=-1)
     return Z
-
-
-def data_cost(network, Y, Z, A):
-    """The cost without its L2 term; the NLLs on the logits Z, as optax computes them."""
-    cost, m = network.cost, Y.shape[0]
-    if cost == "binary_nll":
-        return jnp.mean(optax.losses.sigmoid_binary_cross_entropy(Z, Y))
-    if cost == "multiclass_nll_sum":  # one-hot Y as class probabilities
-        return jnp.sum(optax.losses.softmax_cross_entropy(Z, Y))
-    if cost == "multiclass_nll_mean":
-        return jnp.mean(optax.losses.softmax_cross_entropy(Z, Y))
-    if cost == "half_sum_squares":
-        return jnp.sum(optax.losses.l2_loss(A, Y))
-    if cost == "sum_squares":
-        return jnp.sum(optax.losses.squared_error(A, Y))
-    if cost == "mse":
-        return jnp.mean(optax.losses.squared_error(A, Y))
-    if cost == "half_mean_squares":  # sum / (2m): half of each square, summed, over m
-        return jnp.sum(optax.losses.l2_loss(A, Y)) / m
-    return jnp.mean(jnp.abs(A - Y))  # mae
 
 
 class Net:
@@ -114,19 +109,39 @@ class Net:
                 if (name in trained) == trained_only}
 
 
-def examples_of(array, indices):
-    """The step's examples (rows): all of them, or those ``indices``."""
-    return array if indices is None else jnp.take(array, indices, axis=0)
+# %% cost
+def data_cost(network, Y, Z, A):
+    """The cost without its L2 term; the NLLs on the logits Z, as optax computes them."""
+    cost, m = network.cost, Y.shape[0]
+    if cost == "binary_nll":
+        return jnp.mean(optax.losses.sigmoid_binary_cross_entropy(Z, Y))
+    if cost == "multiclass_nll_sum":  # one-hot Y as class probabilities
+        return jnp.sum(optax.losses.softmax_cross_entropy(Z, Y))
+    if cost == "multiclass_nll_mean":
+        return jnp.mean(optax.losses.softmax_cross_entropy(Z, Y))
+    if cost == "half_sum_squares":
+        return jnp.sum(optax.losses.l2_loss(A, Y))
+    if cost == "sum_squares":
+        return jnp.sum(optax.losses.squared_error(A, Y))
+    if cost == "mse":
+        return jnp.mean(optax.losses.squared_error(A, Y))
+    if cost == "half_mean_squares":  # sum / (2m): half of each square, summed, over m
+        return jnp.sum(optax.losses.l2_loss(A, Y)) / m
+    return jnp.mean(jnp.abs(A - Y))  # mae
 
 
-def steps_examples(network, m, first, count):
-    """The examples of each step ``first .. first + count - 1``, one row of indices a step,
-    or None when every step takes them all."""
-    if network.batch_size is None and network.order is None:
-        return None
-    return jnp.asarray([batch(network, m, step) for step in range(first, first + count)])
+# %% autodiff
+def forward_backward(net, trained, fixed, X, Y):
+    """The cost on the examples X, Y and, by one ``jax.value_and_grad``, its gradients
+    with respect to the trained parameters and to the shift (a zero) of each Z (dZ);
+    every Z and A."""
+    shifts = [jnp.zeros((X.shape[0], layer.units), X.dtype) for layer in net.network.layers]
+    gradients = jax.value_and_grad(net.loss, argnums=(0, 1), has_aux=True)
+    (cost, (Zs, As)), (grads, dZs) = gradients(trained, shifts, fixed, X, Y)
+    return cost, grads, Zs, As, dZs
 
 
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
     network = network_of(ctx.example)
@@ -136,13 +151,10 @@ def reproduce(ctx):
     optimizer = optax.sgd(ctx.hyper.learning_rate)
     opt_state = optimizer.init(trained)
     trace.watch(**trained)
-    gradients = jax.value_and_grad(net.loss, argnums=(0, 1), has_aux=True)
 
     @jax.jit  # compiled once per batch shape
-    def forward_backward(trained, X, Y):
-        shifts = [jnp.zeros((X.shape[0], layer.units), X.dtype) for layer in network.layers]
-        (cost, (Zs, As)), (grads, dZs) = gradients(trained, shifts, fixed, X, Y)
-        return cost, grads, Zs, As, dZs
+    def compiled_forward_backward(trained, X, Y):
+        return forward_backward(net, trained, fixed, X, Y)
 
     def step(carry, rows):
         """One step as jax.lax.scan runs it: on its examples (their indices, when steps
@@ -152,8 +164,8 @@ def reproduce(ctx):
         indices, restart = rows
         if restart is not None:  # step-local parity: NumPy's parameters at this step
             trained = dict(zip(names, restart))
-        cost, grads, Zs, As, dZs = forward_backward(trained, examples_of(X, indices),
-                                                    examples_of(Y, indices))
+        cost, grads, Zs, As, dZs = compiled_forward_backward(trained, examples_of(X, indices),
+                                                             examples_of(Y, indices))
         updates, opt_state = optimizer.update(grads, opt_state, trained)
         trained = optax.apply_updates(trained, updates)
         return (trained, opt_state), (cost, grads, trained, intermediates(Zs, As, dZs))
@@ -170,6 +182,7 @@ def reproduce(ctx):
     trace.step(ctx.steps)  # after the last update: the cost, Z, A and dZ on the next examples
     indices = batch(network, X.shape[0], ctx.steps)
     indices = None if indices is None else jnp.asarray(indices)
-    cost, _, Zs, As, dZs = forward_backward(trained, examples_of(X, indices), examples_of(Y, indices))
+    cost, _, Zs, As, dZs = compiled_forward_backward(trained, examples_of(X, indices),
+                                                     examples_of(Y, indices))
     trace.values(**intermediates(Zs, As, dZs))
     trace.cost(cost)

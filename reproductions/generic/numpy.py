@@ -17,6 +17,13 @@ from reproductions.generic.definition import (HAS_B, batch, examples_axis, netwo
 from reproductions.trace import no_record
 
 
+# %% data
+def examples_of(array, indices, axis):
+    """The step's examples of X or Y: all of them, or those ``indices`` along ``axis``."""
+    return array if indices is None else np.take(array, indices, axis=axis)
+
+
+# %% forward
 def activate(name, Z, axis):
     """The activation; ``axis`` is the units' axis, along which softmax normalises."""
     if name == "sigmoid":
@@ -31,56 +38,11 @@ def activate(name, Z, axis):
     return Z
 
 
-def activation_backward(name, A, dA, axis):
-    """dCost/dZ from dCost/dA and the activation's output A."""
-    if name == "sigmoid":
-        return dA * (A * (1.0 - A))
-    if name == "tanh":
-        return dA * (1.0 - A ** 2)
-    if name == "relu":
-        return dA * (A > 0)
-    if name == "softmax":  # the Jacobian diag(A) - A A^T, along the units' axis
-        return A * (dA - np.sum(dA * A, axis=axis, keepdims=True))
-    return dA
-
-
 def affine(layout, W, A):
     """W applied to the layer's input A, in the source's layout (the bias aside)."""
     if layout == "rows":
         return A @ W
     return W @ A if layout == "columns" else W.T @ A
-
-
-def affine_backward(layout, W, A, dZ):
-    """dCost/dW and dCost/dA of Z = affine(W, A) + b."""
-    if layout == "rows":
-        return A.T @ dZ, dZ @ W.T
-    if layout == "columns":
-        return dZ @ A.T, W.T @ dZ
-    return A @ dZ.T, W @ dZ
-
-
-def data_cost(network, Y, Z, A, axis):
-    """The cost without its L2 term, and dCost/dZ of the output layer (``axis``: the units')."""
-    cost, E, N, m = network.cost, Y - A, Y.size, Y.shape[1 - axis]
-    if cost == "binary_nll":  # on the logits, as the frameworks' fused losses; dZ = (A - Y) / N
-        return np.sum(np.maximum(Z, 0) - Z * Y + np.log1p(np.exp(-np.abs(Z)))) / N, -E / N
-    if cost in ("multiclass_nll_sum", "multiclass_nll_mean"):  # log softmax of the logits
-        per = m if cost == "multiclass_nll_mean" else 1
-        shifted = Z - np.max(Z, axis=axis, keepdims=True)
-        log_A = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
-        return -np.sum(Y * log_A) / per, -E / per
-    if cost == "half_sum_squares":
-        value, dA = np.sum(E ** 2) / 2, -E
-    elif cost == "sum_squares":
-        value, dA = np.sum(E ** 2), -2 * E
-    elif cost == "mse":
-        value, dA = np.sum(E ** 2) / N, -2 * E / N
-    elif cost == "half_mean_squares":
-        value, dA = np.sum(E ** 2) / (2 * m), -E / m
-    else:  # mae
-        value, dA = np.sum(np.abs(E)) / N, -np.sign(E) / N
-    return value, activation_backward(network.layers[-1].activation, A, dA, axis)
 
 
 def with_ones(A, axis):
@@ -148,9 +110,38 @@ class Net:
         return grads
 
 
-def examples_of(array, indices, axis):
-    """The step's examples of X or Y: all of them, or those ``indices`` along ``axis``."""
-    return array if indices is None else np.take(array, indices, axis=axis)
+def predict(example, params, X):
+    """The network's output for inputs X (the source's layout) at params: the decision
+    boundary of a two-input classifier (report.boundary_plot); None for any other network."""
+    network = network_of(example)
+    if network.inputs != 2 or network.layers[-1].activation not in ("sigmoid", "softmax"):
+        return None
+    As, _ = Net(network, params).forward(X)
+    return As[-1]
+
+
+# %% cost
+def data_cost(network, Y, Z, A, axis):
+    """The cost without its L2 term, and dCost/dZ of the output layer (``axis``: the units')."""
+    cost, E, N, m = network.cost, Y - A, Y.size, Y.shape[1 - axis]
+    if cost == "binary_nll":  # on the logits, as the frameworks' fused losses; dZ = (A - Y) / N
+        return np.sum(np.maximum(Z, 0) - Z * Y + np.log1p(np.exp(-np.abs(Z)))) / N, -E / N
+    if cost in ("multiclass_nll_sum", "multiclass_nll_mean"):  # log softmax of the logits
+        per = m if cost == "multiclass_nll_mean" else 1
+        shifted = Z - np.max(Z, axis=axis, keepdims=True)
+        log_A = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        return -np.sum(Y * log_A) / per, -E / per
+    if cost == "half_sum_squares":
+        value, dA = np.sum(E ** 2) / 2, -E
+    elif cost == "sum_squares":
+        value, dA = np.sum(E ** 2), -2 * E
+    elif cost == "mse":
+        value, dA = np.sum(E ** 2) / N, -2 * E / N
+    elif cost == "half_mean_squares":
+        value, dA = np.sum(E ** 2) / (2 * m), -E / m
+    else:  # mae
+        value, dA = np.sum(np.abs(E)) / N, -np.sign(E) / N
+    return value, activation_backward(network.layers[-1].activation, A, dA, axis)
 
 
 def cost_at(example, step, params):
@@ -164,16 +155,30 @@ def cost_at(example, step, params):
     return float(net.cost(Y, *net.forward(X))[0])
 
 
-def predict(example, params, X):
-    """The network's output for inputs X (the source's layout) at params: the decision
-    boundary of a two-input classifier (report.boundary_plot); None for any other network."""
-    network = network_of(example)
-    if network.inputs != 2 or network.layers[-1].activation not in ("sigmoid", "softmax"):
-        return None
-    As, _ = Net(network, params).forward(X)
-    return As[-1]
+# %% backward
+def activation_backward(name, A, dA, axis):
+    """dCost/dZ from dCost/dA and the activation's output A."""
+    if name == "sigmoid":
+        return dA * (A * (1.0 - A))
+    if name == "tanh":
+        return dA * (1.0 - A ** 2)
+    if name == "relu":
+        return dA * (A > 0)
+    if name == "softmax":  # the Jacobian diag(A) - A A^T, along the units' axis
+        return A * (dA - np.sum(dA * A, axis=axis, keepdims=True))
+    return dA
 
 
+def affine_backward(layout, W, A, dZ):
+    """dCost/dW and dCost/dA of Z = affine(W, A) + b."""
+    if layout == "rows":
+        return A.T @ dZ, dZ @ W.T
+    if layout == "columns":
+        return dZ @ A.T, W.T @ dZ
+    return A @ dZ.T, W @ dZ
+
+
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
     network = network_of(ctx.example)

@@ -23,6 +23,21 @@ from frameworks.tensorflow_adapter import graph_loop
 from reproductions.generic.definition import batch, intermediates, network_of, trained_names
 
 
+# %% data
+def examples_of(array, indices):
+    """The step's examples (rows): all of them, or those ``indices``."""
+    return array if indices is None else tf.gather(array, indices)
+
+
+def steps_examples(network, m, first, count):
+    """The examples of each step ``first .. first + count - 1``, one row of indices a step,
+    or None when every step takes them all."""
+    if network.batch_size is None and network.order is None:
+        return None
+    return tf.constant([batch(network, m, step) for step in range(first, first + count)])
+
+
+# %% forward
 def activate(name, Z):
     """The activation; softmax along the units (the last axis)."""
     if name == "sigmoid":
@@ -34,26 +49,6 @@ def activate(name, Z):
     if name == "softmax":
         return keras.activations.softmax(Z, axis=-1)
     return Z
-
-
-def data_cost(network, Y, Z, A):
-    """The cost without its L2 term; the NLLs on the logits Z, as Keras fuses them."""
-    cost, n, losses = network.cost, Y.shape[-1], keras.losses
-    if cost == "binary_nll":
-        return losses.BinaryCrossentropy(from_logits=True, dtype=Y.dtype)(Y, Z)
-    if cost in ("multiclass_nll_sum", "multiclass_nll_mean"):
-        reduction = "sum" if cost == "multiclass_nll_sum" else "sum_over_batch_size"
-        return losses.CategoricalCrossentropy(from_logits=True, reduction=reduction,
-                                              dtype=Y.dtype)(Y, Z)
-    if cost == "half_sum_squares":
-        return 0.5 * n * losses.MeanSquaredError(reduction="sum", dtype=Y.dtype)(Y, A)
-    if cost == "sum_squares":
-        return n * losses.MeanSquaredError(reduction="sum", dtype=Y.dtype)(Y, A)
-    if cost == "mse":
-        return losses.MeanSquaredError(dtype=Y.dtype)(Y, A)
-    if cost == "half_mean_squares":  # sum / (2m) = 1/2 * n * the mean over m * n elements
-        return 0.5 * n * losses.MeanSquaredError(dtype=Y.dtype)(Y, A)
-    return losses.MeanAbsoluteError(dtype=Y.dtype)(Y, A)  # mae
 
 
 class Net:
@@ -105,19 +100,39 @@ class Net:
         return {name: held[name] for name in names}
 
 
-def examples_of(array, indices):
-    """The step's examples (rows): all of them, or those ``indices``."""
-    return array if indices is None else tf.gather(array, indices)
+# %% cost
+def data_cost(network, Y, Z, A):
+    """The cost without its L2 term; the NLLs on the logits Z, as Keras fuses them."""
+    cost, n, losses = network.cost, Y.shape[-1], keras.losses
+    if cost == "binary_nll":
+        return losses.BinaryCrossentropy(from_logits=True, dtype=Y.dtype)(Y, Z)
+    if cost in ("multiclass_nll_sum", "multiclass_nll_mean"):
+        reduction = "sum" if cost == "multiclass_nll_sum" else "sum_over_batch_size"
+        return losses.CategoricalCrossentropy(from_logits=True, reduction=reduction,
+                                              dtype=Y.dtype)(Y, Z)
+    if cost == "half_sum_squares":
+        return 0.5 * n * losses.MeanSquaredError(reduction="sum", dtype=Y.dtype)(Y, A)
+    if cost == "sum_squares":
+        return n * losses.MeanSquaredError(reduction="sum", dtype=Y.dtype)(Y, A)
+    if cost == "mse":
+        return losses.MeanSquaredError(dtype=Y.dtype)(Y, A)
+    if cost == "half_mean_squares":  # sum / (2m) = 1/2 * n * the mean over m * n elements
+        return 0.5 * n * losses.MeanSquaredError(dtype=Y.dtype)(Y, A)
+    return losses.MeanAbsoluteError(dtype=Y.dtype)(Y, A)  # mae
 
 
-def steps_examples(network, m, first, count):
-    """The examples of each step ``first .. first + count - 1``, one row of indices a step,
-    or None when every step takes them all."""
-    if network.batch_size is None and network.order is None:
-        return None
-    return tf.constant([batch(network, m, step) for step in range(first, first + count)])
+# %% autodiff
+def forward_backward(net, variables, X, Y):
+    """The cost on the examples X, Y, its gradients by the tape with respect to the
+    trained ``variables`` and to every Z (dZ), and every Z and A."""
+    with tf.GradientTape() as tape:
+        Zs, As = net.forward(X)
+        cost = net.cost(Y, Zs, As)
+    grads, dZs = tape.gradient(cost, [variables, Zs])
+    return cost, grads, Zs, As, dZs
 
 
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
     network = network_of(ctx.example)
@@ -130,12 +145,8 @@ def reproduce(ctx):
     trace.watch(**trained)
 
     @tf.function(reduce_retracing=True)  # compiled once per batch shape
-    def forward_backward(X, Y):
-        with tf.GradientTape() as tape:
-            Zs, As = net.forward(X)
-            cost = net.cost(Y, Zs, As)
-        grads, dZs = tape.gradient(cost, [variables, Zs])
-        return cost, grads, Zs, As, dZs
+    def compiled_forward_backward(X, Y):
+        return forward_backward(net, variables, X, Y)
 
     batched = network.batch_size is not None or network.order is not None
 
@@ -146,8 +157,8 @@ def reproduce(ctx):
         step_indices, restart = (rows[0], rows[1:]) if batched else (None, rows)
         for variable, value in zip(variables, restart):
             variable.assign(value)
-        cost, grads, Zs, As, dZs = forward_backward(examples_of(X, step_indices),
-                                                    examples_of(Y, step_indices))
+        cost, grads, Zs, As, dZs = compiled_forward_backward(examples_of(X, step_indices),
+                                                             examples_of(Y, step_indices))
         optimizer.apply_gradients(zip(grads, variables))
         updated = [tf.identity(v) for v in variables]  # read after the update
         return cost, grads, updated, intermediates(Zs, As, dZs)
@@ -162,7 +173,7 @@ def reproduce(ctx):
 
     trace.step(ctx.steps)  # after the last update: the cost, Z, A and dZ on the next examples
     step_indices = batch(network, X.shape[0], ctx.steps)
-    cost, _, Zs, As, dZs = forward_backward(examples_of(X, step_indices),
-                                            examples_of(Y, step_indices))
+    cost, _, Zs, As, dZs = compiled_forward_backward(examples_of(X, step_indices),
+                                                     examples_of(Y, step_indices))
     trace.values(**intermediates(Zs, As, dZs))
     trace.cost(cost)

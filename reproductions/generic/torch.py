@@ -15,6 +15,13 @@ import torch
 from reproductions.generic.definition import batch, intermediates, network_of, trained_names
 
 
+# %% data
+def examples_of(array, indices):
+    """The step's examples (rows): all of them, or those ``indices``."""
+    return array if indices is None else array[indices]
+
+
+# %% forward
 def activate(name, Z):
     """The activation; softmax along the units (the last axis)."""
     if name == "sigmoid":
@@ -26,24 +33,6 @@ def activate(name, Z):
     if name == "softmax":
         return torch.softmax(Z, dim=-1)
     return Z
-
-
-def data_cost(network, Y, Z, A):
-    """The cost without its L2 term; the NLLs on the logits Z, as torch fuses them."""
-    cost, n = network.cost, Y.shape[-1]
-    if cost == "binary_nll":
-        return torch.nn.BCEWithLogitsLoss()(Z, Y)
-    if cost in ("multiclass_nll_sum", "multiclass_nll_mean"):  # one-hot Y as class probabilities
-        return torch.nn.CrossEntropyLoss(reduction=cost.removeprefix("multiclass_nll_"))(Z, Y)
-    if cost == "half_sum_squares":
-        return 0.5 * torch.nn.MSELoss(reduction="sum")(A, Y)
-    if cost == "sum_squares":
-        return torch.nn.MSELoss(reduction="sum")(A, Y)
-    if cost == "mse":
-        return torch.nn.MSELoss()(A, Y)
-    if cost == "half_mean_squares":  # sum / (2m) = 1/2 * n * the mean over m * n elements
-        return 0.5 * n * torch.nn.MSELoss()(A, Y)
-    return torch.nn.L1Loss()(A, Y)  # mae
 
 
 class Net(torch.nn.Module):
@@ -98,11 +87,36 @@ class Net(torch.nn.Module):
         return {name: held[name] for name in names}
 
 
-def examples_of(array, indices):
-    """The step's examples (rows): all of them, or those ``indices``."""
-    return array if indices is None else array[indices]
+# %% cost
+def data_cost(network, Y, Z, A):
+    """The cost without its L2 term; the NLLs on the logits Z, as torch fuses them."""
+    cost, n = network.cost, Y.shape[-1]
+    if cost == "binary_nll":
+        return torch.nn.BCEWithLogitsLoss()(Z, Y)
+    if cost in ("multiclass_nll_sum", "multiclass_nll_mean"):  # one-hot Y as class probabilities
+        return torch.nn.CrossEntropyLoss(reduction=cost.removeprefix("multiclass_nll_"))(Z, Y)
+    if cost == "half_sum_squares":
+        return 0.5 * torch.nn.MSELoss(reduction="sum")(A, Y)
+    if cost == "sum_squares":
+        return torch.nn.MSELoss(reduction="sum")(A, Y)
+    if cost == "mse":
+        return torch.nn.MSELoss()(A, Y)
+    if cost == "half_mean_squares":  # sum / (2m) = 1/2 * n * the mean over m * n elements
+        return 0.5 * n * torch.nn.MSELoss()(A, Y)
+    return torch.nn.L1Loss()(A, Y)  # mae
 
 
+# %% autodiff
+def forward_backward(net, X, Y):
+    """The cost on the examples X, Y and, by autograd, its gradient in each parameter's
+    .grad; every Z, every A and each Z's gradient (dZ)."""
+    Zs, As = net(X)
+    cost = net.cost(Y, Zs, As)
+    cost.backward()
+    return cost, Zs, As, [Z.grad for Z in Zs]
+
+
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
     network = network_of(ctx.example)
@@ -117,10 +131,8 @@ def reproduce(ctx):
         ctx.start_from_reference(step, **trained)  # step-local parity only
         indices = batch(network, len(X), step)
         optimizer.zero_grad()
-        Zs, As = net(examples_of(X, indices))
-        cost = net.cost(examples_of(Y, indices), Zs, As)
-        cost.backward()
-        trace.values(**intermediates(Zs, As, [Z.grad for Z in Zs]))
+        cost, Zs, As, dZs = forward_backward(net, examples_of(X, indices), examples_of(Y, indices))
+        trace.values(**intermediates(Zs, As, dZs))
         trace.gradients(cost)  # the cost, and each watched parameter's .grad
         optimizer.step()
         trace.parameters()
@@ -128,8 +140,6 @@ def reproduce(ctx):
     trace.step(ctx.steps)  # after the last update: the cost, Z, A and dZ on the next examples
     indices = batch(network, len(X), ctx.steps)
     optimizer.zero_grad()
-    Zs, As = net(examples_of(X, indices))
-    cost = net.cost(examples_of(Y, indices), Zs, As)
-    cost.backward()
-    trace.values(**intermediates(Zs, As, [Z.grad for Z in Zs]))
+    cost, Zs, As, dZs = forward_backward(net, examples_of(X, indices), examples_of(Y, indices))
+    trace.values(**intermediates(Zs, As, dZs))
     trace.cost(cost)

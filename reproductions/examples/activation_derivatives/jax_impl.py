@@ -17,6 +17,7 @@ import jax
 import jax.numpy as jnp
 
 
+# %% forward
 def step(z):
     return jnp.heaviside(z, jnp.ones_like(z))  # step(0) = 1, as the notes define it
 
@@ -31,11 +32,19 @@ ACTIVATIONS = {
 KINKED = ("step", "relu")
 
 
+# %% autodiff
 def derivative(f, z):
     """d/dz f(z) at every point of the grid, by autodiff."""
     return jax.vmap(jax.grad(f))(z)
 
 
+# %% check
+# Copied from reproductions/examples/activation_derivatives/numpy_impl.py:central_difference
+def central_difference(f, z, h):
+    return (f(z + h) - f(z - h)) / (2 * h)
+
+
+# %% record
 @jax.jit  # one compiled program for every value below, as JAX runs a function of arrays
 def activation_values(z, smooth, kink, z_vec, h):
     """Each activation on the grid z, its derivative (at the smooth points ``smooth``, and
@@ -52,7 +61,7 @@ def activation_values(z, smooth, kink, z_vec, h):
             findings[f"d_{name}_at_0"] = d[kink]
         else:
             values[f"d_{name}"] = d
-        values[f"fd_{name}"] = (f(zs + h) - f(zs - h)) / (2 * h)
+        values[f"fd_{name}"] = central_difference(f, zs, h)
         scales[f"fd_{name}"] = f(zs + h) / (2 * h)
     values["d_sigmoid_exp_form"] = derivative(jax.nn.sigmoid, z)
 

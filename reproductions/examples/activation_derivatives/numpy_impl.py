@@ -12,26 +12,42 @@ step(0) = 1 (eq 7.32), step'(0) = 0 (eq 7.33) and ReLU'(0) = step(0) = 1 (eq 7.3
 import numpy as np
 
 
+# %% forward
 # --- Notation 13 and section 7.5.12, one pair per activation -------------------------
 
 def step(z):
     return np.where(z >= 0, 1.0, 0.0).astype(z.dtype)  # eq 7.32: 1 if z >= 0, 0 if z < 0
 
 
-def d_step(z):
-    return np.where(z >= 0, 0.0, 0.0).astype(z.dtype)  # eq 7.31/7.33: 0 if z >= 0, 0 if z < 0
-
-
 def ReLU(z):
     return np.where(z >= 0, z, 0.0)  # eq 7.35: z if z >= 0, 0 if z < 0
 
 
-def d_ReLU(z):
-    return step(z)  # eq 7.34/7.36: d/dz ReLU(z) = step(z)
-
-
 def sigmoid(z):
     return 1 / (1 + np.exp(-z))  # eq 7.38
+
+
+def identity(z):
+    return z  # "Identity ('linear') function f(z) = z"
+
+
+def tanh(z):
+    return np.tanh(z)  # the notes print no definition
+
+
+def softmax(z):
+    """Not printed in the notes ('a difficult derivative we won't go over here')."""
+    e = np.exp(z - np.max(z, axis=0))
+    return e / np.sum(e, axis=0)
+
+
+# %% backward
+def d_step(z):
+    return np.where(z >= 0, 0.0, 0.0).astype(z.dtype)  # eq 7.31/7.33: 0 if z >= 0, 0 if z < 0
+
+
+def d_ReLU(z):
+    return step(z)  # eq 7.34/7.36: d/dz ReLU(z) = step(z)
 
 
 def d_sigmoid(z):
@@ -42,26 +58,12 @@ def d_sigmoid_exp_form(z):
     return np.exp(-z) / (1 + np.exp(-z)) ** 2  # eq 7.37, second form
 
 
-def identity(z):
-    return z  # "Identity ('linear') function f(z) = z"
-
-
 def d_identity(z):
     return np.ones_like(z)  # eq 7.39
 
 
-def tanh(z):
-    return np.tanh(z)  # the notes print no definition
-
-
 def d_tanh(z):
     return 1 - tanh(z) ** 2  # eq 7.40
-
-
-def softmax(z):
-    """Not printed in the notes ('a difficult derivative we won't go over here')."""
-    e = np.exp(z - np.max(z, axis=0))
-    return e / np.sum(e, axis=0)
 
 
 def d_softmax(z):
@@ -82,10 +84,12 @@ ELEMENTWISE = {  # name: (activation, derivative by the notes' formula)
 KINKED = ("step", "relu")  # the ones whose derivative does not exist at z = 0
 
 
+# %% check
 def central_difference(f, z, h):
     return (f(z + h) - f(z - h)) / (2 * h)
 
 
+# %% record
 def reproduce(ctx):
     trace, h = ctx.trace, ctx.hyper.h
     z = ctx.data("z")

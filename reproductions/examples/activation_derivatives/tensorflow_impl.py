@@ -14,6 +14,7 @@ import keras
 import tensorflow as tf
 
 
+# %% forward
 def step(z):
     return tf.where(z >= 0, tf.ones_like(z), tf.zeros_like(z))
 
@@ -28,6 +29,7 @@ ACTIVATIONS = {
 KINKED = ("step", "relu")
 
 
+# %% autodiff
 def derivative(f, z):
     """d/dz f(z) at every point of the grid, by the tape."""
     with tf.GradientTape() as tape:
@@ -36,6 +38,13 @@ def derivative(f, z):
     return tape.gradient(a, z, unconnected_gradients=tf.UnconnectedGradients.ZERO)
 
 
+# %% check
+# Copied from reproductions/examples/activation_derivatives/numpy_impl.py:central_difference
+def central_difference(f, z, h):
+    return (f(z + h) - f(z - h)) / (2 * h)
+
+
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
     h = tf.constant(ctx.hyper.h, ctx.dtype)
@@ -52,7 +61,7 @@ def reproduce(ctx):
         else:
             trace.value(f"d_{name}", d)
         zs = tf.boolean_mask(z, smooth)
-        trace.value(f"fd_{name}", (f(zs + h) - f(zs - h)) / (2 * h), scale=f(zs + h) / (2 * h))
+        trace.value(f"fd_{name}", central_difference(f, zs, h), scale=f(zs + h) / (2 * h))
     trace.value("d_sigmoid_exp_form", derivative(keras.activations.sigmoid, z))
 
     zero = tf.boolean_mask(z, kink)

@@ -17,6 +17,7 @@ import torch
 from torch.func import grad, jacrev, vmap
 
 
+# %% forward
 def step(z):
     return torch.heaviside(z, torch.ones_like(z))  # step(0) = 1, as the notes define it
 
@@ -32,11 +33,19 @@ ACTIVATIONS = {  # name: (activation, the form autodiff differentiates)
 KINKED = ("step", "relu")
 
 
+# %% autodiff
 def derivative(f, z):
     """d/dz f(z) at every point of the grid, by autodiff."""
     return vmap(grad(f))(z)
 
 
+# %% check
+# Copied from reproductions/examples/activation_derivatives/numpy_impl.py:central_difference
+def central_difference(f, z, h):
+    return (f(z + h) - f(z - h)) / (2 * h)
+
+
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
     h = torch.tensor(ctx.hyper.h, dtype=ctx.dtype)
@@ -53,7 +62,7 @@ def reproduce(ctx):
         else:
             trace.value(f"d_{name}", d)
         zs = z[smooth]
-        trace.value(f"fd_{name}", (f(zs + h) - f(zs - h)) / (2 * h), scale=f(zs + h) / (2 * h))
+        trace.value(f"fd_{name}", central_difference(f, zs, h), scale=f(zs + h) / (2 * h))
     trace.value("d_sigmoid_exp_form", derivative(torch.sigmoid, z))
 
     zero = z[kink]

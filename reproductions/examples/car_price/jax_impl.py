@@ -16,15 +16,24 @@ import jax
 import jax.numpy as jnp
 import optax
 
+
+# %% data
 NAMES = ("W1", "W2", "W3")
 
 
+def illustrations(ctx, X, W1):
+    trace, hyper = ctx.trace, ctx.hyper
+    trace.value("Z2_bias_shift", X @ W1 - X[:, :-1] @ W1[:-1])
+    km1, z1, km2, z2, km = (jnp.asarray(hyper[k], dtype=ctx.dtype) for k in
+                            ("km_low", "normalised_low", "km_high", "normalised_high", "km_threshold"))
+    sigma = (km2 - km1) / (z2 - z1)
+    mean = km1 - z1 * sigma
+    trace.value("normalised_50k", (km - mean) / sigma)
+
+
+# %% forward
 def add_ones(a):
     return jnp.concatenate([a, jnp.ones((a.shape[0], 1), dtype=a.dtype)], axis=1)
-
-
-def tanh_prime(z):
-    return 1 - jnp.tanh(z) ** 2
 
 
 def forward(X, W):
@@ -39,11 +48,28 @@ def forward(X, W):
     return f
 
 
+# %% cost
 def cost(a4, y):
     """J = sum over the cars of 1/2 (y - yhat)^2."""
     return jnp.sum(optax.losses.l2_loss(a4, y))
 
 
+# %% autodiff
+def tanh_prime(z):
+    return 1 - jnp.tanh(z) ** 2
+
+
+def upstream_gradients(f, y, W):
+    """dJ/dZ^(4), dJ/d[a^(3), 1] and dJ/d[a^(2), 1] at the forward pass ``f``, by
+    autodiff: the cost's gradient with respect to Z^(4), then one stage back at a time."""
+    dZ4 = jax.grad(lambda Z4: cost(jnp.tanh(Z4), y))(f["Z4"])
+    (da3_bias,) = jax.vjp(lambda a3_bias: a3_bias @ W["W3"], f["a3_bias"])[1](dZ4)
+    (dZ3,) = jax.vjp(lambda Z3: add_ones(jnp.tanh(Z3)), f["Z3"])[1](da3_bias)
+    (da2_bias,) = jax.vjp(lambda a2_bias: a2_bias @ W["W2"], f["a2_bias"])[1](dZ3)
+    return dZ4, da3_bias, da2_bias
+
+
+# %% check
 def unrolled(W):
     return jnp.concatenate([W[name].reshape(-1) for name in NAMES]).reshape(-1, 1)
 
@@ -75,26 +101,7 @@ def check_gradients(trace, X, y, W, h):
                 scale=J / (2 * h) / norm_of_sum)
 
 
-def illustrations(ctx, X, W1):
-    trace, hyper = ctx.trace, ctx.hyper
-    trace.value("Z2_bias_shift", X @ W1 - X[:, :-1] @ W1[:-1])
-    km1, z1, km2, z2, km = (jnp.asarray(hyper[k], dtype=ctx.dtype) for k in
-                            ("km_low", "normalised_low", "km_high", "normalised_high", "km_threshold"))
-    sigma = (km2 - km1) / (z2 - z1)
-    mean = km1 - z1 * sigma
-    trace.value("normalised_50k", (km - mean) / sigma)
-
-
-def upstream_gradients(f, y, W):
-    """dJ/dZ^(4), dJ/d[a^(3), 1] and dJ/d[a^(2), 1] at the forward pass ``f``, by
-    autodiff: the cost's gradient with respect to Z^(4), then one stage back at a time."""
-    dZ4 = jax.grad(lambda Z4: cost(jnp.tanh(Z4), y))(f["Z4"])
-    (da3_bias,) = jax.vjp(lambda a3_bias: a3_bias @ W["W3"], f["a3_bias"])[1](dZ4)
-    (dZ3,) = jax.vjp(lambda Z3: add_ones(jnp.tanh(Z3)), f["Z3"])[1](da3_bias)
-    (da2_bias,) = jax.vjp(lambda a2_bias: a2_bias @ W["W2"], f["a2_bias"])[1](dZ3)
-    return dZ4, da3_bias, da2_bias
-
-
+# %% record
 def record_passes(trace, f, y, dZ4, da3_bias, da2_bias):
     """The matrices chapters 4 and 6 print: the forward pass, and the deltas from the
     gradients with respect to Z^(4), [a^(3), 1] and [a^(2), 1]."""

@@ -20,13 +20,26 @@ import numpy as np
 
 from reproductions.trace import no_record
 
+
+# %% data
 NAMES = ("W1", "W2", "W3")
 
 
-def tanh_prime(z):
-    return 1.0 - np.square(np.tanh(z))
+def illustrations(ctx):
+    """Chapter 4's numbers outside the network."""
+    trace = ctx.trace
+    # Z^(2) with the bias row minus Z^(2) without it (chapter 3's weights are W^1's first rows)
+    X, W1 = ctx.data("X"), ctx.tensor(ctx.init["W1"])
+    trace.value("Z2_bias_shift", np.dot(X, W1) - np.dot(X[:, :-1], W1[:-1]))
+    # 30k km -> 0.5 and 170k km -> 2.5 fix the mean and sigma of x' = (x - mean) / sigma
+    km1, z1, km2, z2, km = (np.asarray(ctx.hyper[k], dtype=ctx.dtype) for k in
+                            ("km_low", "normalised_low", "km_high", "normalised_high", "km_threshold"))
+    sigma = (km2 - km1) / (z2 - z1)
+    mean = km1 - z1 * sigma
+    trace.value("normalised_50k", (km - mean) / sigma)
 
 
+# %% forward
 def add_ones(a):
     """The bias unit: a column of ones after the last neuron."""
     return np.concatenate((a, np.ones((a.shape[0], 1), dtype=a.dtype)), axis=1)
@@ -116,6 +129,7 @@ class NeuralNetwork:
                     scale=J / (2 * h) / norm_of_sum)
 
 
+# %% cost
 def cost_at(example, step, params):
     """The cost the chapters minimise, J = sum 1/2 (y - yhat)^2, at any weights."""
     net = NeuralNetwork(example.array("X"), example.array("y"), params["W1"], params["W2"], params["W3"])
@@ -123,28 +137,23 @@ def cost_at(example, step, params):
     return net.cost()
 
 
-def illustrations(ctx):
-    """Chapter 4's numbers outside the network."""
-    trace = ctx.trace
-    # Z^(2) with the bias row minus Z^(2) without it (chapter 3's weights are W^1's first rows)
-    X, W1 = ctx.data("X"), ctx.tensor(ctx.init["W1"])
-    trace.value("Z2_bias_shift", np.dot(X, W1) - np.dot(X[:, :-1], W1[:-1]))
-    # 30k km -> 0.5 and 170k km -> 2.5 fix the mean and sigma of x' = (x - mean) / sigma
-    km1, z1, km2, z2, km = (np.asarray(ctx.hyper[k], dtype=ctx.dtype) for k in
-                            ("km_low", "normalised_low", "km_high", "normalised_high", "km_threshold"))
-    sigma = (km2 - km1) / (z2 - z1)
-    mean = km1 - z1 * sigma
-    trace.value("normalised_50k", (km - mean) / sigma)
+# %% backward
+def tanh_prime(z):
+    return 1.0 - np.square(np.tanh(z))
 
 
+# %% check
+def check_at_current_weights(net, trace, h):
+    """Chapter 7's check on a copy of the network, at the weights it has now."""
+    checker = NeuralNetwork(net.X, net.y, net.W1.copy(), net.W2.copy(), net.W3.copy())
+    checker.check_gradients(trace, h)
+
+
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
     net = NeuralNetwork(ctx.data("X"), ctx.data("y"), *(ctx.tensor(ctx.init[name]) for name in NAMES))
     alpha, n, h = ctx.hyper.learning_rate, net.y.shape[0], ctx.hyper.h
-
-    def check_at_current_weights():
-        checker = NeuralNetwork(net.X, net.y, net.W1.copy(), net.W2.copy(), net.W3.copy())
-        checker.check_gradients(trace, h)
 
     trace.step(0)
     illustrations(ctx)  # chapter 4's numbers, before any training
@@ -159,10 +168,10 @@ def reproduce(ctx):
         if trace.printed:
             # at the weights the gradients above belong to: at step 0 the check the
             # chapter's numbers show, at step 1 the updated weights it displays
-            check_at_current_weights()
+            check_at_current_weights(net, trace, h)
         net.W1 = trace.param("W1", net.W1 - alpha * (1 / n) * grads["W1"])
         net.W2 = trace.param("W2", net.W2 - alpha * (1 / n) * grads["W2"])
         net.W3 = trace.param("W3", net.W3 - alpha * (1 / n) * grads["W3"])
     trace.step(ctx.steps)  # after the update: the check at the weights the chapter displays
     if trace.printed:
-        check_at_current_weights()
+        check_at_current_weights(net, trace, h)

@@ -14,15 +14,24 @@ The update W - alpha (1/n) dJ/dW is SGD with learning_rate = alpha / n on the su
 import keras
 import tensorflow as tf
 
+
+# %% data
 NAMES = ("W1", "W2", "W3")
 
 
+def illustrations(ctx, X, W1):
+    trace, hyper = ctx.trace, ctx.hyper
+    trace.value("Z2_bias_shift", X @ W1 - X[:, :-1] @ W1[:-1])
+    km1, z1, km2, z2, km = (tf.constant(hyper[k], dtype=ctx.dtype) for k in
+                            ("km_low", "normalised_low", "km_high", "normalised_high", "km_threshold"))
+    sigma = (km2 - km1) / (z2 - z1)
+    mean = km1 - z1 * sigma
+    trace.value("normalised_50k", (km - mean) / sigma)
+
+
+# %% forward
 def add_ones(a):
     return tf.concat([a, tf.ones((a.shape[0], 1), dtype=a.dtype)], axis=1)
-
-
-def tanh_prime(z):
-    return 1 - tf.tanh(z) ** 2
 
 
 def forward(X, W):
@@ -37,11 +46,18 @@ def forward(X, W):
     return f
 
 
+# %% cost
 def cost(a4, y):
     """J = sum over the cars of 1/2 (y - yhat)^2."""
     return 0.5 * keras.losses.MeanSquaredError(reduction="sum", dtype=y.dtype)(y, a4)
 
 
+# %% autodiff
+def tanh_prime(z):
+    return 1 - tf.tanh(z) ** 2
+
+
+# %% check
 def unrolled(W):
     return tf.reshape(tf.concat([tf.reshape(W[name], [-1]) for name in NAMES], axis=0), [-1, 1])
 
@@ -77,16 +93,7 @@ def check_gradients(trace, X, y, W, h):
     trace.value("relative_difference", tf.norm(V1 - V2) / norm_of_sum, scale=J / (2 * h) / norm_of_sum)
 
 
-def illustrations(ctx, X, W1):
-    trace, hyper = ctx.trace, ctx.hyper
-    trace.value("Z2_bias_shift", X @ W1 - X[:, :-1] @ W1[:-1])
-    km1, z1, km2, z2, km = (tf.constant(hyper[k], dtype=ctx.dtype) for k in
-                            ("km_low", "normalised_low", "km_high", "normalised_high", "km_threshold"))
-    sigma = (km2 - km1) / (z2 - z1)
-    mean = km1 - z1 * sigma
-    trace.value("normalised_50k", (km - mean) / sigma)
-
-
+# %% record
 def record_passes(trace, f, y, dZ4, da3_bias, da2_bias):
     """The matrices chapters 4 and 6 print: the forward pass, and the deltas from the
     gradients with respect to Z^(4), [a^(3), 1] and [a^(2), 1]."""

@@ -13,15 +13,25 @@ the summed cost.
 
 import torch
 
+
+# %% data
 NAMES = ("W1", "W2", "W3")
 
 
+def illustrations(ctx, X, W1):
+    trace, hyper = ctx.trace, ctx.hyper
+    with torch.no_grad():
+        trace.value("Z2_bias_shift", X @ W1 - X[:, :-1] @ W1[:-1])
+        km1, z1, km2, z2, km = (torch.tensor(hyper[k], dtype=ctx.dtype) for k in
+                                ("km_low", "normalised_low", "km_high", "normalised_high", "km_threshold"))
+        sigma = (km2 - km1) / (z2 - z1)
+        mean = km1 - z1 * sigma
+        trace.value("normalised_50k", (km - mean) / sigma)
+
+
+# %% forward
 def add_ones(a):
     return torch.cat([a, torch.ones((a.shape[0], 1), dtype=a.dtype)], dim=1)
-
-
-def tanh_prime(z):
-    return 1 - torch.tanh(z) ** 2
 
 
 def forward(X, W):
@@ -36,11 +46,18 @@ def forward(X, W):
     return f
 
 
+# %% cost
 def cost(a4, y):
     """J = sum over the cars of 1/2 (y - yhat)^2."""
     return 0.5 * torch.nn.MSELoss(reduction="sum")(a4, y)
 
 
+# %% autodiff
+def tanh_prime(z):
+    return 1 - torch.tanh(z) ** 2
+
+
+# %% check
 def unrolled(W):
     return torch.cat([W[name].detach().reshape(-1) for name in NAMES]).reshape(-1, 1)
 
@@ -75,17 +92,7 @@ def check_gradients(trace, X, y, W, h):
                     scale=J / (2 * h) / norm_of_sum)
 
 
-def illustrations(ctx, X, W1):
-    trace, hyper = ctx.trace, ctx.hyper
-    with torch.no_grad():
-        trace.value("Z2_bias_shift", X @ W1 - X[:, :-1] @ W1[:-1])
-        km1, z1, km2, z2, km = (torch.tensor(hyper[k], dtype=ctx.dtype) for k in
-                                ("km_low", "normalised_low", "km_high", "normalised_high", "km_threshold"))
-        sigma = (km2 - km1) / (z2 - z1)
-        mean = km1 - z1 * sigma
-        trace.value("normalised_50k", (km - mean) / sigma)
-
-
+# %% record
 def record_passes(trace, f, y, dZ4, da3_bias, da2_bias):
     """The matrices chapters 4 and 6 print: the forward pass, and the deltas from the
     gradients with respect to Z^(4), [a^(3), 1] and [a^(2), 1]."""

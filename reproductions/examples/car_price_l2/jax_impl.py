@@ -14,9 +14,12 @@ import jax
 import jax.numpy as jnp
 import optax
 
+
+# %% data
 NAMES = ("W1", "W2", "W3")
 
 
+# %% forward
 # Copied from reproductions/examples/car_price/jax_impl.py:add_ones
 def add_ones(a):
     return jnp.concatenate([a, jnp.ones((a.shape[0], 1), dtype=a.dtype)], axis=1)
@@ -28,6 +31,7 @@ def forward(X, W):
     return jnp.tanh(a3 @ W["W3"])
 
 
+# %% cost
 # Copied from reproductions/examples/car_price/jax_impl.py:cost
 def data_cost(a4, y):
     """J = sum over the cars of 1/2 (y - yhat)^2."""
@@ -38,6 +42,7 @@ def sum_of_squares(W):
     return sum(jnp.sum(W[name] ** 2) for name in NAMES)
 
 
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
     X, y = ctx.data("X"), ctx.data("y")

@@ -15,9 +15,12 @@ printed version is recorded as values (*_as_printed) for the reader to compare.
 
 import numpy as np
 
+
+# %% data
 NAMES = ("W1", "W2", "W3")
 
 
+# %% forward
 # Copied from reproductions/examples/car_price/numpy_impl.py:tanh_prime
 def tanh_prime(z):
     return 1.0 - np.square(np.tanh(z))
@@ -66,6 +69,7 @@ class NeuralNetwork:
                 "W3": dJdW3 + self.sign * self.Lambda * self.W3}
 
 
+# %% cost
 def cost_at(example, step, params):
     """The regularised cost as it should be, at any weights."""
     net = NeuralNetwork(example.array("X"), example.array("y"), params, example.hyper["Lambda"])
@@ -73,6 +77,7 @@ def cost_at(example, step, params):
     return net.cost()
 
 
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
     X, y = ctx.data("X"), ctx.data("y")

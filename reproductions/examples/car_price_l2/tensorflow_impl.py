@@ -11,9 +11,12 @@ The text's printed version subtracts the same penalty.
 import keras
 import tensorflow as tf
 
+
+# %% data
 NAMES = ("W1", "W2", "W3")
 
 
+# %% forward
 # Copied from reproductions/examples/car_price/tensorflow_impl.py:add_ones
 def add_ones(a):
     return tf.concat([a, tf.ones((a.shape[0], 1), dtype=a.dtype)], axis=1)
@@ -25,6 +28,7 @@ def forward(X, W):
     return tf.tanh(a3 @ W["W3"])
 
 
+# %% cost
 # Copied from reproductions/examples/car_price/tensorflow_impl.py:cost
 def data_cost(a4, y):
     """J = sum over the cars of 1/2 (y - yhat)^2."""
@@ -35,6 +39,7 @@ def sum_of_squares(W):
     return sum(tf.reduce_sum(tf.square(W[name])) for name in NAMES)
 
 
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
     X, y = ctx.data("X"), ctx.data("y")

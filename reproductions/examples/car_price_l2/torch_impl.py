@@ -12,9 +12,12 @@ trained with its penalty written into the loss.
 
 import torch
 
+
+# %% data
 NAMES = ("W1", "W2", "W3")
 
 
+# %% forward
 # Copied from reproductions/examples/car_price/torch_impl.py:add_ones
 def add_ones(a):
     return torch.cat([a, torch.ones((a.shape[0], 1), dtype=a.dtype)], dim=1)
@@ -26,6 +29,7 @@ def forward(X, W):
     return torch.tanh(a3 @ W["W3"])
 
 
+# %% cost
 # Copied from reproductions/examples/car_price/torch_impl.py:cost
 def data_cost(a4, y):
     """J = sum over the cars of 1/2 (y - yhat)^2."""
@@ -36,6 +40,7 @@ def sum_of_squares(W):
     return sum(torch.sum(W[name] ** 2) for name in NAMES)
 
 
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
     X, y = ctx.data("X"), ctx.data("y")

@@ -11,6 +11,13 @@ import numpy as np
 from reproductions.trace import no_record
 
 
+# %% data
+def new_layer(ctx, name):
+    """The layer's weights W^l at their start values, (in, out)."""
+    return ctx.tensor(ctx.init[name])
+
+
+# %% forward
 class NeuralNetwork:
     def __init__(self, W1, W2, W3):
         self.W1, self.W2, self.W3 = W1, W2, W3
@@ -26,10 +33,11 @@ class NeuralNetwork:
         return self.a4
 
 
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
     X = ctx.data("X")
-    net = NeuralNetwork(*(ctx.tensor(ctx.init[name]) for name in ("W1", "W2", "W3")))
+    net = NeuralNetwork(*(new_layer(ctx, name) for name in ("W1", "W2", "W3")))
 
     trace.step(0)
     # One car, X = [1.4 -1 0.4]: the first hidden layer only.

@@ -8,6 +8,7 @@ import keras
 import tensorflow as tf
 
 
+# %% data
 def new_layer(ctx, name):
     n_in, n_out = ctx.init[name].shape
     dense = keras.layers.Dense(n_out, use_bias=False, dtype=ctx.dtype)
@@ -16,6 +17,18 @@ def new_layer(ctx, name):
     return dense
 
 
+# %% forward
+def forward(X, layer1, layer2, layer3):
+    """Every Z and a of the network, for all the cars X at once."""
+    Z2 = layer1(X)  # all five cars through the whole network
+    a2 = tf.tanh(Z2)
+    Z3 = layer2(a2)
+    a3 = tf.tanh(Z3)
+    Z4 = layer3(a3)
+    return dict(Z2=Z2, a2=a2, Z3=Z3, a3=a3, Z4=Z4, a4=tf.tanh(Z4))
+
+
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
     X = ctx.data("X")
@@ -25,9 +38,4 @@ def reproduce(ctx):
     Z2_car1 = layer1(X[:1])  # one car: the first hidden layer only
     trace.values(Z2_car1=Z2_car1, a2_car1=tf.tanh(Z2_car1))
 
-    Z2 = layer1(X)  # all five cars through the whole network
-    a2 = tf.tanh(Z2)
-    Z3 = layer2(a2)
-    a3 = tf.tanh(Z3)
-    Z4 = layer3(a3)
-    trace.values(Z2=Z2, a2=a2, Z3=Z3, a3=a3, Z4=Z4, a4=tf.tanh(Z4))
+    trace.values(**forward(X, layer1, layer2, layer3))

@@ -8,6 +8,7 @@ Three bias-free ``torch.nn.Linear`` layers with ``torch.tanh`` between them.
 import torch
 
 
+# %% data
 def new_layer(ctx, name):
     n_in, n_out = ctx.init[name].shape
     linear = torch.nn.Linear(n_in, n_out, bias=False, dtype=ctx.dtype)
@@ -15,6 +16,18 @@ def new_layer(ctx, name):
     return linear
 
 
+# %% forward
+def forward(X, layer1, layer2, layer3):
+    """Every Z and a of the network, for all the cars X at once."""
+    Z2 = layer1(X)  # all five cars through the whole network
+    a2 = torch.tanh(Z2)
+    Z3 = layer2(a2)
+    a3 = torch.tanh(Z3)
+    Z4 = layer3(a3)
+    return dict(Z2=Z2, a2=a2, Z3=Z3, a3=a3, Z4=Z4, a4=torch.tanh(Z4))
+
+
+# %% record
 @torch.no_grad()
 def reproduce(ctx):
     trace = ctx.trace
@@ -25,9 +38,4 @@ def reproduce(ctx):
     Z2_car1 = layer1(X[:1])  # one car: the first hidden layer only
     trace.values(Z2_car1=Z2_car1, a2_car1=torch.tanh(Z2_car1))
 
-    Z2 = layer1(X)  # all five cars through the whole network
-    a2 = torch.tanh(Z2)
-    Z3 = layer2(a2)
-    a3 = torch.tanh(Z3)
-    Z4 = layer3(a3)
-    trace.values(Z2=Z2, a2=a2, Z3=Z3, a3=a3, Z4=Z4, a4=torch.tanh(Z4))
+    trace.values(**forward(X, layer1, layer2, layer3))

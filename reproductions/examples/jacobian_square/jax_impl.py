@@ -11,17 +11,26 @@ import jax
 import jax.numpy as jnp
 
 
+# %% forward
 def f(z):
     return jnp.square(z)  # f(z) = z^2
 
 
+# %% autodiff
+def derivatives(z):
+    """a = f(z), f'(z) and the full Jacobian of f at z, by autodiff."""
+    a, f_vjp = jax.vjp(f, z)
+    # A vector-Jacobian product with ones: for an element-wise f this is f'(z).
+    (f_prime,) = f_vjp(jnp.ones_like(a))
+    jacobian = jax.jacrev(f)(z)
+    return a, f_prime, jacobian
+
+
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
     z = ctx.data("z")
 
     trace.step(0)
-    a, f_vjp = jax.vjp(f, z)
-    # A vector-Jacobian product with ones: for an element-wise f this is f'(z).
-    (f_prime,) = f_vjp(jnp.ones_like(a))
-    jacobian = jax.jacrev(f)(z)
+    a, f_prime, jacobian = derivatives(z)
     trace.values(a=a, f_prime=f_prime, da_dz=jacobian.reshape(a.size, z.size))

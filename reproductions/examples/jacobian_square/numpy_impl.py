@@ -9,11 +9,13 @@ row i for z_i, column j for a_j); being diagonal, it reads the same in either la
 import numpy as np
 
 
+# %% forward
 def f(z):
     """The example's activation, f(z) = z^2 (seed line 856)."""
     return z ** 2
 
 
+# %% backward
 def f_prime(z):
     """Its derivative, f'(z) = 2z (eq 7.49, printed without the prime)."""
     return 2 * z
@@ -24,6 +26,7 @@ def dA_dZ(f_prime_of_z):
     return np.diag(f_prime_of_z[:, 0])
 
 
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
     z = ctx.data("z")  # eq 7.47

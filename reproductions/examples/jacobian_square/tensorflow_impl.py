@@ -10,15 +10,14 @@ transpose (``[layout]`` in example.toml: the harness translates it).
 import tensorflow as tf
 
 
+# %% forward
 def f(z):
     return tf.square(z)  # f(z) = z^2
 
 
-def reproduce(ctx):
-    trace = ctx.trace
-    z = ctx.data("z")
-
-    trace.step(0)
+# %% autodiff
+def derivatives(z):
+    """a = f(z), f'(z) and the full Jacobian of f at z, by the tape."""
     with tf.GradientTape(persistent=True) as tape:
         tape.watch(z)
         a = f(z)
@@ -26,4 +25,14 @@ def reproduce(ctx):
     f_prime = tape.gradient(a, z)
     jacobian = tape.jacobian(a, z)
     del tape
+    return a, f_prime, jacobian
+
+
+# %% record
+def reproduce(ctx):
+    trace = ctx.trace
+    z = ctx.data("z")
+
+    trace.step(0)
+    a, f_prime, jacobian = derivatives(z)
     trace.values(a=a, f_prime=f_prime, da_dz=tf.reshape(jacobian, [tf.size(a), tf.size(z)]))

@@ -10,17 +10,26 @@ the denominator layout (eq 7.50: row i for z_i, column j for a_j), its transpose
 import torch
 
 
+# %% forward
 def f(z):
     return torch.square(z)  # f(z) = z^2
 
 
+# %% autodiff
+def derivatives(z):
+    """a = f(z), f'(z) and the full Jacobian of f at z (z requires grad), by autograd."""
+    a = f(z)
+    # A vector-Jacobian product with ones: for an element-wise f this is f'(z).
+    (f_prime,) = torch.autograd.grad(a, z, grad_outputs=torch.ones_like(a))
+    jacobian = torch.autograd.functional.jacobian(f, z.detach())
+    return a, f_prime, jacobian
+
+
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
     z = ctx.data("z").requires_grad_(True)
 
     trace.step(0)
-    a = f(z)
-    # A vector-Jacobian product with ones: for an element-wise f this is f'(z).
-    (f_prime,) = torch.autograd.grad(a, z, grad_outputs=torch.ones_like(a))
-    jacobian = torch.autograd.functional.jacobian(f, z.detach())
+    a, f_prime, jacobian = derivatives(z)
     trace.values(a=a, f_prime=f_prime, da_dz=jacobian.reshape(a.numel(), z.numel()))

@@ -23,6 +23,7 @@ import jax.numpy as jnp
 import optax
 
 
+# %% cost
 def absolute_error(a, y):
     return jnp.abs(a - y)  # optax has no absolute loss
 
@@ -36,6 +37,7 @@ def per_pair(loss):
     return jax.vmap(loss)
 
 
+# %% autodiff
 def loss_and_derivative(loss, a, y):
     """Each pair's loss and its derivative in a."""
     return jax.vmap(jax.value_and_grad(loss))(a, y)
@@ -46,6 +48,13 @@ def gradient(f, x):
     return jax.grad(f)(x)
 
 
+# %% check
+# Copied from reproductions/examples/loss_derivatives/numpy_impl.py:central_difference
+def central_difference(L, a, y, h):
+    return (L(a + h, y) - L(a - h, y)) / (2 * h)
+
+
+# %% record
 @jax.jit  # one compiled program for the regression losses' values below
 def regression_values(a, y, smooth, kink, h):
     """Square and absolute losses of each pair and their derivatives in a (the absolute
@@ -54,14 +63,14 @@ def regression_values(a, y, smooth, kink, h):
     values, scales, findings = {}, {}, {}
     values["loss_sq"], values["d_sq"] = loss_and_derivative(optax.losses.squared_error, a, y)
     L_sq = per_pair(optax.losses.squared_error)
-    values["fd_sq"] = (L_sq(a + h, y) - L_sq(a - h, y)) / (2 * h)
+    values["fd_sq"] = central_difference(L_sq, a, y, h)
     scales["fd_sq"] = L_sq(a + h, y) / (2 * h)
     values["loss_abs"], d = loss_and_derivative(absolute_error, a, y)
     values["d_abs"] = d[smooth]
     findings["d_abs_at_kink"] = d[kink]
     L_lin = per_pair(absolute_error)
     a_s, y_s = a[smooth], y[smooth]
-    values["fd_abs"] = (L_lin(a_s + h, y_s) - L_lin(a_s - h, y_s)) / (2 * h)
+    values["fd_abs"] = central_difference(L_lin, a_s, y_s, h)
     scales["fd_abs"] = L_lin(a_s + h, y_s) / (2 * h)
     a_k, y_k = a[kink], y[kink]
     values["abs_slope_right_of_kink"] = (L_lin(a_k + h, y_k) - L_lin(a_k, y_k)) / h
@@ -78,7 +87,7 @@ def nll_values(a, y, a_edge, y_edge, h):
     values, scales, findings = {}, {}, {}
     values["loss_nll"], values["d_nll"] = loss_and_derivative(binary_cross_entropy, a, y)
     L_NLL = per_pair(binary_cross_entropy)
-    values["fd_nll"] = (L_NLL(a + h, y) - L_NLL(a - h, y)) / (2 * h)
+    values["fd_nll"] = central_difference(L_NLL, a, y, h)
     scales["fd_nll"] = L_NLL(a + h, y) / (2 * h)
     findings["loss_nll_edge"], findings["d_nll_edge"] = loss_and_derivative(
         binary_cross_entropy, a_edge, y_edge)

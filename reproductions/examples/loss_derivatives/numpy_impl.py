@@ -10,42 +10,23 @@ sign follows eq 7.44, whose 'u >= 0' branch owns u = 0: sign(0) = +1. (np.sign(0
 import numpy as np
 
 
+# %% cost
 # --- Notation 14 and section 7.5.13 -------------------------------------------------
 
 def L_sq(a, y):
     return (a - y) ** 2  # L673
 
 
-def d_L_sq(a, y):
-    return 2 * (a - y)  # eq 7.41
-
-
-def sign(u):
-    return np.where(u >= 0, 1.0, -1.0).astype(u.dtype)  # eq 7.44: 1 if u >= 0, -1 if u < 0
-
-
 def L_lin(a, y):
     return np.abs(a - y)  # L679 (printed with the subscript 'sq')
-
-
-def d_L_lin(a, y):
-    return sign(a - y)  # eq 7.42
 
 
 def L_NLL(a, y):
     return -(y * np.log(a) + (1 - y) * np.log(1 - a))  # L693
 
 
-def d_L_NLL(a, y):
-    return -(y / a - (1 - y) / (1 - a))  # eq 7.45
-
-
 def L_NLLM(a, y):
     return -np.sum(y * np.log(a), axis=0)  # L697, one value per column
-
-
-def d_L_NLLM(a, y):
-    return -y / a  # not printed ('we will omit this derivative'): the standard one
 
 
 # --- softmax, for the multiclass case (not printed in the notes either) ----------------
@@ -55,16 +36,39 @@ def softmax(z):
     return e / np.sum(e, axis=0)
 
 
+# %% backward
+def d_L_sq(a, y):
+    return 2 * (a - y)  # eq 7.41
+
+
+def sign(u):
+    return np.where(u >= 0, 1.0, -1.0).astype(u.dtype)  # eq 7.44: 1 if u >= 0, -1 if u < 0
+
+
+def d_L_lin(a, y):
+    return sign(a - y)  # eq 7.42
+
+
+def d_L_NLL(a, y):
+    return -(y / a - (1 - y) / (1 - a))  # eq 7.45
+
+
+def d_L_NLLM(a, y):
+    return -y / a  # not printed ('we will omit this derivative'): the standard one
+
+
 def d_softmax(z):
     """dA/dZ for one column z, in denominator layout: [i, j] = d a_j / d z_i."""
     s = softmax(z)
     return np.diagflat(s) - s @ s.T
 
 
+# %% check
 def central_difference(L, a, y, h):
     return (L(a + h, y) - L(a - h, y)) / (2 * h)
 
 
+# %% record
 def reproduce(ctx):
     trace, h = ctx.trace, ctx.hyper.h
     trace.step(0)

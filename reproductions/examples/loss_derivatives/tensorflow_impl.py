@@ -23,12 +23,14 @@ import keras
 import tensorflow as tf
 
 
+# %% cost
 def per_pair(loss):
     """The loss of each pair (a[i], y[i]), as a function of a and y: Keras averages over
     the last axis, so each pair goes in as a row of one element."""
     return lambda a, y: loss(tf.reshape(y, [-1, 1]), tf.reshape(a, [-1, 1]))
 
 
+# %% autodiff
 def loss_and_derivative(loss, a, y):
     """Each pair's loss and its derivative in a."""
     with tf.GradientTape() as tape:
@@ -45,6 +47,13 @@ def gradient(f, x):
     return tape.gradient(value, x)
 
 
+# %% check
+# Copied from reproductions/examples/loss_derivatives/numpy_impl.py:central_difference
+def central_difference(L, a, y, h):
+    return (L(a + h, y) - L(a - h, y)) / (2 * h)
+
+
+# %% record
 def reproduce(ctx):
     trace, dtype = ctx.trace, ctx.dtype
     h = tf.constant(ctx.hyper.h, dtype)
@@ -58,13 +67,13 @@ def reproduce(ctx):
     values, d = loss_and_derivative(mse, a, y)
     trace.values(loss_sq=values, d_sq=d)
     L_sq = per_pair(mse)
-    trace.value("fd_sq", (L_sq(a + h, y) - L_sq(a - h, y)) / (2 * h), scale=L_sq(a + h, y) / (2 * h))
+    trace.value("fd_sq", central_difference(L_sq, a, y, h), scale=L_sq(a + h, y) / (2 * h))
     values, d = loss_and_derivative(mae, a, y)
     trace.values(loss_abs=values, d_abs=tf.boolean_mask(d, smooth))
     trace.finding("d_abs_at_kink", tf.boolean_mask(d, kink))
     L_lin = per_pair(mae)
     a_s, y_s = tf.boolean_mask(a, smooth), tf.boolean_mask(y, smooth)
-    trace.value("fd_abs", (L_lin(a_s + h, y_s) - L_lin(a_s - h, y_s)) / (2 * h),
+    trace.value("fd_abs", central_difference(L_lin, a_s, y_s, h),
                 scale=L_lin(a_s + h, y_s) / (2 * h))
     a_k, y_k = tf.boolean_mask(a, kink), tf.boolean_mask(y, kink)
     trace.value("abs_slope_right_of_kink", (L_lin(a_k + h, y_k) - L_lin(a_k, y_k)) / h,
@@ -76,7 +85,7 @@ def reproduce(ctx):
     values, d = loss_and_derivative(bce, a, y)
     trace.values(loss_nll=values, d_nll=d)
     L_NLL = per_pair(bce)
-    trace.value("fd_nll", (L_NLL(a + h, y) - L_NLL(a - h, y)) / (2 * h), scale=L_NLL(a + h, y) / (2 * h))
+    trace.value("fd_nll", central_difference(L_NLL, a, y, h), scale=L_NLL(a + h, y) / (2 * h))
 
     a, y = ctx.data("a_nll_edge"), ctx.data("y_nll_edge")
     values, d = loss_and_derivative(bce, a, y)

@@ -14,11 +14,13 @@ import torch
 import torch.nn.functional as F
 
 
+# %% cost
 def per_pair(loss):
     """The loss of each pair (a[i], y[i]), as a function of a and y."""
     return lambda a, y: loss(a, y, reduction="none")
 
 
+# %% autodiff
 def loss_and_derivative(loss, a, y):
     """Each pair's loss and its derivative in a."""
     a = a.clone().requires_grad_(True)
@@ -33,6 +35,13 @@ def gradient(f, x):
     return x.grad
 
 
+# %% check
+# Copied from reproductions/examples/loss_derivatives/numpy_impl.py:central_difference
+def central_difference(L, a, y, h):
+    return (L(a + h, y) - L(a - h, y)) / (2 * h)
+
+
+# %% record
 def reproduce(ctx):
     trace = ctx.trace
     h = torch.tensor(ctx.hyper.h, dtype=ctx.dtype)
@@ -43,13 +52,13 @@ def reproduce(ctx):
     values, d = loss_and_derivative(F.mse_loss, a, y)
     trace.values(loss_sq=values, d_sq=d)
     L_sq = per_pair(F.mse_loss)
-    trace.value("fd_sq", (L_sq(a + h, y) - L_sq(a - h, y)) / (2 * h), scale=L_sq(a + h, y) / (2 * h))
+    trace.value("fd_sq", central_difference(L_sq, a, y, h), scale=L_sq(a + h, y) / (2 * h))
     values, d = loss_and_derivative(F.l1_loss, a, y)
     trace.values(loss_abs=values, d_abs=d[smooth])
     trace.finding("d_abs_at_kink", d[kink])
     L_lin = per_pair(F.l1_loss)
     a_s, y_s = a[smooth], y[smooth]
-    trace.value("fd_abs", (L_lin(a_s + h, y_s) - L_lin(a_s - h, y_s)) / (2 * h),
+    trace.value("fd_abs", central_difference(L_lin, a_s, y_s, h),
                 scale=L_lin(a_s + h, y_s) / (2 * h))
     a_k, y_k = a[kink], y[kink]
     trace.value("abs_slope_right_of_kink", (L_lin(a_k + h, y_k) - L_lin(a_k, y_k)) / h,
@@ -61,7 +70,7 @@ def reproduce(ctx):
     values, d = loss_and_derivative(F.binary_cross_entropy, a, y)
     trace.values(loss_nll=values, d_nll=d)
     L_NLL = per_pair(F.binary_cross_entropy)
-    trace.value("fd_nll", (L_NLL(a + h, y) - L_NLL(a - h, y)) / (2 * h), scale=L_NLL(a + h, y) / (2 * h))
+    trace.value("fd_nll", central_difference(L_NLL, a, y, h), scale=L_NLL(a + h, y) / (2 * h))
 
     a, y = ctx.data("a_nll_edge"), ctx.data("y_nll_edge")
     values, d = loss_and_derivative(F.binary_cross_entropy, a, y)
