@@ -627,7 +627,7 @@ def command_translate(args, catalogue) -> int:
         if shown:
             console.print(f"[bold]{title}[/]")
         for note in shown:
-            who = f"{translate.TITLES.get(note.framework, note.framework)}: " if note.framework else ""
+            who = f"{frameworks.TITLES[note.framework]}: " if note.framework else ""
             text = re.sub(r"`([^`]+)`", r"[cyan]\1[/]", escape(who + note.text))
             source = escape(note.source.replace("`", ""))
             console.print(f"  - {text} [dim](from {source})[/]")

@@ -1,0 +1,138 @@
+"""The declared tables of the generic engines: each layout, bias, cost and optimizer a
+``[network]`` may name, what it computes, and how each framework's engine spells it.
+
+One declaration serves three readers: the schema (``definition.Network``'s choices),
+the translation notes (``translate.py``) and the tables of ``generic/README.md``, which
+``python -m reproductions.generic.tables`` writes from these (``tests/test_translate.py``
+holds the README to them).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Layout:
+    forward: str  # the forward pass of one layer
+    W: str  # W's shape
+    b: str  # a bias's shape
+    examples: str  # the shape of X, Y, Z and A
+
+
+@dataclass(frozen=True)
+class Bias:
+    meaning: str
+    start: str  # the shape of its start value
+    torch: str
+    tensorflow: str
+    jax: str
+
+
+@dataclass(frozen=True)
+class Spelled:
+    """A cost or an optimizer: its value or rule, and each framework's spelling."""
+    value: str
+    torch: str
+    tensorflow: str
+    jax: str
+
+
+LAYOUTS = {
+    "rows": Layout("Z = A @ W + b", "(in, out)", "(out,) or (1, out)",
+                   "(m, features): one example per row"),
+    "columns": Layout("Z = W @ A + b", "(out, in)", "(out, 1)",
+                      "(features, m): one example per column"),
+    "columns_transposed": Layout("Z = W^T @ A + b", "(in, out)", "(out, 1)", "(features, m)"),
+}
+
+BIASES = {
+    "trained": Bias("a bias per unit, `b<k>`, updated",
+                    "(out,) or (1, out) in `rows`, (out, 1) otherwise",
+                    "`nn.Linear` bias (out,)", "`Dense` bias (out,)", "an array (out,)"),
+    "fixed": Bias("the same, held at its start value (no gradient, never updated)", "the same",
+                  "`nn.Linear` bias (out,), `requires_grad = False`",
+                  "`Dense` bias (out,), kept out of the tape and the optimizer",
+                  "an array (out,) outside the differentiated parameters"),
+    "shared": Bias("one number added to every unit of the layer, updated (not before a "
+                   "softmax, which ignores it)", "(1, 1), (1,) or ()",
+                   "an `nn.Parameter` of shape ()", "a `tf.Variable` of shape ()",
+                   "an array of shape ()"),
+    "folded": Bias("the bias trick: a one is appended to each example's input and W<k> has "
+                   "one more input, its last row (`rows`, `columns_transposed`) or column "
+                   "(`columns`)", "none: it is part of W<k>",
+                   "the last input column of the `nn.Linear` weight, on `torch.cat`'s ones",
+                   "the last row of the `Dense` kernel, on `tf.concat`'s ones",
+                   "the last row of W (in + 1, out), on `jnp.concatenate`'s ones"),
+    "none": Bias("no bias", "none", "none (`bias=False`)", "none (`use_bias=False`)", "none"),
+}
+
+# E = Y - A, m examples, N = m x outputs elements, n outputs
+COSTS = {
+    "half_sum_squares": Spelled("sum E^2 / 2", '`0.5 * MSELoss(reduction="sum")`',
+                                '`0.5 * n * MeanSquaredError(reduction="sum")`',
+                                "`jnp.sum(l2_loss(A, Y))`"),
+    "sum_squares": Spelled("sum E^2", '`MSELoss(reduction="sum")`',
+                           '`n * MeanSquaredError(reduction="sum")`',
+                           "`jnp.sum(squared_error(A, Y))`"),
+    "mse": Spelled("sum E^2 / N", "`MSELoss()`", "`MeanSquaredError()`",
+                   "`jnp.mean(squared_error(A, Y))`"),
+    "half_mean_squares": Spelled("sum E^2 / (2m)", "`0.5 * n * MSELoss()`",
+                                 "`0.5 * n * MeanSquaredError()`", "`jnp.sum(l2_loss(A, Y)) / m`"),
+    "mae": Spelled("sum \\|E\\| / N", "`L1Loss()`", "`MeanAbsoluteError()`",
+                   "`jnp.mean(jnp.abs(A - Y))` (optax has none)"),
+    "binary_nll": Spelled("-sum(Y log A + (1 - Y) log(1 - A)) / N, sigmoid output",
+                          "`BCEWithLogitsLoss()`", "`BinaryCrossentropy(from_logits=True)`",
+                          "`jnp.mean(sigmoid_binary_cross_entropy(Z, Y))`"),
+    "multiclass_nll_sum": Spelled("-sum Y log A, softmax output, one-hot Y",
+                                  '`CrossEntropyLoss(reduction="sum")`',
+                                  '`CategoricalCrossentropy(from_logits=True, reduction="sum")`',
+                                  "`jnp.sum(softmax_cross_entropy(Z, Y))`"),
+    "multiclass_nll_mean": Spelled("-sum Y log A / m, softmax output, one-hot Y",
+                                   "`CrossEntropyLoss()`",
+                                   "`CategoricalCrossentropy(from_logits=True)`",
+                                   "`jnp.mean(softmax_cross_entropy(Z, Y))`"),
+}
+
+OPTIMIZERS = {
+    "gradient_descent": Spelled("W <- W - learning_rate * dCost/dW on the step's examples",
+                                "`torch.optim.SGD(parameters, lr=learning_rate)`",
+                                "`keras.optimizers.SGD(learning_rate)`",
+                                "`optax.sgd(learning_rate)`"),
+}
+
+
+def markdown(name: str) -> str:
+    """One of the README's tables, as Markdown."""
+    if name == "layouts":
+        head = ["layout", "forward", "W", "b", "X, Y, Z, A"]
+        rows = [[f"`{k}`", v.forward, v.W, v.b, v.examples] for k, v in LAYOUTS.items()]
+    elif name == "biases":
+        head = ["`bias`", "what it is", "start value", "torch", "Keras", "JAX"]
+        rows = [[f'`"{k}"`' + (" (default)" if k == "trained" else ""), v.meaning, v.start,
+                 v.torch, v.tensorflow, v.jax] for k, v in BIASES.items()]
+    else:
+        table = COSTS if name == "costs" else OPTIMIZERS
+        head = [name[:-1], "value" if name == "costs" else "rule", "torch", "Keras",
+                "JAX (`optax`)"]
+        rows = [[f"`{k}`", v.value, v.torch, v.tensorflow, v.jax] for k, v in table.items()]
+    lines = [head, ["---"] * len(head), *rows]
+    return "\n".join("| " + " | ".join(cells) + " |" for cells in lines)
+
+
+TABLES = ("layouts", "biases", "costs", "optimizers")
+README = Path(__file__).with_name("README.md")
+BLOCK = re.compile(r"(<!-- table: (\w+) -->\n).*?(\n<!-- end of table -->)", re.S)
+
+
+def written(text: str) -> str:
+    """The README's text with each declared table block rewritten from this module."""
+    return BLOCK.sub(lambda m: m.group(1) + markdown(m.group(2)) + m.group(3), text)
+
+
+if __name__ == "__main__":  # python -m reproductions.generic.tables: rewrite the README's tables
+    README.write_text(written(README.read_text(encoding="utf-8")), encoding="utf-8")
+    sys.exit(0)
