@@ -97,9 +97,7 @@ def examples_named(argv: list[str]) -> list:
     from .. import spec
 
     if argv[0] == "--spec":
-        from ..generic import load_definition
-
-        return [load_definition(Path(argv[1]))]
+        return [spec.load(Path(argv[1]))]
     return [spec.load_example(spec.folders()[name]) for name in argv]
 
 

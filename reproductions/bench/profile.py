@@ -41,7 +41,6 @@ PHASES = [
     ("report and summary", "reproductions/report.py", {"markdown", "summary", "write_index",
                                                        "write_crash"}),
     ("loading definitions", "reproductions/spec.py", {"load", "load_example", "catalogue"}),
-    ("loading definitions", "reproductions/generic/load.py", {"load_definition"}),
 ]
 TRAINING = "training: {}"  # a framework's reproduce(), outside recording
 FRAMEWORK_FILES = {"numpy": ("numpy_impl.py", "generic/numpy.py"),
