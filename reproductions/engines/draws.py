@@ -723,8 +723,13 @@ def stream_of(init: Initialisation):
         yield None
     elif init.generator == "torch":
         import torch
+        default = torch.get_default_dtype()  # a run's setup may have made it float64
         with torch.random.fork_rng(devices=[]):
-            yield seeded_state("torch", init.seed) if init.seed is not None else torch
+            torch.set_default_dtype(getattr(torch, init.torch_dtype or "float32"))
+            try:  # the source's layers are built in its default dtype
+                yield seeded_state("torch", init.seed) if init.seed is not None else torch
+            finally:
+                torch.set_default_dtype(default)
     else:
         yield seeded_state(init.generator, init.seed) if init.seed is not None else None
 

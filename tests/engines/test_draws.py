@@ -24,6 +24,21 @@ from reproductions.engines.draws import cpu_dependent, draw_values, read_init
 REPO = Path(__file__).resolve().parents[2]
 
 
+
+@pytest.fixture(autouse=True)
+def torch_as_a_source_starts():
+    """torch's default dtype as a source's script has it, float32, whatever a framework
+    setup run earlier in this process left (the harness sets float64 for float64 runs)."""
+    if "torch" not in sys.modules:
+        yield
+        return
+    import torch
+    default = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float32)
+    yield
+    torch.set_default_dtype(default)
+
+
 def table(text: str) -> dict:
     return tomllib.loads(text)["init"]
 
