@@ -9,17 +9,8 @@ the definition's data and start values. Names follow one rule, in the source's l
   and ``dZ1, dZ2, ...``: dCost/dZ of each layer (the deltas of the backward pass);
 - data ``X`` (inputs) and ``Y`` (targets).
 
-Layouts, where m is the number of examples:
-
-| layout               | forward          | W          | X, Y, Z, A           |
-| -------------------- | ---------------- | ---------- | -------------------- |
-| `rows`               | Z = A @ W + b    | (in, out)  | (m, features)        |
-| `columns`            | Z = W @ A + b    | (out, in)  | (features, m)        |
-| `columns_transposed` | Z = W^T @ A + b  | (in, out)  | (features, m)        |
-
-A bias is (out,) or (1, out) in `rows`, (out, 1) in the others; a shared bias is one
-number, (1, 1). A folded bias is a last row (``rows``, ``columns_transposed``) or
-column (``columns``) of W, applied to a one appended to each example's input.
+The layouts, biases, costs and optimizers are declared once, with what each computes and
+how each framework spells it, in ``tables.py`` (the choices below are its keys).
 """
 
 import dataclasses
@@ -28,6 +19,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from reproductions.generic.tables import BIASES, COSTS, LAYOUTS, OPTIMIZERS
 from reproductions.schema import Strict
 
 if TYPE_CHECKING:
@@ -40,7 +32,7 @@ NLL_OUTPUT = {"binary_nll": "sigmoid", "multiclass_nll_sum": "softmax",
 class Layer(Strict):
     units: int = Field(ge=1)
     activation: Literal["identity", "sigmoid", "tanh", "relu", "softmax"]
-    bias: Literal["trained", "fixed", "shared", "folded", "none"] = Field(
+    bias: Literal[tuple(BIASES)] = Field(
         "trained", description="trained b<k>; fixed: kept at its start value; shared: one "
                                "trained number for the layer; folded: W<k>'s last input, on a one "
                                "appended to the input; none")
@@ -54,24 +46,18 @@ class Layer(Strict):
 
 
 class Network(Strict):
-    """What the engines build. The costs, with E = Y - A, m examples and N = m * outputs:
-    half_sum_squares sum E^2 / 2, sum_squares sum E^2, mse sum E^2 / N,
-    half_mean_squares sum E^2 / (2m), mae sum |E| / N, binary_nll
-    -sum(Y log A + (1 - Y) log(1 - A)) / N on a sigmoid output, multiclass_nll_sum
-    -sum Y log A and multiclass_nll_mean -sum Y log A / m on a softmax output. No cost
-    (None): a forward pass only, at step 0 (steps = 0), which needs no targets Y and no
-    rate."""
+    """What the engines build (each choice's meaning: tables.py). No cost (None): a
+    forward pass only, at step 0 (steps = 0), which needs no targets Y and no rate."""
 
-    layout: Literal["rows", "columns", "columns_transposed"]
+    layout: Literal[tuple(LAYOUTS)]
     inputs: int = Field(ge=1, description="features of one example")
     layers: list[Layer] = Field(min_length=1)
-    cost: Literal["half_sum_squares", "sum_squares", "mse", "half_mean_squares", "mae",
-                  "binary_nll", "multiclass_nll_sum", "multiclass_nll_mean"] | None = Field(
+    cost: Literal[tuple(COSTS)] | None = Field(
         None, description="what gradient descent minimises; none: a forward pass only "
                           "(steps = 0), Z and A at step 0 and no targets Y")
     l2: float = Field(0.0, ge=0, allow_inf_nan=False,
                       description="adds l2 / 2 * sum of every W squared (biases not) to the cost")
-    optimizer: Literal["gradient_descent"] = Field(
+    optimizer: Literal[tuple(OPTIMIZERS)] = Field(
         "gradient_descent", description="at hyper.learning_rate, on the step's examples")
     batch_size: int | None = Field(None, ge=1, description="mini-batches of this many "
                                    "consecutive examples, in order, from the first again after "
