@@ -35,7 +35,7 @@ def test_missing_framework_exits_2(monkeypatch, capsys):
 
 
 NO_IMPLEMENTATION = ("repro: example '{}' has no {} implementation ({}_impl.py or a [network] "
-                     "the generic engines run)")
+                     "or [graph] the engines run)")
 
 
 def test_an_example_without_a_requested_mirror_exits_2(tmp_path):
