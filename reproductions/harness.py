@@ -223,12 +223,15 @@ def implementation(example: Example, framework: str, engine: str | None = None):
 def reference_function(example: Example, name: str):
     """One of the NumPy reference's optional functions, ``cost_at(example, step, params)``
     (the numerical column) or ``predict(example, params, X)`` (the boundary plot), taking
-    the example's own names; None where it has none."""
+    the example's own names; None where it has none (no ``cost_at`` for a network without
+    a cost)."""
     function = getattr(implementation(example, "numpy"), name, None)
     if function is None or not runs_generic(example, "numpy"):
         return function
     view = EngineView(example)  # the engine's, in its names
     if name == "cost_at":
+        if view.network.cost is None:  # a forward pass only: no cost to differentiate
+            return None
         return lambda _, step, params: function(view.example, step, view.params(params))
     return lambda _, params, *rest: function(view.example, view.params(params), *rest)
 

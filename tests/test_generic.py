@@ -5,6 +5,7 @@
   every framework (that the engines give its hand-written mirrors' trace is
   tests/test_catalogue_definitions.py);
 - every layout, cost, activation and bias kind agrees across the frameworks;
+- a network without a cost is a forward pass (steps = 0): Z and A at step 0, no Y;
 - a broken definition (the README's AND gate, broken) is one line naming the field.
 """
 
@@ -141,6 +142,43 @@ def test_a_numpy_run_imports_no_other_framework():
     assert out.stdout.strip() == "[]"
 
 
+def test_a_forward_pass_needs_no_cost_and_no_targets(tmp_path):
+    """car_price_no_bias (chapter 3: steps = 0, no cost, no Y), a copy without its torch
+    mirror: the generic torch engine runs its forward pass, held to the NumPy mirror."""
+    import json
+    import shutil
+
+    from conftest import CATALOGUE, repro
+
+    example = CATALOGUE["car_price_no_bias"]
+    network = Network.model_validate(example.network)
+    assert network.cost is None and "Y" not in example.data and example.steps == 0
+    assert recorded_names(network) == ["Z1", "A1", "Z2", "A2", "Z3", "A3"]
+    folder = tmp_path / "car_price_no_bias"
+    shutil.copytree(example.folder, folder)
+    (folder / "torch_impl.py").unlink()
+    done = repro("check", "--spec", folder, "--out", tmp_path / "out")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    summary = json.loads((tmp_path / "out" / "car_price_no_bias" / "summary.json").read_text())
+    files = summary["provenance"]["example"]["files"]
+    assert "torch.py" in files and "torch_impl.py" not in files
+    (torch,) = [p for p in summary["parity"] if p["framework"] == "torch"]
+    assert torch["passed"] and {q["quantity"] for q in torch["quantities"]} == {
+        "Z2", "a2", "Z3", "a3", "Z4", "a4"}  # the engine's Z1, A1, ... in the chapter's names
+
+
+@pytest.mark.xdist_group("car_price_no_bias")
+def test_a_forward_pass_runs_as_a_definition_of_its_own():
+    """Without any mirror, the generic NumPy engine is the reference: Z and A at step 0,
+    every claim on them judged, and no numerical column (there is no cost)."""
+    result = harness.run_example(without_mirrors("car_price_no_bias"), FRAMEWORKS)
+    assert result.parity_passed and result.claims_passed
+    assert result.numerical is None
+    for framework, trace in result.traces.items():
+        assert sorted(trace.series) == ["Z2", "Z3", "Z4", "a2", "a3", "a4"], framework
+        assert all(list(series.steps) == [0] for series in trace.series.values()), framework
+
+
 # (what is wrong, text replaced in the README's AND gate, replacement, what the line must say)
 ACTIVATION = '{ units = 2, activation = "sigmoid" }'
 BROKEN = [
@@ -188,6 +226,9 @@ BROKEN = [
      "network.layers.0.units: Input should be greater than or equal to 1, found 0"),
     ("an NLL on the wrong output", 'cost = "mse"', 'cost = "multiclass_nll_mean"',
      "network.cost: 'multiclass_nll_mean' needs a softmax output layer, found 'sigmoid'"),
+    ("training without a cost", 'cost = "mse"', "",
+     "network.cost: missing (training needs a cost; a forward pass alone, steps = 0, may go "
+     "without)"),
     ("a claim on what is not recorded", 'quantity = "A1"', 'quantity = "dA1"',
      "claims.quantity: 'dA1' (cell 5: print(A1)) is not recorded; the engines record cost, W1, "
      "b1, W2, b2, grad.W1, grad.b1, grad.W2, grad.b2, Z1, A1, dZ1, Z2, A2, dZ2"),

@@ -58,13 +58,17 @@ class Network(Strict):
     half_sum_squares sum E^2 / 2, sum_squares sum E^2, mse sum E^2 / N,
     half_mean_squares sum E^2 / (2m), mae sum |E| / N, binary_nll
     -sum(Y log A + (1 - Y) log(1 - A)) / N on a sigmoid output, multiclass_nll_sum
-    -sum Y log A and multiclass_nll_mean -sum Y log A / m on a softmax output."""
+    -sum Y log A and multiclass_nll_mean -sum Y log A / m on a softmax output. No cost
+    (None): a forward pass only, at step 0 (steps = 0), which needs no targets Y and no
+    rate."""
 
     layout: Literal["rows", "columns", "columns_transposed"]
     inputs: int = Field(ge=1, description="features of one example")
     layers: list[Layer] = Field(min_length=1)
     cost: Literal["half_sum_squares", "sum_squares", "mse", "half_mean_squares", "mae",
-                  "binary_nll", "multiclass_nll_sum", "multiclass_nll_mean"]
+                  "binary_nll", "multiclass_nll_sum", "multiclass_nll_mean"] | None = Field(
+        None, description="what gradient descent minimises; none: a forward pass only "
+                          "(steps = 0), Z and A at step 0 and no targets Y")
     l2: float = Field(0.0, ge=0, allow_inf_nan=False,
                       description="adds l2 / 2 * sum of every W squared (biases not) to the cost")
     optimizer: Literal["gradient_descent"] = Field(
@@ -120,7 +124,7 @@ class Network(Strict):
 
     @field_validator("cost")
     @classmethod
-    def nll_has_its_output(cls, cost: str, info: ValidationInfo) -> str:
+    def nll_has_its_output(cls, cost: str | None, info: ValidationInfo) -> str | None:
         layers = info.data.get("layers")  # absent when they were invalid
         needed, found = NLL_OUTPUT.get(cost), layers[-1].activation if layers else None
         if needed is not None and found is not None and found != needed:
@@ -174,6 +178,12 @@ def value_names(network: Network) -> list[str]:
     return [f"{q}{k}" for k in range(1, len(network.layers) + 1) for q in ("Z", "A", "dZ")]
 
 
+def forward_only(network: Network) -> bool:
+    """A network without a cost: the engines record its forward pass at step 0 (Z and A),
+    and no cost, gradient, dZ or update."""
+    return network.cost is None
+
+
 def batch(network: Network, m: int, step: int) -> list[int] | None:
     """The examples of a step, by index; None for the whole data set."""
     if network.order is not None:
@@ -191,7 +201,10 @@ def batch_size(network: Network, m: int, step: int) -> int:
 
 
 def recorded_names(network: Network) -> list[str]:
-    """What the engines record: the cost, each trained parameter and its gradient, Z and A."""
+    """What the engines record: the cost, each trained parameter and its gradient, Z, A
+    and dZ; Z and A alone for a forward pass only."""
+    if forward_only(network):
+        return [name for name in value_names(network) if not name.startswith("dZ")]
     trained = trained_names(network)
     return ["cost", *trained, *(f"grad.{name}" for name in trained), *value_names(network)]
 
@@ -242,12 +255,21 @@ def check_finite(field: str, value) -> None:
                          + (f" at {where}" if where else ""))
 
 
+DATA = {"X": "the inputs", "Y": "the targets"}
+
+
+def data_names(network: Network) -> tuple[str, ...]:
+    """The data the engines read: X, and the targets Y where there is a cost."""
+    return ("X",) if forward_only(network) else ("X", "Y")
+
+
 def check_data(network: Network, example: "Example") -> int:
     """X and Y as the layout holds them (the [data] entries ``network.data`` names, scaled
-    as ``network.scale`` says); returns the number of examples."""
+    as ``network.scale`` says; no Y for a forward pass only); returns the number of
+    examples."""
     per = "row" if network.layout == "rows" else "column"
-    for target, what in (("X", "the inputs"), ("Y", "the targets")):
-        name = network.data.get(target, target)
+    for target in data_names(network):
+        name, what = network.data.get(target, target), DATA[target]
         if name not in example.data:
             named = f" (network.data.{target})" if target in network.data else ""
             raise ValueError(f"data.{name}: missing ({what}{named}, one example per {per})")
@@ -260,9 +282,12 @@ def check_data(network: Network, example: "Example") -> int:
                          f"'{network.layout}' (one example per {per}, network.inputs = "
                          f"{network.inputs}), found {shape_text(X.shape)}")
     m = X.shape[axis]
-    Y = scaled(example, network, "Y")
-    check_shape(f"data.{y_name}", Y.shape, expected_shapes(network, m)["Y"], network.layout)
-    for target, array in (("X", X), ("Y", Y)):
+    arrays = {"X": X}
+    if not forward_only(network):
+        arrays["Y"] = scaled(example, network, "Y")
+        check_shape(f"data.{y_name}", arrays["Y"].shape, expected_shapes(network, m)["Y"],
+                    network.layout)
+    for target, array in arrays.items():
         if target in network.scale:
             check_finite(f"network.scale.{target} (data.{network.data.get(target, target)} "
                          "scaled)", array)
@@ -322,11 +347,20 @@ def check_learning_rate(network: Network, example: "Example") -> None:
         raise ValueError(f"hyper.learning_rate: expected a finite number above 0, found {rate!r}")
 
 
+def check_cost(network: Network, example: "Example") -> None:
+    """Training needs a cost; a forward pass alone (steps = 0) may go without."""
+    if forward_only(network) and example.steps > 0:
+        raise ValueError("network.cost: missing (training needs a cost; a forward pass alone, "
+                         "steps = 0, may go without)")
+
+
 def check_network(network: Network, example: "Example") -> None:
-    """The network against the example's rate, data and start values: a ValueError
+    """The network against the example's cost, rate, data and start values: a ValueError
     naming the field, what it should be and what it is."""
     check_names(network)
-    check_learning_rate(network, example)
+    check_cost(network, example)
+    if not forward_only(network):  # a forward pass takes no step: no rate
+        check_learning_rate(network, example)
     for name, value in example.hyper.items():
         if isinstance(value, float):
             check_finite(f"hyper.{name}", value)
@@ -403,7 +437,7 @@ class EngineView:
         self.network = network
         self.names = source_names(network)
         self.engine_names = {source: engine for engine, source in self.names.items()}
-        data = {target: scaled(example, network, target) for target in ("X", "Y")}
+        data = {target: scaled(example, network, target) for target in data_names(network)}
         order = order_of(example, network)
         rate = network.learning_rate if network.learning_rate is not None else \
             example.hyper.get("learning_rate")

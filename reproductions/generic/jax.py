@@ -8,7 +8,8 @@ translates them both ways. A bias is (out,); 'fixed' is a parameter outside the
 differentiated and updated dict, 'shared' one number () added to every unit,
 'folded' a last input row of W on a column of ones, 'none' leaves it out. dZ is the
 gradient of the cost with respect to a zero added to each Z, taken by the same
-``value_and_grad`` as the parameters' gradients (one backward pass).
+``value_and_grad`` as the parameters' gradients (one backward pass). A network
+without a cost (steps = 0) is its forward pass at step 0 alone, with no shift.
 
 optax.sgd's update is ``p + (-learning_rate * g)``, which is ``p - learning_rate * g``
 in every bit (negation is exact); the adapter keeps XLA from fusing it into one
@@ -142,11 +143,24 @@ def forward_backward(net, trained, fixed, X, Y):
 
 
 # %% record
+def forward_only(trace, network, net, X):
+    """A network without a cost (steps = 0): Z and A at step 0, on the examples the first
+    step would take; no cost, no backward pass, no update."""
+    trace.step(0)
+    indices = batch(network, X.shape[0], 0)
+    X = examples_of(X, None if indices is None else jnp.asarray(indices))
+    Zs, As = net.forward(net.params, X, [0.0] * len(network.layers))  # no shift: no dZ
+    trace.values(**intermediates(Zs, As))
+
+
 def reproduce(ctx):
     trace = ctx.trace
     network = network_of(ctx.example)
-    X, Y = ctx.data("X"), ctx.data("Y")
+    X = ctx.data("X")
     net = Net(ctx, network)
+    if network.cost is None:
+        return forward_only(trace, network, net, X)
+    Y = ctx.data("Y")
     trained, fixed = net.source_parameters(trained_only=True), net.source_parameters()
     optimizer = optax.sgd(ctx.hyper.learning_rate)
     opt_state = optimizer.init(trained)

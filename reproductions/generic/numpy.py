@@ -3,7 +3,8 @@ backward pass written out by hand.
 
 Each step: forward through the layers on the step's examples (Z and A recorded
 where the source prints them), the cost and dCost/dZ of the output layer, backward
-to every gradient (each dZ recorded), then one gradient descent update. It records
+to every gradient (each dZ recorded), then one gradient descent update. A network
+without a cost (steps = 0) is its forward pass at step 0 alone. It records
 with the values it goes on computing with, so the rounded replay redoes the
 author's arithmetic on the printed Z, A, dZ, gradients and parameters.
 """
@@ -179,11 +180,22 @@ def affine_backward(layout, W, A, dZ):
 
 
 # %% record
+def forward_only(trace, network, net, X):
+    """A network without a cost (steps = 0): Z and A at step 0, on the examples the first
+    step would take; no cost, no backward pass, no update."""
+    trace.step(0)
+    net.forward(examples_of(X, batch(network, X.shape[net.examples], 0), net.examples),
+                trace.value)
+
+
 def reproduce(ctx):
     trace = ctx.trace
     network = network_of(ctx.example)
-    X, Y = ctx.data("X"), ctx.data("Y")
+    X = ctx.data("X")
     net = Net(network, {name: ctx.tensor(ctx.init[name]) for name in start_names(network)})
+    if network.cost is None:
+        return forward_only(trace, network, net, X)
+    Y = ctx.data("Y")
     rate, trained = ctx.hyper.learning_rate, trained_names(network)
     m = X.shape[net.examples]
 

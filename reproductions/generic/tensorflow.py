@@ -8,10 +8,12 @@ translates them both ways. A bias is (out,); 'fixed' keeps it out of the tape an
 optimizer, 'shared' is one ``tf.Variable`` added to every unit, 'folded' a last input
 row of the kernel on a column of ones, 'none' leaves it out. dZ is the tape's
 gradient of the cost with respect to each Z. Every step runs inside one graph
-(``graph_loop``); a step-local step first assigns NumPy's parameters. Keras's MeanSquaredError averages over the last
-axis first: reduction "sum" sums the examples' means over the n outputs. The L2 term
-is written out: ``keras.regularizers.L2(f)`` casts its factor f through float32
-(``ops.cast`` of a Python float), so L2(0.025) is 0.0250000004 even in float64.
+(``graph_loop``); a step-local step first assigns NumPy's parameters. A network
+without a cost (steps = 0) is its forward pass at step 0 alone, run eagerly. Keras's
+MeanSquaredError averages over the last axis first: reduction "sum" sums the examples'
+means over the n outputs. The L2 term is written out: ``keras.regularizers.L2(f)``
+casts its factor f through float32 (``ops.cast`` of a Python float), so L2(0.025) is
+0.0250000004 even in float64.
 """
 
 from __future__ import annotations
@@ -133,11 +135,22 @@ def forward_backward(net, variables, X, Y):
 
 
 # %% record
+def forward_only(trace, network, net, X):
+    """A network without a cost (steps = 0): Z and A at step 0, on the examples the first
+    step would take; no cost, no backward pass, no update."""
+    trace.step(0)
+    Zs, As = net.forward(examples_of(X, batch(network, X.shape[0], 0)))
+    trace.values(**intermediates(Zs, As))
+
+
 def reproduce(ctx):
     trace = ctx.trace
     network = network_of(ctx.example)
-    X, Y = ctx.data("X"), ctx.data("Y")
+    X = ctx.data("X")
     net = Net(ctx, network)
+    if network.cost is None:
+        return forward_only(trace, network, net, X)
+    Y = ctx.data("Y")
     trained = net.source_parameters(trained_only=True)
     variables = list(trained.values())
     optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper.learning_rate)

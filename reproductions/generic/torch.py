@@ -6,6 +6,7 @@ example's [layout] (set from network.layout) says which names that transposes, a
 the harness translates them both ways. A bias is (out,); 'fixed' stops its gradient,
 'shared' is one ``nn.Parameter`` added to every unit, 'folded' a last input column of
 the weight on a column of ones, 'none' leaves it out. dZ is each Z's ``.grad``.
+A network without a cost (steps = 0) is its forward pass at step 0 alone.
 """
 
 from __future__ import annotations
@@ -117,11 +118,22 @@ def forward_backward(net, X, Y):
 
 
 # %% record
+def forward_only(trace, network, net, X):
+    """A network without a cost (steps = 0): Z and A at step 0, on the examples the first
+    step would take; no cost, no backward pass, no update."""
+    trace.step(0)
+    Zs, As = net(examples_of(X, batch(network, len(X), 0)))
+    trace.values(**intermediates(Zs, As))
+
+
 def reproduce(ctx):
     trace = ctx.trace
     network = network_of(ctx.example)
-    X, Y = ctx.data("X"), ctx.data("Y")
+    X = ctx.data("X")
     net = Net(ctx, network)
+    if network.cost is None:
+        return forward_only(trace, network, net, X)
+    Y = ctx.data("Y")
     trained = net.source_parameters(trained_only=True)
     optimizer = torch.optim.SGD(trained.values(), lr=ctx.hyper.learning_rate)
     trace.watch(**trained)
