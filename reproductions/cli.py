@@ -113,11 +113,12 @@ def writable(folder: Path) -> Path:
 
 
 def with_frameworks(example: spec.Example, names: list[str]) -> spec.Example:
-    """An example, checked for the frameworks asked for: each needs a mirror or a [network]."""
+    """An example, checked for the frameworks asked for: each needs a mirror, a [network]
+    or a [graph]."""
     for name in ["numpy", *names]:
         if name not in harness.implementations(example):
             raise UsageError(f"example '{example.id}' has no {name} implementation ({name}_impl.py "
-                             "or a [network] the generic engines run)")
+                             "or a [network] or [graph] the engines run)")
     return example
 
 

@@ -4,7 +4,8 @@ Nothing here knows any example. An example is a definition (``spec.load``: a cat
 folder's ``example.toml``, or a definition file), and each framework runs it with one
 implementation defining ``reproduce(ctx)`` (``implementations``, the one place that
 chooses): the folder's mirror, ``<framework>_impl.py``, where it has one, else the
-generic engine's module for its ``[network]``. NumPy, the reference, always runs.
+generic engine's module for its ``[network]``, or the graph engine's for its ``[graph]``.
+NumPy, the reference, always runs.
 """
 
 import dataclasses
@@ -24,6 +25,7 @@ from . import claims as claims_
 from .numerical import numerical_column
 from .parity import Parity, compare, drift, shared_records
 from .runs import Runs
+from .engines import expressions
 from .generic.definition import EngineView, examples_axis, network_of
 from .spec import Example, has_mirror
 from .trace import KEEP_ALL, Keep, Recording, Trace
@@ -165,18 +167,22 @@ class ExampleResult:
 
 
 GENERIC = Path(__file__).parent / "generic"  # the generic engines, a module per framework
+ENGINES = Path(__file__).parent / "engines"  # the graph engines: <framework>/graph.py
 
 
 def implementations(example: Example) -> dict[str, Path]:
     """The file each framework runs the example with, NumPy (the reference) first: the
     folder's mirror (``has_mirror``), else the generic engine's module where the example
-    has a ``[network]``; a framework with neither is not one of the example's."""
+    has a ``[network]``, or the graph engine's where it has a ``[graph]``; a framework
+    with none is not one of the example's."""
     found = {}
     for name in frameworks.NAMES:
         if has_mirror(example, name):
             found[name] = example.folder / f"{name}_impl.py"
         elif example.network is not None:
             found[name] = GENERIC / f"{name}.py"
+        elif example.graph is not None:
+            found[name] = ENGINES / name / "graph.py"
     return found
 
 
@@ -189,11 +195,24 @@ def runs_generic(example: Example, framework: str) -> bool:
     return implementations(example).get(framework, GENERIC).parent == GENERIC
 
 
+def runs_graph(example: Example, framework: str) -> bool:
+    """Whether a framework runs the example's ``[graph]`` on the graph engine."""
+    return implementations(example).get(framework) == ENGINES / framework / "graph.py"
+
+
+def engine_of(example: Example, framework: str) -> str:
+    """What a framework runs: "mirror", "generic" (the [network]) or "graph"."""
+    return "generic" if runs_generic(example, framework) else \
+        "graph" if runs_graph(example, framework) else "mirror"
+
+
 def implementation(example: Example, framework: str, engine: str | None = None):
     """The module a framework runs the example with (``implementations``), or, with
     ``engine="generic"``, the generic engine's."""
     if engine == "generic" or runs_generic(example, framework):
         return importlib.import_module(f"reproductions.generic.{framework}")
+    if runs_graph(example, framework):
+        return importlib.import_module(f"reproductions.engines.{framework}.graph")
     path = example.folder / f"{framework}_impl.py"
     spec = importlib.util.spec_from_file_location(f"{example.id}_{framework}_impl", path)
     module = importlib.util.module_from_spec(spec)
@@ -223,13 +242,16 @@ def run_framework(example: Example, framework: str, dtype: str, steps: int,
     """One run of one implementation (``implementations``; ``engine="generic"``: the generic
     engine's, whatever the example's); returns what it recorded (what ``keep`` keeps). With
     NumPy's ``reference`` run, the run is step-local (``Context.start_from_reference``). The
-    generic engine runs on the example in its own names (``EngineView``), renamed back."""
+    generic engine runs on the example in its own names (``EngineView``), renamed back; the
+    graph engine records in the graph's names, the source's."""
     if engine == "generic" or runs_generic(example, framework):
         view = EngineView(example)
         recording = run_module(view.example, implementation(example, framework, "generic"),
                                framework, dtype, steps, view.rounding(rounding), on_step,
                                view.recording_to_engine(reference), view.keep(keep))
         return view.recording_to_source(recording)
+    if runs_graph(example, framework):  # in the source's layout: [layout] is the mirrors'
+        example = example.model_copy(update={"layout": {}})
     return run_module(example, implementation(example, framework), framework, dtype, steps,
                       rounding, on_step, reference, keep)
 
@@ -336,7 +358,8 @@ def kept_records(example: Example, steps: int, record: Keep) -> Keep:
 
 def numbers_a_step(example: Example, steps: int) -> int:
     """About how many numbers a run records at a step: each parameter's value and
-    gradient and the cost, and a definition's Z, A and dZ where recorded every step."""
+    gradient and the cost, a definition's Z, A and dZ where recorded every step, and a
+    graph's every node and its gradient."""
     sizes = [int(np.prod(param.shape, dtype=np.int64)) for param in example.init.params]
     per_step = 1 + 2 * sum(sizes)
     if example.network is not None and example.value_steps(steps) is None:
@@ -344,6 +367,9 @@ def numbers_a_step(example: Example, steps: int) -> int:
         X = np.shape(example.data.get(network.data.get("X", "X"), []))
         m = max(X[examples_axis(network.layout)] if len(X) == 2 else 1, 1)
         per_step += 3 * m * sum(layer.units for layer in network.layers)
+    if example.graph is not None:  # every node's value and gradient
+        shapes = expressions.GraphTable.model_validate(example.graph).shapes
+        per_step += 2 * sum(int(np.prod(shape, dtype=np.int64)) for shape in shapes)
     return per_step
 
 
@@ -463,12 +489,14 @@ class ExampleRun:
 
 def compare_runs(example: Example, reference: Recording, other: Recording, framework: str,
                  dtype: str, shortened: bool) -> Parity:
-    """``parity.compare``; a generic engine against a NumPy mirror (or the other way
-    round) on the intermediates both record (``parity.shared_records``), saying which
-    were left out."""
-    if runs_generic(example, framework) == runs_generic(example, "numpy"):
+    """``parity.compare``; a generic or graph engine against a NumPy mirror (or the other
+    way round) on the intermediates both record (``parity.shared_records``; for a graph,
+    the gradients too: it records every node's), saying which were left out."""
+    engines = {engine_of(example, framework), engine_of(example, "numpy")}
+    if len(engines) == 1:
         return compare(reference, other, framework, dtype, example.diverges, shortened)
-    reference, other, cut = shared_records(reference, other, framework)
+    partial = ("value", "grad") if "graph" in engines else ("value",)
+    reference, other, cut = shared_records(reference, other, framework, partial)
     parity = compare(reference, other, framework, dtype, example.diverges, shortened)
     return dataclasses.replace(parity, not_compared=cut)
 

@@ -420,13 +420,13 @@ def _held(series: Series, held: np.ndarray) -> Series:
                   series.scale[held], None if series.terms is None else series.terms[held])
 
 
-def shared_records(reference: Recording, other: Recording, framework: str
-                   ) -> tuple[Recording, Recording, list[str]]:
-    """Two recordings cut to the intermediates (``value`` records) both hold at the same
-    steps, and what was cut, "quantity (only side)": for a generic engine against a NumPy
-    mirror, which record different intermediates, and the cost after the last update that
-    only one side records. Otherwise the cost, parameters and gradients are kept whole, so
-    a step one side leaves out is still found."""
+def shared_records(reference: Recording, other: Recording, framework: str,
+                   partial: tuple[str, ...] = ("value",)) -> tuple[Recording, Recording, list[str]]:
+    """Two recordings cut to the intermediates (records of a kind in ``partial``) both
+    hold at the same steps, and what was cut, "quantity (only side)": for a generic engine
+    against a NumPy mirror, which record different intermediates, and the cost after the
+    last update that only one side records. Otherwise the cost, parameters and gradients
+    are kept whole, so a step one side leaves out is still found."""
     kept = ({}, {})
     cut: list[str] = []
     sides = ((reference, "numpy"), (other, framework))
@@ -440,7 +440,7 @@ def shared_records(reference: Recording, other: Recording, framework: str
                 cut.append(f"{quantity} at step {', '.join(map(str, series.steps[late]))} "
                            f"(only {side})")
                 mine[quantity] = _held(series, ~late)
-            elif series.kind != "value":
+            elif series.kind not in partial:
                 mine[quantity] = series
             elif theirs is None or theirs.shape != series.shape:
                 cut.append(f"{quantity} (only {side})")

@@ -1,5 +1,5 @@
 """pytest collects definitions: `pytest path/to/specs` runs every ``*.toml`` with a
-``[network]`` table, and every catalogue folder's ``example.toml`` (``pytest
+``[network]`` or a ``[graph]`` table, and every catalogue folder's ``example.toml`` (``pytest
 reproductions/examples/xor_hidden_layer``), as test items, one per (example, framework
 other than NumPy, dtype), each comparing that framework with NumPy at every step and
 judging the claims.
@@ -28,14 +28,15 @@ def pytest_collect_file(parent, file_path: Path):
 
 
 def is_definition(path: Path) -> bool:
-    """A definition has a [network] table, or is a catalogue folder's example.toml beside
-    its NumPy mirror (pyproject.toml and the like are neither)."""
+    """A definition has a [network] or a [graph] table, or is a catalogue folder's
+    example.toml beside its NumPy mirror (pyproject.toml and the like are none of these)."""
     if path.name == "example.toml" and (path.parent / "numpy_impl.py").is_file():
         return True
     try:
-        return isinstance(tomllib.loads(path.read_text(encoding="utf-8")).get("network"), dict)
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return False
+    return any(isinstance(raw.get(table), dict) for table in ("network", "graph"))
 
 
 class DefinitionFile(pytest.File):

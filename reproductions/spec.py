@@ -20,6 +20,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 import frameworks
 
 from . import printed as printed_text
+from .engines import expressions
 from .generic import definition as generic
 from .schema import Strict, rectangular
 
@@ -344,6 +345,10 @@ class Example(Strict):
     network: dict | None = Field(None, description="a [network] the generic engines build, for "
                                                    "the frameworks the example has no mirror of "
                                                    "(its own schema, generic/definition.py)")
+    graph: dict | None = Field(None, description="a [graph], an expression graph the graph "
+                                                 "engines evaluate, for the frameworks the "
+                                                 "example has no mirror of (its own schema, "
+                                                 "engines/GRAPHS.md)")
     replay: bool = Field(True, description="run the rounded replay; off for a source whose "
                                            "numbers are all machine-printed, never by hand")
     diverges: bool = Field(False, description="the source's training diverges: every framework "
@@ -566,32 +571,80 @@ def load(path: Path) -> Example:
     for key, why in SET_BY_THE_LOADER.items():
         if key in raw:
             raise DefinitionError(f"{file}: {key}: not given in a definition ({why})")
+    if "network" in raw and "graph" in raw:
+        raise DefinitionError(f"{file}: graph: not given beside a [network] (a definition is a "
+                              "network or an expression graph, not both)")
     settings = dict(folder=file.parent, file=file)
-    network = None
+    network = table = None
+    table_key = ""  # the table being read, whose fields an error names
     try:
         if "network" in raw:  # the network against the data and start values, then the rest
+            table_key = "network"
             network = generic.Network.model_validate(raw["network"])
+            table_key = ""
             generic.check_network(network, Example(**dict(raw, claims=[], errata={}), **settings))
+        if "graph" in raw:
+            table_key = "graph"
+            table = expressions.GraphTable.model_validate(raw["graph"])
+            table_key = ""
         example = Example(**raw, **settings)
         if network is not None and not has_mirror(example, "numpy"):
             generic.check_claims(network, example)  # the engine records every claimed quantity
+        if table is not None:
+            check_graph(table, example)
     except ValidationError as error:
-        raise one_line(file, error, "network" if network is None and "network" in raw else "") from None
+        raise one_line(file, error, table_key) from None
     except ValueError as error:
         raise DefinitionError(f"{file}: {error}") from None
-    if network is None and not has_mirror(example, "numpy"):
-        raise DefinitionError(f"{file}: network: missing (a [network] table, or a numpy_impl.py "
-                              "beside an example.toml)")
+    if network is None and table is None and not has_mirror(example, "numpy"):
+        raise DefinitionError(f"{file}: network: missing (a [network] or a [graph] table, or a "
+                              "numpy_impl.py beside an example.toml)")
     if "layout" in raw and not any(has_mirror(example, name) for name in frameworks.NAMES):
-        raise DefinitionError(f"{file}: layout: not given without mirrors (network.layout sets "
-                              "how the engines hold the arrays)")
+        raise DefinitionError(f"{file}: layout: not given without mirrors (" + (
+            "the graph engines compute in the source's layout" if table is not None else
+            "network.layout sets how the engines hold the arrays") + ")")
     return example
+
+
+def check_graph(table: expressions.GraphTable, example: Example) -> None:
+    """A [graph] against the rest of its definition: the top-level ``steps`` is the
+    update's, a start value given twice (for mirrors in [init] or [data], for the graph
+    engines in [graph]) is one value, and where the graph engines are the reference (no
+    NumPy mirror) every claim names something they record, and an element of it."""
+    moves = table.moves
+    which = "ascent" if table.ascent is not None else "descent"
+    if moves is None and example.steps:
+        raise ValueError(f"steps: {example.steps}, but a graph without ascent or descent is "
+                         "evaluated once: steps = 0")
+    if moves is not None and example.steps != moves.steps:
+        raise ValueError(f"steps: {example.steps}, but graph.{which}.steps is {moves.steps}: "
+                         "they are one number")
+    given = {param.name: ("init.params", param.value) for param in example.init.params}
+    given.update({name: ("data", value) for name, value in example.data.items()})
+    for name, value in table.leaves.items():
+        where, other = given.get(name, (None, None))
+        if where is not None and (other is None or not np.array_equal(np.array(other), value)):
+            raise ValueError(f"{where}: '{name}' differs from the graph's '{name}': a start "
+                             "value given twice is one value")
+    if has_mirror(example, "numpy"):
+        return  # the mirror records what the claims name
+    recorded = expressions.record_shapes(table)
+    for claim in example.claims:
+        if claim.quantity.startswith("init."):
+            continue
+        if claim.quantity not in recorded:
+            raise ValueError(f"claims.quantity: '{claim.quantity}' ({claim.where}) is not "
+                             f"recorded; the graph records {', '.join(recorded)}")
+        shape = recorded[claim.quantity]
+        if len(claim.index) != len(shape) or any(not 0 <= i < n for i, n in zip(claim.index, shape)):
+            raise ValueError(f"claims.index: {claim.quantity}{claim.index} ({claim.where}) is "
+                             f"outside its shape {expressions.shape_text(shape)}")
 
 
 def has_mirror(example: Example, framework: str) -> bool:
     """Whether a framework runs the example's own code: a catalogue folder's
     ``<framework>_impl.py``, beside its ``example.toml``. Where it does not, the generic
-    engine runs the example's ``[network]``."""
+    engine runs the example's ``[network]``, or the graph engine its ``[graph]``."""
     return (example.file is None or example.file.name == "example.toml") and \
         (example.folder / f"{framework}_impl.py").is_file()
 

@@ -12,7 +12,8 @@ by section name, in the order they declare them.
 
 **Notes** (:func:`notes`) come from declarations only: the weight layout and transposes
 from ``[layout]`` (or, for a generic engine, from ``[network]``), the cost, the update
-and the biases from ``[network]`` and the tables of ``generic/tables.py``.
+and the biases from ``[network]`` and the tables of ``generic/tables.py``; for a graph
+engine, the output and the update from ``[graph]``.
 """
 
 from __future__ import annotations
@@ -203,11 +204,14 @@ def shape_text(shape) -> str:
 
 def notes(example: Example) -> list[Note]:
     """The translation notes of an example, by topic (see the module's docstring)."""
-    from .harness import runs_generic
+    from .harness import runs_generic, runs_graph
 
     files = implementation_files(example)
     generic = {framework: runs_generic(example, framework) for framework in files}
-    found = layout_notes(example, generic)
+    graph = [framework for framework in files if runs_graph(example, framework)]
+    found = layout_notes(example, generic, graph)
+    if graph:
+        return found + graph_notes(example)
     if example.network is None:
         found += [Note(topic, None, "none: the example does not train" if not example.steps
                        or not any(section in sequence(cells(p)) for p in files.values()) else
@@ -218,7 +222,7 @@ def notes(example: Example) -> list[Note]:
     return found + network_notes(example, generic)
 
 
-def layout_notes(example: Example, generic: dict[str, bool]) -> list[Note]:
+def layout_notes(example: Example, generic: dict[str, bool], graph: list[str] = ()) -> list[Note]:
     from .generic.definition import EngineView
 
     view = EngineView(example) if example.network is not None else None
@@ -230,6 +234,10 @@ def layout_notes(example: Example, generic: dict[str, bool]) -> list[Note]:
                           f"{layout.examples}", "[network]; the layouts of generic/tables.py"))
     starts = {p.name: tuple(p.shape) for p in example.init.params}
     for framework, by_engine in generic.items():
+        if framework in graph:
+            found.append(Note("layout", framework, "the graph engine computes in the source's "
+                              "layout: nothing transposed", "[graph]; engines/GRAPHS.md"))
+            continue
         if by_engine:
             held = view.example.layout.get(framework, {})
             table = {view.to_source(name): how for name, how in held.items()}
@@ -261,6 +269,26 @@ def layout_notes(example: Example, generic: dict[str, bool]) -> list[Note]:
             found.append(Note("layout", framework, "start values, the source's shape as held: "
                               + "; ".join(shapes), f"[init] and {source}"))
     return found
+
+
+def graph_notes(example: Example) -> list[Note]:
+    """The output whose gradients are taken and the update, from ``[graph]``."""
+    from .engines import expressions
+
+    table = expressions.GraphTable.model_validate(example.graph)
+    output = table.graph.nodes[table.output_node].name
+    seeded = f", seeded with the given d L / d {output}" if table.upstream is not None else ""
+    found = [Note("cost", None, f"the graph's output `{output}`{seeded}; gradients by each "
+                  "framework's autodiff, NumPy's written out", "[graph]; engines/GRAPHS.md")]
+    moves = table.moves
+    if moves is None:
+        text = "none: the graph is evaluated once"
+    else:
+        way, sign = ("ascent", "+") if moves.sign > 0 else ("descent", "-")
+        text = (f"gradient {way} on {', '.join(moves.names)} at learning_rate = "
+                f"{moves.learning_rate}: `v {sign} learning_rate * grad.v`, written out in NumPy; "
+                "`torch.optim.SGD`, `keras.optimizers.SGD`, `optax.sgd`")
+    return found + [Note("update", None, text, "[graph]; engines/GRAPHS.md")]
 
 
 def network_notes(example: Example, generic: dict[str, bool]) -> list[Note]:

@@ -81,8 +81,8 @@ CASES = [
     ("a framework the example has no mirror in", [*ON_COPY[:4], "--frameworks", "numpy,jax",
                                                   "--out", "{out}"],
      on_folder(without_network_and("jax_impl.py")),
-     "example 'hours_studied' has no jax implementation (jax_impl.py or a [network] the "
-     "generic engines run)"),
+     "example 'hours_studied' has no jax implementation (jax_impl.py or a [network] or "
+     "[graph] the engines run)"),
     ("no framework", ["run", "hours_studied", "--frameworks", "", "--out", "{out}"], None,
      "--frameworks needs at least one framework"),
     ("only commas for frameworks", ["run", "hours_studied", "--frameworks", ",,", "--out", "{out}"],
@@ -237,13 +237,14 @@ CASES = [
      claim(where='"series"', quantity='"cost"', steps="[0, 1]", printed='["1"]'),
      "claim 'series': steps and printed must be lists of one length"),
     ("no NumPy implementation", ON_COPY, on_folder(without_network_and("numpy_impl.py")),
-     "network: missing (a [network] table, or a numpy_impl.py beside an example.toml)"),
+     "network: missing (a [network] or a [graph] table, or a numpy_impl.py beside an "
+     "example.toml)"),
     ("no NumPy mirror, a claim the engines do not record", ON_COPY, delete("numpy_impl.py"),
      "claims.quantity: 'eps' (Numerical Derivative, first output: 'EPSILON:') is not recorded"),
     ("a requested mirror missing", [*ON_COPY[:4], "--frameworks", "numpy,tensorflow", "--out", "{out}"],
      on_folder(without_network_and("tensorflow_impl.py")),
      "example 'hours_studied' has no tensorflow implementation (tensorflow_impl.py or a "
-     "[network] the generic engines run)"),
+     "[network] or [graph] the engines run)"),
     # the same broken definitions, reached through the whole catalogue and the list
     ("a broken definition, checked with the catalogue",
      ["--examples-dir", "{examples}", "check", "--frameworks", "numpy", "--out", "{out}"],

@@ -7,7 +7,8 @@ framework (``harness.run_framework(..., engine="generic")``), and its float64 tr
 every quantity the catalogue's mirrors record too (the cost, every trained parameter and
 its gradient, and the Z, A and dZ the example names) equals the catalogue's NumPy trace
 and its mirror of the same framework, at every step, within 1e-12 of the quantity's size.
-Every catalogue example is either a network or named with why it is not.
+Every catalogue example is a network, an expression graph, or named with why it is
+neither.
 """
 
 import functools
@@ -31,13 +32,20 @@ UNMAPPED: dict[str, dict[str, str]] = {}
 # every element as well.
 ELEMENTWISE = {"xor_hidden_layer"}
 
-# Catalogue examples with no [network], and why.
-NOT_NETWORKS = {
-    "computational_graph": "no network: e = c d, c = a b, d = b + 5",
-    "calculus_warmups": "no network: a sigmoid slope, a gradient, a descent step, the chain rule",
-    "activation_derivatives": "no network: activations and their derivatives",
-    "loss_derivatives": "no network: losses and their derivatives",
-    "jacobian_square": "no network: the Jacobian of z^2",
+# Catalogue examples that are expression graphs: [graph] (tests/test_graph_definitions.py).
+GRAPHS = sorted(i for i, example in CATALOGUE.items() if example.graph is not None)
+
+# Catalogue examples with neither a [network] nor a [graph], and why.
+NEITHER = {
+    "calculus_warmups": "four computations in one step-0 run (a sigmoid slope, a gradient with "
+                        "a step of rate 1 and one of 0.01, the chain rule) where a graph has one "
+                        "output and one update: each part is a graph of its own in "
+                        "tests/definitions/calculus_warmups",
+    "activation_derivatives": "six activations and their derivatives, each on its own, against "
+                              "finite differences at the kinks: no network, and no one graph "
+                              "(the step function and softmax are no graph functions)",
+    "loss_derivatives": "four losses and their derivatives, each on its own, against finite "
+                        "differences at the kink: no network, and no one graph",
 }
 
 CASES = [pytest.param(example_id, framework, id=f"{example_id}-{framework}",
@@ -129,11 +137,12 @@ def test_the_generic_engines_give_the_hand_written_trace(run_result, example_id,
                                            err_msg=quantity)
 
 
-def test_every_catalogue_example_is_a_network_or_says_why_not():
-    assert not set(NETWORKS) & set(NOT_NETWORKS)
-    assert set(CATALOGUE) - set(NETWORKS) - set(NOT_NETWORKS) == set(), \
-        "catalogue examples with no [network], not named in NOT_NETWORKS"
+def test_every_catalogue_example_is_a_network_a_graph_or_says_why_not():
+    assert not set(NETWORKS) & set(NEITHER) and not set(GRAPHS) & set(NEITHER)
+    assert set(CATALOGUE) - set(NETWORKS) - set(GRAPHS) - set(NEITHER) == set(), \
+        "catalogue examples with no [network] or [graph], not named in NEITHER"
     assert len(NETWORKS) >= 13
+    assert GRAPHS == ["computational_graph", "jacobian_square"]
 
 
 def test_repro_check_runs_a_catalogue_folder_as_a_definition(tmp_path):

@@ -35,51 +35,51 @@ def test_missing_framework_exits_2(monkeypatch, capsys):
 
 
 NO_IMPLEMENTATION = ("repro: example '{}' has no {} implementation ({}_impl.py or a [network] "
-                     "the generic engines run)")
+                     "or [graph] the engines run)")
 
 
 def test_an_example_without_a_requested_mirror_exits_2(tmp_path):
-    folder = tmp_path / "examples" / "computational_graph"
-    shutil.copytree(REPO / "reproductions" / "examples" / "computational_graph", folder)
+    folder = tmp_path / "examples" / "calculus_warmups"  # no [network], no [graph]
+    shutil.copytree(REPO / "reproductions" / "examples" / "calculus_warmups", folder)
     (folder / "tensorflow_impl.py").unlink()
-    done = repro("--examples-dir", str(folder.parent), "run", "computational_graph",
+    done = repro("--examples-dir", str(folder.parent), "run", "calculus_warmups",
                  "--frameworks", "numpy,torch,tensorflow", "--out", str(tmp_path / "out"))
     assert done.returncode == 2
-    assert done.stderr.strip() == NO_IMPLEMENTATION.format("computational_graph", "tensorflow",
+    assert done.stderr.strip() == NO_IMPLEMENTATION.format("calculus_warmups", "tensorflow",
                                                            "tensorflow")
-    assert not (tmp_path / "out" / "computational_graph").exists()
+    assert not (tmp_path / "out" / "calculus_warmups").exists()
 
 
 def test_an_example_runs_the_frameworks_it_has_an_implementation_of(tmp_path):
     """Without --frameworks an example runs every framework it has an implementation of: a
-    copy of computational_graph (no [network]) without jax_impl.py runs no JAX; a copy of
-    hours_studied without jax_impl.py runs JAX on the generic engine, its [network]; a
-    definition file has all four, on the generic engines."""
+    copy of calculus_warmups (no [network], no [graph]) without jax_impl.py runs no JAX; a
+    copy of hours_studied without jax_impl.py runs JAX on the generic engine, its
+    [network]; a definition file has all four, on the generic engines."""
     examples = tmp_path / "examples"
-    for example_id in ("computational_graph", "hours_studied"):
+    for example_id in ("calculus_warmups", "hours_studied"):
         shutil.copytree(REPO / "reproductions" / "examples" / example_id, examples / example_id)
         (examples / example_id / "jax_impl.py").unlink()
     catalogue = spec.catalogue(examples)
-    assert harness.frameworks_of(catalogue["computational_graph"]) == ["numpy", "torch", "tensorflow"]
+    assert harness.frameworks_of(catalogue["calculus_warmups"]) == ["numpy", "torch", "tensorflow"]
     ran = harness.implementations(catalogue["hours_studied"])
     assert list(ran) == list(frameworks.NAMES)
     assert ran["jax"] == harness.GENERIC / "jax.py" and ran["torch"].name == "torch_impl.py"
     definition = REPO / "tests" / "definitions" / "xor_2_3_1.toml"
     assert set(harness.implementations(spec.load(definition)).values()) == {
         harness.GENERIC / f"{name}.py" for name in frameworks.NAMES}
-    with pytest.raises(ValueError, match=r"example 'computational_graph' has no jax implementation"):
-        harness.run_example(catalogue["computational_graph"], ["jax"], steps=1)
+    with pytest.raises(ValueError, match=r"example 'calculus_warmups' has no jax implementation"):
+        harness.run_example(catalogue["calculus_warmups"], ["jax"], steps=1)
     done = repro("--examples-dir", str(examples), "check", "--steps", "2", "--jobs", "1",
                  "--out", str(tmp_path / "out"))
     assert done.returncode == 0, done.stdout + done.stderr
-    for example_id, expected in (("computational_graph", ["torch", "tensorflow"]),
+    for example_id, expected in (("calculus_warmups", ["torch", "tensorflow"]),
                                  ("hours_studied", ["torch", "tensorflow", "jax"])):
         summary = json.loads((tmp_path / "out" / example_id / "summary.json").read_text())
         assert [p["framework"] for p in summary["parity"]] == expected
     named = repro("--examples-dir", str(examples), "check", "--frameworks", "numpy,jax", "--steps",
                   "2", "--out", str(tmp_path / "named"))  # named: every example must have it
     assert named.returncode == 2
-    assert NO_IMPLEMENTATION.format("computational_graph", "jax", "jax") in named.stderr
+    assert NO_IMPLEMENTATION.format("calculus_warmups", "jax", "jax") in named.stderr
 
 
 def test_list_shows_every_example():
@@ -463,11 +463,15 @@ def test_a_run_that_stopped_with_an_error_has_no_trace_hash(tmp_path):
 
 def test_a_folder_without_a_requested_mirror_fails_only_itself_in_a_check(tmp_path):
     examples = examples_with_a_broken_one(tmp_path, broken=False)
-    (examples / "computational_graph" / "torch_impl.py").unlink()
+    shutil.copytree(REPO / "reproductions" / "examples" / "calculus_warmups",
+                    examples / "calculus_warmups")
+    (examples / "calculus_warmups" / "torch_impl.py").unlink()  # no [network], no [graph]
+    (examples / "computational_graph" / "torch_impl.py").unlink()  # its [graph] runs instead
     out = tmp_path / "out"
     done = repro("--examples-dir", str(examples), "check", "--frameworks", "numpy,torch", "--jobs", "1",
                  "--out", str(out))
     assert done.returncode == 2, done.stdout + done.stderr
     assert [line for line in done.stderr.splitlines() if line.startswith("repro: ")] == [
-        NO_IMPLEMENTATION.format("computational_graph", "torch", "torch")]
-    assert [p.name for p in out.iterdir() if (p / "summary.json").is_file()] == ["jacobian_square"]
+        NO_IMPLEMENTATION.format("calculus_warmups", "torch", "torch")]
+    assert sorted(p.name for p in out.iterdir() if (p / "summary.json").is_file()) == [
+        "computational_graph", "jacobian_square"]

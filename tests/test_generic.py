@@ -193,7 +193,8 @@ BROKEN = [
     ("misspelt top-level key", "title = ", "titel = ", "titel: Extra inputs are not permitted"),
     ("a misspelt network", "[network]", "[netwerk]", "netwerk: Extra inputs are not permitted"),
     ("no network", AND_GATE[AND_GATE.index("[network]"):AND_GATE.index("[hyper]")], "",
-     "network: missing (a [network] table, or a numpy_impl.py beside an example.toml)"),
+     "network: missing (a [network] or a [graph] table, or a numpy_impl.py beside an "
+     "example.toml)"),
     ("layout contradicting the data", 'layout = "rows" ', 'layout = "columns" ',
      "data.X: expected shape (2, m) in layout 'columns' (one example per column, network.inputs "
      "= 2), found (4, 2)"),

@@ -175,7 +175,7 @@ def test_values_near_the_top_of_float64_are_published_with_a_verdict(tmp_path):
 
 
 def test_a_folder_with_only_numpy_and_no_claim_compares_nothing_and_fails_only_itself(tmp_path):
-    """A copy of jacobian_square with NumPy's implementation alone and no claim, beside
+    """A copy of jacobian_square with NumPy's implementation alone, no [graph] and no claim, beside
     the real one: in a check of the whole catalogue it is refused in one line (exit 2 at
     the end), and the other runs and is written."""
     examples = tmp_path / "examples"
@@ -184,7 +184,7 @@ def test_a_folder_with_only_numpy_and_no_claim_compares_nothing_and_fails_only_i
     lonely.mkdir()
     shutil.copy(EXAMPLES / "jacobian_square" / "numpy_impl.py", lonely)
     text = (EXAMPLES / "jacobian_square" / "example.toml").read_text()
-    (lonely / "example.toml").write_text(text.split("\n[layout]")[0].replace(
+    (lonely / "example.toml").write_text(text.split("\n[graph]")[0].replace(
         'id = "jacobian_square"', 'id = "lonely"') + "\n")
     done = check(examples, tmp_path)
     assert done.returncode == 2, done.stdout + done.stderr

@@ -263,7 +263,7 @@ MUTANTS = [
            "jax.grad of the wrong argument: dc/da (= b) recorded as dc/db (= a)",
            "computational_graph", "jax",
            "dc_db = jax.grad(node_c, argnums=1)(a, b)", "dc_db = jax.grad(node_c, argnums=0)(a, b)",
-           ("diverges", 0, "dc_db", "")),
+           ("diverges", 0, "dc/db", "")),
     Mutant("jax_fused_mean_for_sum", "jax_impl.py",
            "mean for sum: the fused crossentropy averaged over the cases, halving dL/dZ",
            "loss_derivatives", "jax",

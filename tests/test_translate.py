@@ -204,6 +204,26 @@ def test_the_notes_of_a_definition_come_from_its_network():
     assert "`Dense` bias (3,)" in notes_of(example, "biases", "tensorflow")
 
 
+def test_the_notes_and_the_page_of_a_graph_definition(tmp_path):
+    """A catalogue graph without its mirrors: the notes come from [graph] (its output, no
+    update, nothing transposed), and the page zips the four graph modules' sections."""
+    folder = tmp_path / "computational_graph"
+    shutil.copytree(CATALOGUE["computational_graph"].folder, folder,
+                    ignore=shutil.ignore_patterns("*_impl.py"))
+    example = spec.load(folder)
+    assert notes_of(example, "cost", None) == ("the graph's output `e`; gradients by each "
+                                               "framework's autodiff, NumPy's written out")
+    assert notes_of(example, "update", None) == "none: the graph is evaluated once"
+    assert all("nothing transposed" in notes_of(example, "layout", name) for name in MIRRORS)
+    files = translate.implementation_files(example)
+    assert {tuple(translate.sequence(translate.cells(path))) for path in files.values()} == {
+        ("record",)}
+    rows = parsed(translate.write(example, tmp_path / "out").read_bytes())
+    assert full_rows(rows, list(MIRRORS)) == 1
+    descent = spec.load(REPO / "tests" / "definitions" / "calculus_warmups" / "descent_step.toml")
+    assert "gradient descent on x, y at learning_rate = 0.01" in notes_of(descent, "update", None)
+
+
 def test_repro_translate_prints_the_notes_and_writes_the_page(tmp_path):
     done = repro("translate", "xor_hidden_layer", "--out", str(tmp_path))
     assert done.returncode == 0, done.stdout + done.stderr

@@ -55,7 +55,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from reproductions.spec import Strict
+from reproductions.schema import Strict  # not spec, which reads [graph] with this module
 
 ELEMENTWISE = ("exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu")
 # a function's op for each number of arguments it takes
@@ -827,6 +827,29 @@ class GraphTable(Strict):
 def output_node(graph: Graph, output: str | None) -> int:
     """The output's node: the named one, or the last statement's result."""
     return graph.named[output] if output is not None else graph.statements[-1].node
+
+
+def record_shapes(table: GraphTable) -> dict[str, tuple]:
+    """Every name a run of ``table`` records (GRAPHS.md's names table), with its shape:
+    what a claim on the graph may name. Findings at a kink, ``kink.<name>``, are
+    recorded only where they occur, so they are left out."""
+    graph, shapes = table.graph, table.shapes
+    names = {}
+    for name, node in graph.named.items():
+        names[name] = shapes[node]
+    for name, node in graph.named.items():
+        names[f"grad.{name}"] = shapes[node]
+    if table.moves is not None:
+        names["cost"] = shapes[table.output_node]
+    if table.local_derivatives:
+        for statement, read in local_pairs(graph):
+            out, arg = shapes[statement.node], shapes[read]
+            matrix = (int(np.prod(out)), int(np.prod(arg))) if out or arg else ()
+            if table.jacobian_layout == "denominator":
+                matrix = matrix[::-1]
+            derivative, share = local_names(graph, statement, read)
+            names[derivative], names[share] = matrix, arg
+    return names
 
 
 def steps_of(table: GraphTable, steps: int | None) -> int:

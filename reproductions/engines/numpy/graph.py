@@ -25,6 +25,8 @@ record makes it a finding, not a comparison.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from reproductions.engines import expressions as ex
@@ -364,3 +366,12 @@ def run(table: ex.GraphTable, dtype, steps: int | None = None, record=None):
             updated[name] = moved if record is None else record.param(name, moved)
         leaves.update(updated)
         yield ex.Step(step, evaluation, updated)
+
+
+# %% record
+def reproduce(ctx):
+    """A definition's ``[graph]`` (``ctx.example.graph``): its run, in ``ctx.dtype``, with
+    ``ctx.steps`` updates where it has ascent or descent, recorded into ``ctx.trace`` by
+    the graph's names (GRAPHS.md)."""
+    table = ex.GraphTable.model_validate(ctx.example.graph)
+    ex.run_into(ctx.trace, table, sys.modules[__name__], ctx.dtype, ctx.steps)

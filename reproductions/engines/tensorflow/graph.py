@@ -18,6 +18,8 @@ kink is a finding either way (``Evaluation.on_kink``).
 
 from __future__ import annotations
 
+import sys
+
 import keras
 import tensorflow as tf
 
@@ -169,3 +171,12 @@ def run(table: ex.GraphTable, dtype, steps: int | None = None, record=None):
         if record is not None:
             record.updated(updated)
         yield ex.Step(step, evaluation, updated)
+
+
+# %% record
+def reproduce(ctx):
+    """A definition's ``[graph]`` (``ctx.example.graph``): its run, in ``ctx.dtype``, with
+    ``ctx.steps`` updates where it has ascent or descent, recorded into ``ctx.trace`` by
+    the graph's names (GRAPHS.md)."""
+    table = ex.GraphTable.model_validate(ctx.example.graph)
+    ex.run_into(ctx.trace, table, sys.modules[__name__], ctx.dtype, ctx.steps)

@@ -17,6 +17,8 @@ way a gradient that depends on one is a finding (``Evaluation.on_kink``).
 
 from __future__ import annotations
 
+import sys
+
 import torch
 
 from frameworks import torch_adapter
@@ -157,3 +159,12 @@ def run(table: ex.GraphTable, dtype, steps: int | None = None, record=None):
         if record is not None:
             record.updated(updated)
         yield ex.Step(step, evaluation, updated)
+
+
+# %% record
+def reproduce(ctx):
+    """A definition's ``[graph]`` (``ctx.example.graph``): its run, in ``ctx.dtype``, with
+    ``ctx.steps`` updates where it has ascent or descent, recorded into ``ctx.trace`` by
+    the graph's names (GRAPHS.md)."""
+    table = ex.GraphTable.model_validate(ctx.example.graph)
+    ex.run_into(ctx.trace, table, sys.modules[__name__], ctx.dtype, ctx.steps)

@@ -20,7 +20,7 @@ def d_as_b_plus_1(example, values):
 
 def c_path_with_d_as_b_plus_1(example, values):
     # de/dc * dc/db, where de/dc = d
-    return d_of_the_numbers(values) * values.get("dc_db")
+    return d_of_the_numbers(values) * values.get("dc/db")
 
 
 def sum_with_d_as_b_plus_1(example, values):
@@ -28,5 +28,5 @@ def sum_with_d_as_b_plus_1(example, values):
     equations state, de/db = 10 + 10 * 2 = 30 (autodiff and central differences agree).
     errata.py adds the recorded c * dd/db and (b + 1) * dc/db."""
     # (c * dd/db) + (d * dc/db): the path through d is unchanged, c = a * b = 10
-    via_d = values.get("c") * values.get("dd_db")
+    via_d = values.get("c") * values.get("dd/db")
     return via_d + c_path_with_d_as_b_plus_1(example, values)

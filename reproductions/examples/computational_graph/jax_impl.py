@@ -27,12 +27,12 @@ def backward(trace, node_c, node_d, node_e, a, b, c, d):
     de_dc, de_dd = jax.grad(node_e, argnums=(0, 1))(c, d)
     dc_db = jax.grad(node_c, argnums=1)(a, b)
     dd_db = jax.grad(node_d)(b)
-    trace.values(de_dc=de_dc, de_dd=de_dd, dc_db=dc_db, dd_db=dd_db)
+    trace.values(**{"de/dc": de_dc, "de/dd": de_dd, "dc/db": dc_db, "dd/db": dd_db})
 
     stop = jax.lax.stop_gradient
     via_d = jax.grad(lambda b: node_e(stop(node_c(a, b)), node_d(b)))(b)  # only the path through d
     via_c = jax.grad(lambda b: node_e(node_c(a, b), stop(node_d(b))))(b)  # only the path through c
-    trace.values(b_via_d=via_d, b_via_c=via_c)
+    trace.values(**{"grad.b.via.d": via_d, "grad.b.via.c": via_c})
 
     # both paths: jax.grad sums them at b
     de_da, de_db = jax.grad(lambda a, b: node_e(node_c(a, b), node_d(b)), argnums=(0, 1))(a, b)

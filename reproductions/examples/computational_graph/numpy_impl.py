@@ -24,15 +24,15 @@ def cost_at(example, step, params):
 def backward(trace, a, b, c, d):
     """The backward pass by hand, from a, b and the c and d the trace returned."""
     # local gradients of each node, Fig 52
-    de_dc = trace.value("de_dc", d)  # e = c * d
-    de_dd = trace.value("de_dd", c)
-    dc_db = trace.value("dc_db", a)  # c = a * b
+    de_dc = trace.value("de/dc", d)  # e = c * d
+    de_dd = trace.value("de/dd", c)
+    dc_db = trace.value("dc/db", a)  # c = a * b
     dc_da = b
-    dd_db = trace.value("dd_db", np.ones_like(b))  # d = b + 5
+    dd_db = trace.value("dd/db", np.ones_like(b))  # d = b + 5
 
     # upstream times local along each path, then the sum at b, Fig 53
-    via_d = trace.value("b_via_d", de_dd * dd_db)
-    via_c = trace.value("b_via_c", de_dc * dc_db)
+    via_d = trace.value("grad.b.via.d", de_dd * dd_db)
+    via_c = trace.value("grad.b.via.c", de_dc * dc_db)
     trace.grad("a", de_dc * dc_da)
     trace.grad("b", via_d + via_c)
 

@@ -23,11 +23,11 @@ def backward(trace, tape, a, b, c, d, e, e_via_d, e_via_c):
     de_dc, de_dd = tape.gradient(e, [c, d])
     dc_db = tape.gradient(c, b)
     dd_db = tape.gradient(d, b)
-    trace.values(de_dc=de_dc, de_dd=de_dd, dc_db=dc_db, dd_db=dd_db)
+    trace.values(**{"de/dc": de_dc, "de/dd": de_dd, "dc/db": dc_db, "dd/db": dd_db})
 
     via_d = tape.gradient(e_via_d, b)
     via_c = tape.gradient(e_via_c, b)
-    trace.values(b_via_d=via_d, b_via_c=via_c)
+    trace.values(**{"grad.b.via.d": via_d, "grad.b.via.c": via_c})
 
     de_da, de_db = tape.gradient(e, [a, b])  # both paths: the tape sums them at b
     trace.grad("a", de_da)

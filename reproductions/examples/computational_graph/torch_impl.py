@@ -21,11 +21,11 @@ def backward(trace, a, b, c, d, e):
     de_dc, de_dd = torch.autograd.grad(e, [c, d], retain_graph=True)
     (dc_db,) = torch.autograd.grad(c, b, retain_graph=True)
     (dd_db,) = torch.autograd.grad(d, b, retain_graph=True)
-    trace.values(de_dc=de_dc, de_dd=de_dd, dc_db=dc_db, dd_db=dd_db)
+    trace.values(**{"de/dc": de_dc, "de/dd": de_dd, "dc/db": dc_db, "dd/db": dd_db})
 
     (via_d,) = torch.autograd.grad(c.detach() * d, b, retain_graph=True)  # only the path through d
     (via_c,) = torch.autograd.grad(c * d.detach(), b, retain_graph=True)  # only the path through c
-    trace.values(b_via_d=via_d, b_via_c=via_c)
+    trace.values(**{"grad.b.via.d": via_d, "grad.b.via.c": via_c})
 
     e.backward()  # both paths: autograd sums them at b
     trace.grad("a", a.grad)

@@ -3,8 +3,7 @@
 
 Layout: ``jacrev`` returns the numerator layout, J[i, ., j, .] = d a_i / d z_j, of
 shape a.shape + z.shape = (3, 1, 3, 1), read as a 3 x 3 matrix. The notes use the
-denominator layout (eq 7.50: row i for z_i, column j for a_j), its transpose
-(``[layout]`` in example.toml: the harness translates it).
+denominator layout (eq 7.50: row i for z_i, column j for a_j), its transpose, taken here.
 """
 
 import jax
@@ -33,4 +32,6 @@ def reproduce(ctx):
 
     trace.step(0)
     a, f_prime, jacobian = derivatives(z)
-    trace.values(a=a, f_prime=f_prime, da_dz=jacobian.reshape(a.size, z.size))
+    trace.value("a", a)
+    trace.grad("z", f_prime)
+    trace.value("da/dz", jacobian.reshape(a.size, z.size).T)  # the notes' layout

@@ -33,5 +33,5 @@ def reproduce(ctx):
 
     trace.step(0)
     trace.value("a", f(z))                       # eq 7.48
-    fp = trace.value("f_prime", f_prime(z))      # the diagonal 2*1, 2*2, 2*3
-    trace.value("da_dz", dA_dZ(fp))              # line 878
+    fp = trace.grad("z", f_prime(z))             # the diagonal 2*1, 2*2, 2*3
+    trace.value("da/dz", dA_dZ(fp))              # line 878

@@ -4,7 +4,7 @@ the full Jacobian with ``tf.GradientTape.jacobian``.
 Layout: ``tape.jacobian(a, z)`` returns the numerator layout, J[i, ., j, .] =
 d a_i / d z_j, of shape a.shape + z.shape = (3, 1, 3, 1), read as a 3 x 3 matrix. The
 notes use the denominator layout (eq 7.50: row i for z_i, column j for a_j), its
-transpose (``[layout]`` in example.toml: the harness translates it).
+transpose, taken here.
 """
 
 import tensorflow as tf
@@ -35,4 +35,7 @@ def reproduce(ctx):
 
     trace.step(0)
     a, f_prime, jacobian = derivatives(z)
-    trace.values(a=a, f_prime=f_prime, da_dz=tf.reshape(jacobian, [tf.size(a), tf.size(z)]))
+    trace.value("a", a)
+    trace.grad("z", f_prime)
+    matrix = tf.reshape(jacobian, [tf.size(a), tf.size(z)])
+    trace.value("da/dz", tf.transpose(matrix))  # the notes' layout

@@ -3,8 +3,8 @@
 
 Layout: ``jacobian`` returns the numerator layout, J[i, ., j, .] = d a_i / d z_j, of
 shape output.shape + input.shape = (3, 1, 3, 1), read as a 3 x 3 matrix. The notes use
-the denominator layout (eq 7.50: row i for z_i, column j for a_j), its transpose
-(``[layout]`` in example.toml: the harness translates it).
+the denominator layout (eq 7.50: row i for z_i, column j for a_j), its
+transpose, taken here.
 """
 
 import torch
@@ -32,4 +32,6 @@ def reproduce(ctx):
 
     trace.step(0)
     a, f_prime, jacobian = derivatives(z)
-    trace.values(a=a, f_prime=f_prime, da_dz=jacobian.reshape(a.numel(), z.numel()))
+    trace.value("a", a)
+    trace.grad("z", f_prime)
+    trace.value("da/dz", jacobian.reshape(a.numel(), z.numel()).T)  # the notes' layout
