@@ -29,6 +29,7 @@ from importlib import import_module
 from types import ModuleType
 
 NAMES = ("numpy", "torch", "tensorflow", "jax")
+TITLES = {"numpy": "NumPy", "torch": "PyTorch", "tensorflow": "TensorFlow", "jax": "JAX"}
 DTYPES = ("float64", "float32")
 
 
