@@ -294,7 +294,7 @@ class Lines:
     def step(self, example_id: str, framework: str, done: int, steps: int) -> None:
         key = (example_id, framework)
         since = self.running.get(key, (0, 0, time.monotonic()))[2]
-        self.running[key] = (min(done, max(steps, 1)), max(steps, 1), since)
+        self.running[key] = (done, max(steps, 1), since)
         self.say()
 
     def example_done(self, example_id: str) -> None:
@@ -426,7 +426,7 @@ class Bars:
         key = (example_id, framework)
         if key not in self.tasks:
             self.tasks[key] = self.bars.add_task(f"{example_id} {framework}", total=max(steps, 1))
-        self.bars.update(self.tasks[key], completed=min(done, max(steps, 1)))
+        self.bars.update(self.tasks[key], completed=done)
 
     def example_done(self, example_id: str) -> None:
         for key in [k for k in self.tasks if k[0] == example_id]:

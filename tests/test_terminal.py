@@ -1,10 +1,12 @@
-"""What a person reads in the terminal: lines never broken by repro, and each erratum
-named with its cause."""
+"""What a person reads in the terminal: lines never broken by repro, each erratum named
+with its cause, and progress that counts to the steps run."""
+
+import time
 
 import pytest
 
 from conftest import repro
-from reproductions import results
+from reproductions import results, runs, spec
 
 
 @pytest.fixture(scope="module")
@@ -36,3 +38,21 @@ def test_each_erratum_is_named_in_one_line_with_its_cause(hours_studied):
         assert f"computed {results.exact(c.exact)}; cause: {c.explanation}" in c.line()
     report = (out / "hours_studied" / "report.md").read_text()
     assert all(f"- **erratum** {c.line()}" in report.splitlines() for c in errata)  # the same line
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_progress_counts_up_to_the_steps_run(jobs):
+    """xor_hidden_layer's trace also records the step after the last update (the cost of
+    the trained parameters): the count stops at the steps run, here or in a worker."""
+    example = spec.catalogue()["xor_hidden_layer"]
+    heard, expected = [], {(f, s, s) for f in ("numpy", "torch") for s in (1, 4)}
+    with runs.Runs(jobs, ["numpy", "torch"], lambda *report: heard.append(report)) as shared:
+        for framework in ("numpy", "torch"):
+            for steps in (1, 4):
+                shared.run(example, framework, "float64", steps).result()
+        deadline = time.monotonic() + 30  # a worker's reports come through a queue
+        while not expected <= {r[1:] for r in heard} and time.monotonic() < deadline:
+            time.sleep(0.05)
+    for framework, steps, _ in expected:
+        done = [d for _, f, d, s in heard if f == framework and s == steps]
+        assert done and max(done) == steps and min(done) >= 1, (framework, steps, done)
