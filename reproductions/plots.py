@@ -220,13 +220,15 @@ def boundary_plot(result: ExampleResult) -> bytes | None:
     """A two-input classifier's decision boundary after training, over its data points:
     the output of the NumPy reference's optional ``predict(example, params, X)`` on a grid
     (inputs X in the source's layout, the trained parameters), where it has one and it
-    answers (None: not a two-input classifier)."""
+    answers (None: not a two-input classifier, or targets of a single class)."""
     predict = reference_function(result.example, "predict")
     data = classifier_data(result.example) if predict is not None else None
     if data is None:
         return None
     points, labels, axis_of_examples, name = data
     classes = labels.argmax(axis=1) if labels.shape[1] > 1 else (labels[:, 0] > 0.5).astype(int)
+    if len(set(classes.tolist())) < 2:  # one class: there is no boundary to draw
+        return None
     low, high = points.min(axis=0), points.max(axis=0)
     margin = np.maximum(0.25 * (high - low), 0.5)
     n = 201

@@ -1,12 +1,13 @@
 """What a person reads in the terminal: lines never broken by repro, each erratum named
-with its cause, and progress that counts to the steps run."""
+with its cause, and progress that counts to the steps run; and a decision boundary drawn
+only for targets of two classes or more."""
 
 import time
 
 import pytest
 
-from conftest import repro
-from reproductions import results, runs, spec
+from conftest import repro, run_example
+from reproductions import plots, results, runs, spec
 
 
 @pytest.fixture(scope="module")
@@ -56,3 +57,18 @@ def test_progress_counts_up_to_the_steps_run(jobs):
     for framework, steps, _ in expected:
         done = [d for _, f, d, s in heard if f == framework and s == steps]
         assert done and max(done) == steps and min(done) >= 1, (framework, steps, done)
+
+
+def test_a_boundary_is_drawn_only_for_targets_of_two_classes_or_more(tmp_path):
+    single = run_example(spec.catalogue()["or_single_example"], ["numpy"], steps=1)
+    assert len({tuple(row) for row in single.example.array("Y").T}) == 1  # one example, one label
+    assert plots.boundary_plot(single) is None
+    batch = run_example(spec.catalogue()["or_batch"], ["numpy"], steps=1)
+    assert plots.boundary_plot(batch)[:4] == b"\x89PNG"
+    done = repro("check", "or_single_example", "or_batch", "--frameworks", "numpy", "--steps", "1",
+                 "--out", str(tmp_path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not (tmp_path / "or_single_example" / "boundary.png").exists()
+    assert "boundary.png" not in [p.file for p in results.read(
+        tmp_path / "or_single_example" / "summary.json").plots]
+    assert "boundary.png" in [p.file for p in results.read(tmp_path / "or_batch" / "summary.json").plots]
