@@ -1,1 +1,1 @@
-"""Worked examples of textbooks, reproduced in NumPy, PyTorch and TensorFlow."""
+"""Worked examples of textbooks, reproduced in NumPy, PyTorch, TensorFlow and JAX."""

@@ -19,20 +19,32 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                            TimeElapsedColumn, TimeRemainingColumn)
-from rich.table import Table
 
 import frameworks
 
-from . import harness, numerical, parity, publish, report, runs, spec
+from . import harness, numerical, parity, publish, report, results, runs, spec
 from .trace import Keep
-from .claims import FAILED, REFUTED
+from .claims import FAILED
 
 DEFAULT_OUT = Path("results")
 COMMANDS = ("list", "run", "check", "site", "translate", "bench")
-console = Console(width=min(Console().width if Console().is_terminal else 100, 100), highlight=False)
-errors = Console(stderr=True, width=100, highlight=False)
+console = Console(highlight=False, soft_wrap=True)  # a long line is the terminal's to wrap
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def say(text: str) -> None:
+    console.print(text, soft_wrap=True)
+
+
+def columns(rows: list[tuple[str, ...]]) -> None:
+    """Rows of text in aligned columns, the first a heading; no line is broken."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        line = "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
+        say(escape(line).replace("DIVERGES", "[red]DIVERGES[/]"))
 
 
 class UsageError(Exception):
@@ -237,7 +249,7 @@ def check_gradient_steps(examples: list, args) -> None:
         past = sorted({s for s in args.gradient_steps if s > last})
         if past:
             raise UsageError(f"--gradient-steps {','.join(map(str, past))}: the last step of "
-                             f"'{example.id}' ({report.steps_text(steps)}) is {last}")
+                             f"'{example.id}' ({results.steps_text(steps)}) is {last}")
 
 
 def examples_in(folder: str | None) -> dict[str, Path]:
@@ -257,14 +269,9 @@ def command_list(args, catalogue) -> int:
     examples, unreadable = readable(catalogue, None)
     say_unreadable(unreadable)
     if examples:
-        table = Table(title="Examples", show_lines=False)
-        for column in ("id", "source", "frameworks", "steps", "claims"):
-            table.add_column(column, overflow="fold")
-        for example in examples:
-            present = harness.frameworks_of(example)
-            table.add_row(example.id, f"{example.source.seed}\n{example.source.section}",
-                          ", ".join(present), str(example.steps), str(len(example.claims)))
-        console.print(table)
+        columns([("id", "frameworks", "steps", "claims", "source")] + [
+            (e.id, ", ".join(harness.frameworks_of(e)), str(e.steps), str(len(e.claims)),
+             f"{e.source.seed}, {e.source.section}") for e in examples])
     return 2 if unreadable else 0
 
 
@@ -288,7 +295,7 @@ class Lines:
     def step(self, example_id: str, framework: str, done: int, steps: int) -> None:
         key = (example_id, framework)
         since = self.running.get(key, (0, 0, time.monotonic()))[2]
-        self.running[key] = (min(done, max(steps, 1)), max(steps, 1), since)
+        self.running[key] = (done, max(steps, 1), since)
         self.say()
 
     def example_done(self, example_id: str) -> None:
@@ -317,52 +324,30 @@ class Lines:
         return False
 
 
-def show(result: harness.ExampleResult, folder: Path) -> None:
-    status = "[green]passed[/]" if result.passed else "[red]FAILED[/]"
-    console.print(f"[bold]{result.example.id}[/] {status}  ({result.dtype}, "
-                  f"{report.steps_text(result.steps)})"
-                  f"  -> {folder}")
-    if result.parities:
-        table = Table(box=None, padding=(0, 2))
-        for column in ("vs numpy", "max abs diff", "max rel diff", "max rel/size",
-                       "tolerance used", "parity"):
-            table.add_column(column)
-        for p in result.parities:
-            table.add_row(p.framework, f"{p.max_abs:.2e}", f"{p.max_rel:.2e}", f"{p.max_rel_size:.2e}",
-                          f"{p.used * 100:.2g}%", ("agrees" if p.passed else "[red]DIVERGES[/]")
-                          + (" (step-local)" if p.mode == "step_local" else ""))
-        console.print(table)
-        console.print(f"  policy: {result.parities[0].tolerance}")
-    for p in result.parities:
-        for line in p.problems():
-            console.print(f"  [red]{result.example.id} {p.framework}:[/] {line}")
-        if p.divergence_expected and p.passed:
-            console.print(f"  {p.framework} diverged as declared, with numpy, at "
-                          f"{p.diverged[p.framework]}")
-        if p.parting():
-            console.print(f"  {p.framework}: {p.parting()}")
-        if p.drift is not None:
-            drift = report.drift_summary(p)
-            console.print(f"  {p.framework} free-running: {drift['largest_roundings']:.3g} "
-                          f"roundings at step {drift['at_step']}, beyond the bound from step "
-                          f"{drift['first_step_beyond_bound']}")
-        if p.first_divergence:
-            console.print(f"  [red]first divergence[/] {result.example.id} {p.framework}: "
-                          f"{p.first_divergence.describe(p.framework)}")
-        for line in p.missing[:5]:
-            console.print(f"  [red]recorded by one side only[/] {result.example.id} {p.framework}: {line}")
-    for warning in result.warnings:
-        console.print(f"  [yellow]finding:[/] {warning}")
-    counts = ", ".join(f"{n} {v}" for v, n in report.claim_counts(result).items())
-    console.print(f"  claims: {counts or 'none printed by the source'}")
-    for c in result.claims:
-        if c.verdict == REFUTED:
-            console.print(f"  [yellow]refuted[/] {c.claim.quantity} step {c.claim.step} "
-                          f"{c.claim.index} printed {c.claim.printed}, exact {c.exact!r} "
-                          f"({c.claim.where})")
-        if c.verdict == FAILED:
-            console.print(f"  [red]claim failed[/] {c.claim.quantity} step {c.claim.step} "
-                          f"{c.claim.index} printed {c.claim.printed}, exact {c.exact!r}: {c.explanation}")
+LABELS = {FAILED: "claim failed"}  # how the terminal names a called-out claim's verdict
+
+
+def show(r: results.Results, folder: Path) -> None:
+    """An example's results in the terminal, from its results model."""
+    status = "[green]passed[/]" if r.passed else "[red]FAILED[/]"
+    say(f"[bold]{escape(r.id)}[/] {status}  ({r.dtype}, {results.steps_text(r.steps)})  -> "
+        f"{escape(str(folder))}")
+    if r.parity:
+        columns([("vs numpy", "max abs diff", "max rel diff", "max rel/size", "tolerance used",
+                  "parity")] + [(p.framework, results.sci(p.max_abs_diff), results.sci(p.max_rel_diff),
+                                 results.sci(p.max_rel_diff_to_size), results.percent(p.tolerance_used),
+                                 p.verdict) for p in r.parity])
+        say(f"  policy: {escape(r.tolerance.rule)}")
+    for p in r.parity:
+        for m in p.messages(r.bound):
+            label = f"[red]{m.label}[/]" if m.bad else m.label
+            say(f"  {label} {escape(r.id)} {p.framework}: {escape(m.text)}")
+    for warning in r.warnings:
+        say(f"  [yellow]finding:[/] {escape(warning)}")
+    say(f"  claims: {r.claims_text() if r.claims else 'none printed by the source'}")
+    for c in r.called_out():
+        colour = "red" if c.verdict == FAILED else "yellow"
+        say(f"  [{colour}]{LABELS.get(c.verdict, c.verdict)}[/]  {escape(c.line())}")
 
 
 def write_results(writer, *arguments):
@@ -377,7 +362,7 @@ class Outcome:
     """One example's run, as the process that ran it reports it."""
 
     example: spec.Example
-    result: harness.ExampleResult | None
+    result: results.Results | None  # as its summary.json says
     folder: Path
     error: str | None = None
 
@@ -408,8 +393,8 @@ def run_one(run: harness.ExampleRun, names, args, out: Path, shared: runs.Runs) 
     finally:
         shared.release_idle()
     folder = Path(args.out) / run.example.id  # where its results are read once published
-    write_results(report.write, result, out, folder)
-    return Outcome(run.example, result, folder)
+    written = write_results(report.write, result, out, folder)
+    return Outcome(run.example, results.read(written / "summary.json"), folder)
 
 
 def report_outcome(outcome: Outcome) -> None:
@@ -442,7 +427,7 @@ class Bars:
         key = (example_id, framework)
         if key not in self.tasks:
             self.tasks[key] = self.bars.add_task(f"{example_id} {framework}", total=max(steps, 1))
-        self.bars.update(self.tasks[key], completed=min(done, max(steps, 1)))
+        self.bars.update(self.tasks[key], completed=done)
 
     def example_done(self, example_id: str) -> None:
         for key in [k for k in self.tasks if k[0] == example_id]:
@@ -567,7 +552,7 @@ def stage_index_and_site(out: Path, staging: Path) -> str | None:
 
     folders = {**report.example_folders(out), **report.example_folders(staging)}
     report.write_index(staging, folders)
-    report.write_atomic(staging / publish.UPDATING / publish.INDEX, report.UPDATING.encode())
+    publish.write_atomic(staging / publish.UPDATING / publish.INDEX, report.UPDATING.encode())
     site.render_updating(staging / publish.UPDATING / publish.SITE)
     try:
         site.render(folders, staging / publish.SITE)
@@ -603,10 +588,6 @@ def command_site(args) -> int:
 def command_translate(args, catalogue) -> int:
     """``repro translate``: an example's translation notes in the terminal, and its page
     (the implementations aligned by section, the notes below) in <out>/<id>/."""
-    import re
-
-    from rich.markup import escape
-
     from . import translate
 
     if bool(args.example) == bool(args.spec):
@@ -668,7 +649,7 @@ def command_bench(args, argv: list[str]) -> int:
 
 def parser() -> Parser:
     top = Parser(prog="repro", description="Textbook neural-network examples, reproduced in "
-                 "NumPy, PyTorch and TensorFlow and checked against each other and the source.")
+                 f"{results.framework_titles()} and checked against each other and the source.")
     top.add_argument("--examples-dir", default=None,
                      help="read the examples from this folder instead of the built-in catalogue")
     commands = top.add_subparsers(dest="command", required=True, parser_class=Parser)

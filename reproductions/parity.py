@@ -76,6 +76,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict
 
 from .trace import Recording, Series, Trace, index_label
 
@@ -99,8 +100,11 @@ ROUNDINGS = 128
 POLICY = {dtype: Tolerance(ROUNDINGS, float(np.finfo(dtype).eps)) for dtype in ("float64", "float32")}
 
 
-@dataclass(frozen=True)
-class Divergence:
+class Divergence(BaseModel):
+    """The first value a framework and NumPy disagree on (or, as ``parted``, where
+    free-running runs parted); ``summary.json`` keeps a NaN or infinity as it was."""
+
+    model_config = ConfigDict(frozen=True, ser_json_inf_nan="constants")
     step: int
     quantity: str
     index: str
@@ -497,7 +501,7 @@ def compare(reference: Recording, other: Recording, framework: str, dtype: str,
     if failures:
         (step, _, flat, a, b), quantity, shape = min(failures, key=lambda f: f[0][:3])
         index = index_label(np.unravel_index(flat, shape)) if shape else ""
-        first = Divergence(step, quantity, index, a, b)
+        first = Divergence(step=step, quantity=quantity, index=index, reference=a, other=b)
     diverged = {side: where for side, where in (
         ("numpy", first_non_finite(reference, unseen["numpy"])),
         (framework, first_non_finite(other, unseen[framework]))) if where}

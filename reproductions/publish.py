@@ -133,3 +133,35 @@ def publish(staging: Path, out: Path) -> None:
         os.replace(staging / INDEX, out / INDEX)
         fault_point()
     shutil.rmtree(staging)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    atomically(path, lambda temporary: temporary.write_bytes(data))
+
+
+def atomically(path: Path, write):
+    """``write(temporary)`` to a temporary file beside ``path``, renamed into place once
+    whole, so that an interrupted write never leaves half a file: what ``write`` returns."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    os.close(handle)
+    try:
+        written = write(Path(temporary))
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+        fault_point()
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return written
+
+
+def link(target: Path, folder: Path) -> str:
+    """A Markdown link target: ``target`` relative to ``folder`` (the folder the report
+    is read in), so it resolves wherever the results and the examples are; absolute
+    where no relative path joins them (another drive)."""
+    try:
+        path = Path(os.path.relpath(target.resolve(), folder.resolve())).as_posix()
+    except ValueError:
+        path = target.resolve().as_posix()
+    return urllib.parse.quote(path)

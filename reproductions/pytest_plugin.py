@@ -86,16 +86,12 @@ class DefinitionItem(pytest.Item):
         self.framework, self.dtype = framework, dtype
 
     def runtest(self):
-        result = run(str(self.path), self.framework, self.dtype)
-        problems = []
-        for parity in result.parities:
-            if parity.first_divergence is not None:
-                problems.append(f"first divergence: {parity.first_divergence.describe(parity.framework)}")
-            problems += [f"{parity.framework}: {line}" for line in parity.problems()]
-            problems += [f"recorded by one side only: {line}" for line in parity.missing[:5]]
-        problems += [f"claim failed: {c.claim.quantity} step {c.claim.step} {c.claim.index} printed "
-                     f"{c.claim.printed}, exact {c.exact!r}: {c.explanation}"
-                     for c in result.claims if not c.passed]
+        from reproductions import report
+
+        r = report.summary(run(str(self.path), self.framework, self.dtype))
+        problems = [f"{p.framework}: {m.label}: {m.text}" for p in r.parity
+                    for m in p.messages(r.bound) if m.bad]
+        problems += [f"claim failed: {c.line()}" for c in r.failed_claims()]
         if problems:
             raise DefinitionFailure("\n".join(problems))
 

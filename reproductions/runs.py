@@ -98,6 +98,13 @@ def _worker_start(reports) -> None:
     _reports = reports
 
 
+def steps_done(step: int, steps: int) -> int:
+    """How many of a run's ``steps`` a trace at ``step`` has reached: step n is the
+    (n+1)-th; the record after the last update (step ``steps``) adds none. A run of no
+    step (step 0 alone) counts as one."""
+    return min(step + 1, max(steps, 1))
+
+
 def _reporter(example_id: str, framework: str, steps: int) -> Callable[[int], None] | None:
     if _reports is None:
         return None
@@ -107,7 +114,7 @@ def _reporter(example_id: str, framework: str, steps: int) -> Callable[[int], No
         now = time.monotonic()
         if now - last[0] >= PROGRESS_EVERY or step + 1 >= steps:
             last[0] = now
-            _reports.put((example_id, framework, step + 1, steps))
+            _reports.put((example_id, framework, steps_done(step, steps), steps))
     return report
 
 
@@ -188,7 +195,8 @@ class Runs:
             executor = self._executor(framework)
             on_step = None
             if executor is self._here and self._progress is not None:
-                on_step = lambda step: self._progress(example.id, framework, step + 1, steps)  # noqa: E731
+                on_step = lambda step: self._progress(example.id, framework,  # noqa: E731
+                                                      steps_done(step, steps), steps)
             if executor is self._here:
                 from .harness import run_framework
 

@@ -337,7 +337,7 @@ class Example(Strict):
     hyper: dict[str, float | int | str | bool] = {}
     data: dict[str, float | list] = {}
     init: Initialisation = Initialisation()
-    layout: dict[Literal["numpy", "torch", "tensorflow", "jax"], list[str] | dict[str, str]] = Field(
+    layout: dict[Literal[frameworks.NAMES], list[str] | dict[str, str]] = Field(
         {}, description="per framework, how it holds the source's arrays: a list of the names "
                         "(parameters, data, printed values) it holds transposed, or a table of "
                         "name = 'transposed' or name = <a start value>, for a printed value held "

@@ -423,7 +423,7 @@ def test_provenance_of_an_example_in_another_repository_follows_its_changes(tmp_
 @pytest.mark.parametrize("example_id", ["or_single_example"])
 def test_the_trace_hash_is_the_same_in_every_process_and_is_the_written_table(tmp_path, example_id):
     from conftest import result_of
-    from reproductions import committed, report
+    from reproductions import committed, report, table
 
     hashes = []
     for run in ("a", "b"):
@@ -433,20 +433,20 @@ def test_the_trace_hash_is_the_same_in_every_process_and_is_the_written_table(tm
         summary = json.loads((folder / "summary.json").read_text())
         hashes.append(summary["trace_sha256"])
         # it is the hash of the table trace.parquet holds, read back
-        assert report.trace_hash(committed.read(folder / "trace.parquet")) == hashes[-1]
+        assert table.trace_hash(committed.read(folder / "trace.parquet")) == hashes[-1]
         assert hashes[-1] in (folder / "report.md").read_text()
     assert hashes[0] == hashes[1] and len(hashes[0]) == 64
     # the session's own in-process run (tests/conftest.py) gives the same hash
     columns = report.trace_columns(result_of(example_id, "float64"))
     assert {"numpy", "torch", "tensorflow", "rounded_replay", "numerical"} <= set(columns)
-    assert report.trace_hash(columns) == hashes[0]
+    assert table.trace_hash(columns) == hashes[0]
     # and any one value changed changes it
     import numpy as np
 
     changed = dict(columns, torch=columns["torch"].copy())
     first = np.flatnonzero(np.isfinite(changed["torch"]))[0]
     changed["torch"][first] = np.nextafter(changed["torch"][first], np.inf)  # one last bit
-    assert report.trace_hash(changed) != hashes[0]
+    assert table.trace_hash(changed) != hashes[0]
 
 
 def test_a_run_that_stopped_with_an_error_has_no_trace_hash(tmp_path):

@@ -183,7 +183,7 @@ def test_the_report_says_which_mode_gave_the_verdict(tmp_path):
     drift = parity["free_running_drift"]
     assert drift["first_step_beyond_bound"] < 20 and drift["largest_roundings"] > 1e6
     report = (folder / "report.md").read_text()
-    assert "Verdict from **step-local** runs: every torch step started from NumPy's parameters" in report
+    assert "Verdict from step-local runs: every torch step started from NumPy's parameters" in report
     assert (folder / "drift.png").read_bytes()[:4] == b"\x89PNG"
 
 

@@ -18,7 +18,7 @@ A mutant is killed when `repro check` exits 1 and its output names the example, 
 framework, the step and the quantity of the first failure: the first line
 ``first divergence <id> <framework>: step N, <quantity>[index]`` (parity), the first
 ``recorded by one side only <id> <framework>: step N <quantity> (only <side>)``, the
-first ``claim failed <quantity> step N [index]`` under ``<id> FAILED`` (claims are
+first ``claim failed <where>: <quantity>[index] step N`` under ``<id> FAILED`` (claims are
 judged on NumPy's float64 run), ``<id>: the <framework> implementation raised ...
 at step N``, or, for a comparison that fails its own check before any example runs,
 ``the comparison itself is broken: <dtype>: <planted error> at step N is not found``.
@@ -433,10 +433,10 @@ def one_sided(framework, step, quantity, side):
 
 
 def claim_failed(framework, quantity, step, index):
-    """The first failed claim: ``claim failed <quantity> step N [index] printed ...``
+    """The first failed claim: ``claim failed <where>: <quantity>[index] step N: printed ...``
     (claims are judged on NumPy's float64 run, whatever the framework)."""
-    return (rf"{first('claim failed')}{re.escape(quantity)} step {step} "
-            rf"{re.escape(str(index))} printed ")
+    where = f"[{','.join(map(str, index))}]" if index else ""
+    return (rf"{first('claim failed')}.*?: {re.escape(quantity + where)} step {step}: printed ")
 
 
 def raised(framework, step, message):

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import frameworks
-from reproductions import harness, report, spec, translate
+from reproductions import harness, plots, report, spec, translate
 from reproductions.generic import tables
 from conftest import repro
 
@@ -277,19 +277,19 @@ def test_no_boundary_without_a_two_input_classifier(tmp_path):
 
 
 def test_the_boundary_is_drawn_at_the_trained_parameters(short_xor):
-    params = report.trained_parameters(short_xor)
+    params = plots.trained_parameters(short_xor)
     numpy_trace = short_xor.traces["numpy"]
     assert np.array_equal(params["W1"], numpy_trace["W1"].values[-1])
     start = harness.run_example(CATALOGUE["car_price_no_bias"], ["numpy"])  # steps = 0
     assert all(np.array_equal(value, start.example.initial_parameters()[name])
-               for name, value in report.trained_parameters(start).items())
+               for name, value in plots.trained_parameters(start).items())
 
 
 @pytest.mark.parametrize("example_id", CLASSIFIERS)
 def test_each_two_input_classifier_predicts_on_a_grid(example_id):
     example = CATALOGUE[example_id]
     predict = harness.implementation(example, "numpy").predict
-    points, _, axis, _ = report.classifier_data(example)
+    points, _, axis, _ = plots.classifier_data(example)
     grid = np.array([[0.0, 0.0], [1.0, 0.5], [-1.0, 2.0]])
     output = np.asarray(predict(example, example.initial_parameters(),
                                 grid.T if axis == 1 else grid))

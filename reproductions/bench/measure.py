@@ -415,7 +415,7 @@ def plot(bench: Bench) -> bytes:
 
 
 def write(bench: Bench, out: Path) -> None:
-    from ..report import write_atomic
+    from ..publish import write_atomic
 
     data = asdict(bench)
     data.pop("baseline")  # it has a file of its own

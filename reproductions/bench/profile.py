@@ -17,6 +17,8 @@ import sys
 import time
 from pathlib import Path
 
+import frameworks
+
 # (phase, module path fragment, function names): the first rule that matches a frame
 # names its phase; frames are tried from the innermost out.
 PHASES = [
@@ -29,24 +31,19 @@ PHASES = [
     ("claims", "reproductions/claims.py", {"judge"}),
     ("numerical column", "reproductions/numerical.py", {"numerical_column"}),
     ("rounded replay", "reproductions/harness.py", {"rounded_replay"}),
-    ("plots", "reproductions/report.py", {"cost_plot", "difference_plot", "boundary_plot",
-                                          "drift_plot"}),
     ("plots", "reproductions/plots.py", {"cost_plot", "difference_plot", "boundary_plot",
                                          "drift_plot"}),
     ("trace table and parquet", "reproductions/report.py", {"trace_columns", "parquet",
                                                             "trace_hash", "encoded_columns"}),
-    ("translation page", "reproductions/report.py", {"translation_page"}),
     ("translation page", "reproductions/translate.py", {"page", "write"}),
     ("site", "reproductions/site.py", {"build"}),
     ("report and summary", "reproductions/report.py", {"markdown", "summary", "write_index",
                                                        "write_crash"}),
+    ("report and summary", "reproductions/results.py", {"read", "json"}),
     ("loading definitions", "reproductions/spec.py", {"load", "load_example", "catalogue"}),
 ]
 TRAINING = "training: {}"  # a framework's reproduce(), outside recording
-FRAMEWORK_FILES = {"numpy": ("numpy_impl.py", "generic/numpy.py"),
-                   "torch": ("torch_impl.py", "generic/torch.py"),
-                   "tensorflow": ("tensorflow_impl.py", "generic/tensorflow.py"),
-                   "jax": ("jax_impl.py", "generic/jax.py")}
+FRAMEWORK_FILES = {name: (f"{name}_impl.py", f"generic/{name}.py") for name in frameworks.NAMES}
 OTHER = "harness (other)"
 
 
