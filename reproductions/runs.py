@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import frameworks
 
+from .execute import rounded_replay, run_framework
 from .spec import Example
 from .trace import KEEP_ALL, Keep, Recording
 
@@ -120,8 +121,6 @@ def _reporter(example_id: str, framework: str, steps: int) -> Callable[[int], No
 
 def _run(example: Example, framework: str, dtype: str, steps: int,
          reference: Recording | None, keep: Keep) -> Recording:
-    from .harness import run_framework
-
     return run_framework(example, framework, dtype, steps, reference=reference,
                          on_step=_reporter(example.id, framework, steps), keep=keep)
 
@@ -198,9 +197,7 @@ class Runs:
                 on_step = lambda step: self._progress(example.id, framework,  # noqa: E731
                                                       steps_done(step, steps), steps)
             if executor is self._here:
-                from .harness import run_framework
-
-                self._futures[key] = executor.submit(run_framework, example, framework, dtype, steps,
+                            self._futures[key] = executor.submit(run_framework, example, framework, dtype, steps,
                                                      reference=reference, on_step=on_step, keep=keep)
             else:
                 self._futures[key] = executor.submit(_run, example, framework, dtype, steps,
@@ -213,8 +210,6 @@ class Runs:
         """The rounded replay: NumPy in float64 with the printed intermediates rounded."""
         key = RunKey(example_key(example), "numpy", "float64", steps, "replay", keep)
         if key not in self._futures:
-            from .harness import rounded_replay
-
             self._futures[key] = self._here.submit(rounded_replay, example, steps, keep)
         return self._futures[key]
 

@@ -273,3 +273,20 @@ def write(table: Table, path: Path) -> str:
                     arrays.append(numbers(kind, chunk[name], dtype))
             writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
     return digest.hexdigest(table.words)
+
+
+def long_table(recording: Recording):
+    """The long format as a pandas DataFrame: ``step, kind, quantity, index, value``,
+    one row per element per step, in the order recorded."""
+    import pandas as pd
+
+    return pd.DataFrame(side_by_side({"value": recording}))
+
+
+def side_by_side(columns: dict[str, Recording], aligned: dict[str, Recording] | None = None,
+                 ) -> dict[str, np.ndarray]:
+    """Several recordings in one long table, in memory: ``step, kind, quantity, index``,
+    then one column of values per recording, NaN where that recording has no such
+    element (``table.py``'s table: the first recording's rows in the order it recorded
+    them, then the rest; ``aligned`` recordings only fill in those rows)."""
+    return Table(dict(columns), dict(aligned or {})).whole()

@@ -32,7 +32,7 @@ goes on computing with that, as the author's hand arithmetic did.
 The record is columnar: each quantity is one :class:`Series`, an array of shape
 ``(records, *shape)`` with the step of each record, never one object per element.
 Comparison, claims, the numerical column and the reports all read these arrays;
-the long table of one row per element (:func:`side_by_side`, :func:`long_table`)
+the long table of one row per element (``table.side_by_side``, ``table.long_table``)
 is built only when it is written to disk or a person asks for it.
 """
 
@@ -473,22 +473,3 @@ class Trace:
 def labels(shape: tuple) -> np.ndarray:
     """The index label of every element of an array of ``shape``, in C order."""
     return np.array([index_label(i) for i in np.ndindex(shape)], dtype=object)
-
-
-def long_table(recording: Recording):
-    """The long format as a pandas DataFrame: ``step, kind, quantity, index, value``,
-    one row per element per step, in the order recorded."""
-    import pandas as pd
-
-    return pd.DataFrame(side_by_side({"value": recording}))
-
-
-def side_by_side(columns: dict[str, Recording], aligned: dict[str, Recording] | None = None,
-                 ) -> dict[str, np.ndarray]:
-    """Several recordings in one long table, in memory: ``step, kind, quantity, index``,
-    then one column of values per recording, NaN where that recording has no such
-    element (``table.py``'s table: the first recording's rows in the order it recorded
-    them, then the rest; ``aligned`` recordings only fill in those rows)."""
-    from .table import Table
-
-    return Table(dict(columns), dict(aligned or {})).whole()

@@ -397,7 +397,7 @@ MUTANTS = [
            "test_scores", "torch",
            "        if name in self.transposed:\n            array = array.T\n", "",
            ("one_sided", 0, "W1", "numpy"), SHORT),
-    Mutant("load_ignores_layout", "reproductions/harness.py",
+    Mutant("load_ignores_layout", "reproductions/execute.py",
            "ctx.load hands the source's layout to every framework, [layout] unread",
            "test_scores", "torch",
            "return array.T if name in self.trace.transposed else array",

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from reproductions.trace import Trace, long_table, side_by_side
+from reproductions.table import long_table, side_by_side
+from reproductions.trace import Trace
 
 
 def test_each_quantity_is_one_array_over_its_steps_whatever_the_room_made():

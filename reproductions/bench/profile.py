@@ -30,7 +30,7 @@ PHASES = [
     ("comparison", "reproductions/parity.py", {"compare", "drift", "self_check"}),
     ("claims", "reproductions/claims.py", {"judge"}),
     ("numerical column", "reproductions/numerical.py", {"numerical_column"}),
-    ("rounded replay", "reproductions/harness.py", {"rounded_replay"}),
+    ("rounded replay", "reproductions/execute.py", {"rounded_replay"}),
     ("plots", "reproductions/plots.py", {"cost_plot", "difference_plot", "boundary_plot",
                                          "drift_plot"}),
     ("trace table and parquet", "reproductions/report.py", {"trace_columns", "parquet",
