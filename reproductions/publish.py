@@ -50,32 +50,6 @@ def fault_point() -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """``data`` into ``path``: written beside it and renamed into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-        fault_point()
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def link(target: Path, folder: Path) -> str:
-    """A link target: ``target`` relative to ``folder`` (the folder the page is read in),
-    so it resolves wherever the results and the examples are; absolute where no relative
-    path joins them (another drive)."""
-    try:
-        path = Path(os.path.relpath(target.resolve(), folder.resolve())).as_posix()
-    except ValueError:
-        path = target.resolve().as_posix()
-    return urllib.parse.quote(path)
-
-
 def interrupted_runs(out: Path) -> list[Path]:
     """Staging folders of earlier runs that did not finish."""
     return sorted(out.glob(f"{STAGING_PREFIX}*")) if out.is_dir() else []
