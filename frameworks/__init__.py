@@ -25,8 +25,14 @@ Adapters import their framework only inside these functions, so a run that
 uses only NumPy never imports torch, TensorFlow or JAX.
 """
 
+import os
 from importlib import import_module
 from types import ModuleType
+
+# TensorFlow reads these once, when it is first imported, which may be by a mirror module
+# before its adapter's setup runs: set them with the package every run imports first.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # oneDNN reorders float sums
 
 NAMES = ("numpy", "torch", "tensorflow", "jax")
 TITLES = {"numpy": "NumPy", "torch": "PyTorch", "tensorflow": "TensorFlow", "jax": "JAX"}

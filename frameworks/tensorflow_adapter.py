@@ -1,6 +1,5 @@
 """TensorFlow (with Keras 3) on the CPU."""
 
-import os
 from importlib import metadata
 
 from ._layout import fitted
@@ -19,9 +18,7 @@ def version() -> str | None:
 
 
 def setup(dtype: str):
-    # These must be set before TensorFlow is first imported.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # oneDNN reorders float sums
+    # TF_ENABLE_ONEDNN_OPTS=0 and a quiet log are set by frameworks/__init__.py
     import keras
     import tensorflow as tf
 
