@@ -344,6 +344,9 @@ class Example(Strict):
     network: dict | None = Field(None, description="a [network] the generic engines build, for "
                                                    "the frameworks the example has no mirror of "
                                                    "(its own schema, generic/definition.py)")
+    optimizer: dict | None = Field(None, description="the [network]'s update rule and schedule, "
+                                                     "where it is not gradient descent (its "
+                                                     "schema: engines/optimizers.py)")
     replay: bool = Field(True, description="run the rounded replay; off for a source whose "
                                            "numbers are all machine-printed, never by hand")
     diverges: bool = Field(False, description="the source's training diverges: every framework "
