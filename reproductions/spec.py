@@ -349,6 +349,9 @@ class Example(Strict):
                                                  "engines evaluate, for the frameworks the "
                                                  "example has no mirror of (its own schema, "
                                                  "engines/GRAPHS.md)")
+    optimizer: dict | None = Field(None, description="the [network]'s update rule and schedule, "
+                                                     "where it is not gradient descent (its "
+                                                     "schema: engines/optimizers.py)")
     replay: bool = Field(True, description="run the rounded replay; off for a source whose "
                                            "numbers are all machine-printed, never by hand")
     diverges: bool = Field(False, description="the source's training diverges: every framework "
@@ -482,7 +485,16 @@ class Example(Strict):
         """Whether a claimed quantity is a printed intermediate (not the cost, a
         gradient, a parameter or a start value)."""
         return quantity != "cost" and not quantity.startswith(("grad.", "init.")) and \
-            quantity not in {param.name for param in self.init.params}
+            quantity not in {param.name for param in self.init.params} and \
+            not self.is_optimizer_state(quantity)
+
+    def is_optimizer_state(self, quantity: str) -> bool:
+        """Whether a claimed quantity is the [optimizer]'s state, recorded every step as
+        the parameters are: ``learning_rate``, or ``velocity.``, ``cache.``, ``m.`` or
+        ``v.`` and a parameter's name."""
+        kind, _, name = quantity.partition(".")
+        return self.optimizer is not None and (quantity == "learning_rate" or (
+            kind in ("velocity", "cache", "m", "v") and name in {p.name for p in self.init.params}))
 
     def value_steps(self, steps: int) -> frozenset | None:
         """The steps of a run of ``steps`` training steps whose intermediates are

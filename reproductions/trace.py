@@ -294,7 +294,8 @@ class Trace:
     def printed_at(self, step: int) -> bool:
         return self.printed_steps is None or step in self.printed_steps
 
-    def training(self, costs, grads, params, values: Mapping | None = None) -> None:
+    def training(self, costs, grads, params, values: Mapping | None = None,
+                 state: Mapping | None = None) -> None:
         """Every step of a training loop the framework runs as one compiled program
         (``jax.lax.scan``, a TensorFlow graph loop), recorded at once from the current
         step on: ``costs`` the cost at the start of each step, stacked over the steps
@@ -304,11 +305,13 @@ class Trace:
         records are those ``step``, ``values``, ``gradients`` and ``parameters`` would
         make step by step, taken out of the framework in one transfer a quantity; the
         current step is then the one after the last. Parameters by name are, as in
-        ``parameters``, the parameters from now on (the last row of each)."""
+        ``parameters``, the parameters from now on (the last row of each). ``state``: an
+        optimizer's state after each update by name (``m.W1``, ``learning_rate``), stacked
+        the same way, recorded as ``param`` would after the parameters."""
         costs = self.as_array(costs)
         if not len(costs):  # no step taken: nothing to record, the parameters as they were
             return
-        values = dict(values or {})
+        values, state = dict(values or {}), dict(state or {})
         grads = self._in_watched_order(grads, "gradient")
         if isinstance(params, Mapping):
             params = self._in_watched_order(params, "parameter")
@@ -320,14 +323,17 @@ class Trace:
                 self.values(**{name: v[k] for name, v in values.items()})
                 self.gradients(costs[k], [g[k] for g in grads])
                 self.parameters([p[k] for p in params])
+                for name, value in state.items():
+                    self.param(name, value[k])
             self.current_step = first + n
             return
         steps = first + np.arange(n, dtype=np.int64)
-        per_step = len(values) + 1 + 2 * len(self.watched)
+        per_step = len(values) + 1 + 2 * len(self.watched) + len(state)
         stacked = [("value", name, value) for name, value in values.items()]
         stacked += [("cost", "cost", costs)]
         stacked += [("grad", name, grad) for name, grad in zip(self.watched, grads, strict=True)]
         stacked += [("param", name, param) for name, param in zip(self.watched, params, strict=True)]
+        stacked += [("param", name, value) for name, value in state.items()]
         printed = (np.ones(n, dtype=bool) if self.printed_steps is None
                    else np.isin(steps, np.fromiter(self.printed_steps, dtype=np.int64)))
         kept = np.fromiter((self.keep.step(int(step)) for step in steps), dtype=bool, count=n) \

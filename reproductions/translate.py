@@ -293,12 +293,14 @@ def graph_notes(example: Example) -> list[Note]:
 
 def network_notes(example: Example, generic: dict[str, bool]) -> list[Note]:
     """The cost, the update and the biases, from ``[network]`` and generic/tables.py."""
-    from .generic.definition import EngineView
+    from .engines.optimizers import formula, schedule_formula
+    from .generic.definition import EngineView, optimizer_of
 
     view = EngineView(example)
     network, rate = view.network, view.example.hyper.get("learning_rate")
     cost = tables.COSTS.get(network.cost) if network.cost else None
-    optimizer = tables.OPTIMIZERS[network.optimizer]
+    spec = optimizer_of(view.example)  # an [optimizer] table, or None: gradient descent
+    optimizer = tables.OPTIMIZER_KINDS[spec.kind] if spec else tables.OPTIMIZERS[network.optimizer]
     found = [Note("cost", None, f"network.cost `{network.cost}`: {cost.value}"
                   + (f", plus `l2 / 2 * sum W^2` with l2 = {network.l2}" if network.l2 else "")
                   if cost else "none: a forward pass only", "[network]; the costs of "
@@ -306,15 +308,20 @@ def network_notes(example: Example, generic: dict[str, bool]) -> list[Note]:
     steps = ("every step on the whole data set" if network.batch_size is None
              and network.order is None else f"mini-batches of {network.batch_size}"
              if network.batch_size else "the examples of network.order, one entry a step")
-    found.append(Note("update", None, f"network.optimizer `{network.optimizer}` at "
-                      f"learning_rate = {rate}, {steps}: {optimizer.value}" if cost else
-                      "none: a forward pass only", "[network] and [hyper]"))
+    if network.shuffle is not None:
+        steps += f", reshuffled every epoch ({network.shuffle.generator}, seed {network.shuffle.seed})"
+    rule = (f"[optimizer] `{spec.kind}`: {formula(spec)}; {schedule_formula(spec.schedule)}"
+            if spec else f"network.optimizer `{network.optimizer}` at learning_rate = {rate}")
+    found.append(Note("update", None, f"{rule}, {steps}" + ("" if spec else f": {optimizer.value}")
+                      if cost else
+                      "none: a forward pass only", "[network], [optimizer] and [hyper]"))
     for framework, by_engine in generic.items():
         for topic, spelled in (("cost", cost), ("update", optimizer if cost else None)):
             if spelled is None:
                 continue
             engine = getattr(spelled, framework) if framework != "numpy" else \
-                "written out" if topic == "cost" else "`W - learning_rate * dW`, written out"
+                "written out" if topic == "cost" else "`W - learning_rate * dW`, written out" \
+                if spec is None else "the rule written out (engines/numpy/optimizers.py)"
             if by_engine:
                 text, source = f"the generic engine: {engine}", f"generic/{framework}.py"
             else:

@@ -190,8 +190,8 @@ def test_the_report_says_which_mode_gave_the_verdict(tmp_path):
 XOR = REPO / "tests" / "definitions" / "xor_2_3_1.toml"
 LAYERS = '{ units = 3, activation = "sigmoid" }'
 BROKEN = [  # (what is wrong, text replaced, replacement, what the line must say)
-    ("batch size that does not split the data", "inputs = 2", "inputs = 2\nbatch_size = 3",
-     "network.batch_size: 4 examples do not split into batches of 3"),
+    ("batch size above the number of examples", "inputs = 2", "inputs = 2\nbatch_size = 5",
+     "network.batch_size: 5 is more than the 4 examples"),
     ("an example that does not exist", "inputs = 2", "inputs = 2\norder = [0, 4]",
      "network.order: example 4 does not exist (there are 4, 0 to 3)"),
     ("steps of different sizes", "inputs = 2", "inputs = 2\norder = [[0, 1], 2]",

@@ -69,7 +69,7 @@ import numpy as np
 from pydantic import ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from reproductions.spec import Strict
+from reproductions.schema import Strict
 
 KINDS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 SCHEDULES = ("constant", "step", "exponential", "inverse_time", "linear")
@@ -474,3 +474,19 @@ def measured_findings(framework: str, module, spec: Optimizer, dtype: str,
         found.append(Finding(framework, dtype, schedule_formula(spec.schedule), implementation,
                              steps, gap, None if gap is None else gap / eps))
     return found
+
+
+def class_differences(module, spec: Optimizer, dtype: str) -> dict[str, float]:
+    """Where a framework module (``engines.<framework>.optimizers``) writes the update or
+    the schedule of ``spec`` out because the framework's class computes another formula:
+    how far that class moves from the source's formula on the small problem (relative to
+    the parameters' size, ``Finding.difference``), by name: ``optimizer_class_difference``,
+    ``schedule_class_difference``. Empty where the module uses the classes (nothing is run
+    then): a generic engine records these as findings."""
+    written_out = module.implementation(spec, dtype).used == "written out" or (
+        not constant_rate(spec) and module.schedule_implementation(spec).used == "written out")
+    if not written_out:
+        return {}
+    return {f"{found.implementation.what}_class_difference": found.difference
+            for found in module.findings(spec, dtype)
+            if found.implementation.used == "written out" and found.difference is not None}

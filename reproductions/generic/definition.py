@@ -14,11 +14,13 @@ how each framework spells it, in ``tables.py`` (the choices below are its keys).
 """
 
 import dataclasses
+import functools
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from reproductions.engines import optimizers
 from reproductions.generic.tables import BIASES, COSTS, LAYOUTS, OPTIMIZERS
 from reproductions.schema import Strict
 
@@ -26,7 +28,8 @@ if TYPE_CHECKING:
     from reproductions.spec import Example
     from reproductions.trace import Recording
 NLL_OUTPUT = {"binary_nll": "sigmoid", "multiclass_nll_sum": "softmax",
-              "multiclass_nll_mean": "softmax"}  # the output each NLL is computed on
+              "multiclass_nll_mean": "softmax",
+              "binary_nll_probabilities": "sigmoid"}  # the output each NLL is computed on
 
 
 class Layer(Strict):
@@ -45,6 +48,22 @@ class Layer(Strict):
         return self
 
 
+class Shuffle(Strict):
+    """``network.shuffle``: the examples drawn into a new order every epoch, before its
+    mini-batches are taken, as the source draws the order (reproductions/engines/draws.py)."""
+
+    generator: Literal["numpy_legacy", "numpy_generator", "torch"] = Field(
+        description="numpy_legacy: np.random.seed(seed), then np.random.permutation(m) every "
+                    "epoch; numpy_generator: rng = np.random.default_rng(seed), then "
+                    "rng.permutation(m); torch: torch.manual_seed(seed), then a pass over a "
+                    "DataLoader(..., shuffle=True) every epoch")
+    seed: int = Field(ge=0, lt=2 ** 32, description="the seed given before the first epoch")
+    seed_each_epoch: bool = Field(
+        False, description="the source seeds again before each epoch's draw, with seed + the "
+                           "epoch's index (0 first): a helper that calls np.random.seed(seed) "
+                           "as the caller counts seed up")
+
+
 class Network(Strict):
     """What the engines build (each choice's meaning: tables.py). No cost (None): a
     forward pass only, at step 0 (steps = 0), which needs no targets Y and no rate."""
@@ -56,12 +75,21 @@ class Network(Strict):
         None, description="what gradient descent minimises; none: a forward pass only "
                           "(steps = 0), Z and A at step 0 and no targets Y")
     l2: float = Field(0.0, ge=0, allow_inf_nan=False,
-                      description="adds l2 / 2 * sum of every W squared (biases not) to the cost")
+                      description="adds l2 / 2 * the sum of squares of the parameters l2_on "
+                                  "names (every W, biases not, by default) to the cost")
+    l2_on: Literal["weights", "all"] | list[str] = Field(
+        "weights", description="what the l2 term penalises: 'weights' (every W), 'all' (every "
+                               "trained parameter, biases too) or a list of trained parameters "
+                               "by their names")
     optimizer: Literal[tuple(OPTIMIZERS)] = Field(
         "gradient_descent", description="at hyper.learning_rate, on the step's examples")
     batch_size: int | None = Field(None, ge=1, description="mini-batches of this many "
-                                   "consecutive examples, in order, from the first again after "
-                                   "the last (default: the whole data set every step)")
+                                   "consecutive examples, in order (shuffled with shuffle), an "
+                                   "epoch after another; the last of an epoch is smaller where "
+                                   "they do not divide the examples (default: the whole data "
+                                   "set every step)")
+    shuffle: Shuffle | None = Field(None, description="the examples in a new order every epoch, "
+                                                      "drawn as the source draws it")
     order: list[int | list[int]] | str | None = Field(
         None, description="the examples of each step, from the first again after the last: an "
                           "index (one example a step) or a list of indices (a mini-batch); or "
@@ -121,6 +149,15 @@ class Network(Strict):
     def one_way_to_batch(self):
         if self.batch_size is not None and self.order is not None:
             raise ValueError("batch_size and order both say which examples a step uses: give one")
+        if self.shuffle is not None and self.batch_size is None:
+            raise ValueError("shuffle: needs a batch_size (the mini-batches each epoch's order "
+                             "is cut into)")
+        return self
+
+    @model_validator(mode="after")
+    def l2_on_penalised(self):
+        if self.l2_on != "weights" and not self.l2:
+            raise ValueError(f"l2_on: {self.l2_on!r} given without an l2 above 0")
         return self
 
 
@@ -171,14 +208,65 @@ def forward_only(network: Network) -> bool:
 
 
 def batch(network: Network, m: int, step: int) -> list[int] | None:
-    """The examples of a step, by index; None for the whole data set."""
+    """The examples of a step, by index; None for the whole data set. With a batch_size,
+    an epoch is ceil(m / batch_size) steps, each the next batch_size examples of the
+    epoch's order (the last fewer where they do not divide m): the examples in order, or
+    as ``shuffle`` draws them for the epoch."""
     if network.order is not None:
         entry = network.order[step % len(network.order)]
         return entry if isinstance(entry, list) else [entry]
     if network.batch_size is not None:
-        first = step * network.batch_size % m
-        return list(range(first, first + network.batch_size))
+        size = network.batch_size
+        epoch, k = divmod(step, -(-m // size))
+        if network.shuffle is None:
+            return list(range(k * size, min((k + 1) * size, m)))
+        drawn = 1 << epoch.bit_length()  # more than epoch: the orders are drawn in doublings
+        return epoch_orders(network.shuffle, m, drawn)[epoch][k * size:(k + 1) * size]
     return None
+
+
+@functools.lru_cache(maxsize=32)
+def epoch_orders(shuffle: Shuffle, m: int, epochs: int) -> tuple[list[int], ...]:
+    """The example orders of the first ``epochs`` epochs, drawn as the source draws them
+    (draws.py: one np.random.permutation(m), rng.permutation(m) or DataLoader pass an
+    epoch, from one stream seeded once, or seeded with seed + e before epoch e)."""
+    from reproductions.engines.draws import draw_values, read_init
+
+    method = ("dataloader_shuffle", lambda count: [count, m]) if shuffle.generator == "torch" \
+        else ("permutation", lambda count: m)
+    if shuffle.seed_each_epoch:
+        params = [entry for e in range(epochs) for entry in (
+            {"seed": shuffle.seed + e},
+            {"name": f"epoch{e}", method[0]: method[1](1), "use": "data"})]
+    elif shuffle.generator == "torch":
+        params = [{"name": "epochs", method[0]: method[1](epochs), "use": "data"}]
+    else:
+        params = [{"name": f"epoch{e}", method[0]: m, "use": "data"} for e in range(epochs)]
+    drawn = draw_values(read_init({"generator": shuffle.generator, "seed": shuffle.seed,
+                                   "params": params})).data
+    rows = [row for array in drawn.values() for row in np.reshape(array, (-1, m))]
+    return tuple(row.astype(np.int64).tolist() for row in rows)
+
+
+def smaller_batch(network: Network, m: int, step: int) -> bool:
+    """Whether the step takes fewer examples than the others (the last of an epoch, where
+    batch_size does not divide m): its Z, A and dZ are not recorded, as a recorded
+    quantity keeps one shape."""
+    return network.batch_size is not None and len(batch(network, m, step)) < network.batch_size
+
+
+def even_spans(network: Network, m: int, spans) -> list[tuple[int, int]]:
+    """``spans`` ((first, count) runs of steps) cut where the number of examples a step
+    takes changes, so that a compiled loop stacks one batch shape a run."""
+    cut = []
+    for first, count in spans:
+        start = first
+        for step in range(first + 1, first + count):
+            if smaller_batch(network, m, step) != smaller_batch(network, m, step - 1):
+                cut.append((start, step - start))
+                start = step
+        cut.append((start, first + count - start))
+    return cut
 
 
 def batch_size(network: Network, m: int, step: int) -> int:
@@ -186,13 +274,51 @@ def batch_size(network: Network, m: int, step: int) -> int:
     return m if indices is None else len(indices)
 
 
-def recorded_names(network: Network) -> list[str]:
+def recorded_names(network: Network, optimizer: "optimizers.Optimizer | None" = None
+                   ) -> list[str]:
     """What the engines record: the cost, each trained parameter and its gradient, Z, A
-    and dZ; Z and A alone for a forward pass only."""
+    and dZ, and the state of an [optimizer] (``state_names``); Z and A alone for a forward
+    pass only."""
     if forward_only(network):
         return [name for name in value_names(network) if not name.startswith("dZ")]
     trained = trained_names(network)
-    return ["cost", *trained, *(f"grad.{name}" for name in trained), *value_names(network)]
+    return ["cost", *trained, *(f"grad.{name}" for name in trained), *value_names(network),
+            *state_names(network, optimizer)]
+
+
+def state_names(network: Network, optimizer: "optimizers.Optimizer | None") -> list[str]:
+    """The optimizer state an [optimizer] table's engines record every step, after the
+    update: ``velocity.W1``, ``cache.W1``, ``m.W1``, ``v.W1`` (by kind), then
+    ``learning_rate``, the rate of the update; none for network.optimizer's gradient
+    descent."""
+    if optimizer is None:
+        return []
+    return optimizers.state_names(optimizer, trained_names(network))
+
+
+def optimizer_of(example: "Example") -> "optimizers.Optimizer | None":
+    """The example's [optimizer] table, checked; None where there is none."""
+    table = getattr(example, "optimizer", None)
+    return None if table is None else optimizers.optimizer_of(table)
+
+
+def update_of(example: "Example") -> "optimizers.Optimizer":
+    """The update the engines make: the [optimizer] table, or network.optimizer's gradient
+    descent, which is sgd at the rate the engines' view gives (hyper.learning_rate)."""
+    spec = optimizer_of(example)
+    if spec is None:
+        spec = optimizers.Optimizer(kind="sgd", learning_rate=example.hyper["learning_rate"])
+    return spec
+
+
+def penalised(network: Network) -> list[str]:
+    """The parameters the l2 term penalises, in the order they are summed: every W
+    ('weights'), every trained parameter ('all'), or those l2_on lists."""
+    if not network.l2:
+        return []
+    if network.l2_on == "weights":
+        return [f"W{k}" for k in range(1, len(network.layers) + 1)]
+    return trained_names(network) if network.l2_on == "all" else list(network.l2_on)
 
 
 def framework_layouts(network: Network) -> dict[str, list[str]]:
@@ -273,6 +399,10 @@ def check_data(network: Network, example: "Example") -> int:
         arrays["Y"] = scaled(example, network, "Y")
         check_shape(f"data.{y_name}", arrays["Y"].shape, expected_shapes(network, m)["Y"],
                     network.layout)
+        if network.cost == "hinge" and not np.isin(arrays["Y"], (-1.0, 1.0)).all():
+            where = [int(i) for i in np.argwhere(~np.isin(arrays["Y"], (-1.0, 1.0)))[0]]
+            raise ValueError(f"data.{y_name}: the hinge cost needs labels -1 or 1, found "
+                             f"{arrays['Y'][tuple(where)]} at {where}")
     for target, array in arrays.items():
         if target in network.scale:
             check_finite(f"network.scale.{target} (data.{network.data.get(target, target)} "
@@ -294,9 +424,9 @@ def order_of(example: "Example", network: Network) -> list | None:
 
 
 def check_batches(network: Network, order: list | None, m: int) -> None:
-    if network.batch_size is not None and m % network.batch_size:
-        raise ValueError(f"network.batch_size: {m} examples do not split into batches of "
-                         f"{network.batch_size}")
+    if network.batch_size is not None and network.batch_size > m:
+        raise ValueError(f"network.batch_size: {network.batch_size} is more than the {m} "
+                         "examples")
     for entry in order or []:
         for index in entry if isinstance(entry, list) else [entry]:
             if index >= m:
@@ -324,6 +454,14 @@ def check_start_values(network: Network, example: "Example", allowed: dict) -> N
 
 
 def check_learning_rate(network: Network, example: "Example") -> None:
+    if optimizer_of(example) is not None:  # its learning_rate is the rate
+        if network.learning_rate is not None:
+            raise ValueError("network.learning_rate: not with an [optimizer] table (its "
+                             "learning_rate is the rate the update takes)")
+        if "optimizer" in network.model_fields_set:
+            raise ValueError(f"network.optimizer: '{network.optimizer}' and an [optimizer] "
+                             "table both say how to update: give one")
+        return
     if network.learning_rate is not None:
         return  # its schema has checked it
     rate = example.hyper.get("learning_rate")
@@ -340,11 +478,27 @@ def check_cost(network: Network, example: "Example") -> None:
                          "steps = 0, may go without)")
 
 
+def check_l2_on(network: Network) -> None:
+    """l2_on names trained parameters, by the source's names."""
+    if isinstance(network.l2_on, str):
+        return
+    shown = source_names(network)
+    trained = [shown.get(name, name) for name in trained_names(network)]
+    for name in network.l2_on:
+        if name not in trained:
+            raise ValueError(f"network.l2_on: '{name}' is not a trained parameter of the "
+                             f"network (they are {', '.join(trained)})")
+
+
 def check_network(network: Network, example: "Example") -> None:
-    """The network against the example's cost, rate, data and start values: a ValueError
-    naming the field, what it should be and what it is."""
+    """The network against the example's cost, rate, optimizer, data and start values: a
+    ValueError naming the field, what it should be and what it is."""
     check_names(network)
     check_cost(network, example)
+    check_l2_on(network)
+    optimizer_of(example)  # optimizers.optimizer_of's one line
+    if getattr(example, "optimizer", None) is not None and forward_only(network):
+        raise ValueError("optimizer: a forward pass alone (no network.cost) updates nothing")
     if not forward_only(network):  # a forward pass takes no step: no rate
         check_learning_rate(network, example)
     for name, value in example.hyper.items():
@@ -359,7 +513,8 @@ def check_claims(network: Network, example: "Example") -> None:
     the claims on start values, parameters, gradients and the cost): for an example the
     generic NumPy engine is the reference of."""
     shown = source_names(network)
-    recorded = {shown.get(name, name): name for name in recorded_names(network)}
+    recorded = {shown.get(name, name): name
+                for name in recorded_names(network, optimizer_of(example))}
     values = value_names(network)
     m = scaled(example, network, "X").shape[examples_axis(network.layout)]
     order = order_of(example, network)
@@ -371,6 +526,10 @@ def check_claims(network: Network, example: "Example") -> None:
             raise ValueError(f"claims.quantity: '{claim.quantity}' ({claim.where}) is not "
                              f"recorded; the engines record {', '.join(recorded)}")
         engine = recorded[claim.quantity]
+        if engine in values and smaller_batch(network, m, claim.step):
+            raise ValueError(f"claims.step: {claim.quantity} ({claim.where}) at step "
+                             f"{claim.step}, whose mini-batch is smaller than the others: "
+                             "its Z, A and dZ are not recorded")
         if engine in values:
             shape = expected_shapes(network, batch_size(network, m, claim.step))[engine][0]
             if len(claim.index) != 2 or any(not 0 <= i < n for i, n in zip(claim.index, shape)):
@@ -394,7 +553,12 @@ def source_names(network: Network) -> dict[str, str]:
     for engine, source in network.names.items():
         if engine in start_names(network):
             names[f"grad.{engine}"] = f"grad.{source}"
+            for quantity in STATE_QUANTITIES:
+                names[f"{quantity}.{engine}"] = f"{quantity}.{source}"
     return names
+
+
+STATE_QUANTITIES = sorted({q for held in optimizers.STATE.values() for q in held})
 
 
 def check_names(network: Network) -> None:
@@ -431,13 +595,18 @@ class EngineView:
                   for param in example.init.params]
         claims = [claim.model_copy(update={"quantity": self.claimed(claim.quantity)})
                   for claim in example.claims]
+        l2_on = network.l2_on if isinstance(network.l2_on, str) else \
+            [self.to_engine(name) for name in network.l2_on]
+        # an optimizer's state is held as its parameter is: velocity.W1 as W1
+        held_as = {name: name.split(".", 1)[1]
+                   for name in state_names(network, optimizer_of(example)) if "." in name}
         self.example = example.model_copy(update={
             "network": network.model_copy(update={"order": order, "names": {}, "data": {},
-                                                  "scale": {}}).model_dump(),
+                                                  "scale": {}, "l2_on": l2_on}).model_dump(),
             "data": data, "hyper": {"learning_rate": rate},
             "init": example.init.model_copy(update={"params": params}),
             "claims": claims,
-            "layout": {framework: dict.fromkeys(names, "transposed")
+            "layout": {framework: {**dict.fromkeys(names, "transposed"), **held_as}
                        for framework, names in framework_layouts(network).items()}})
 
     def to_source(self, name: str) -> str:

@@ -1,6 +1,9 @@
 """The generic engine in JAX: pure functions of a dict of parameters, ``jax.nn``
-activations and optax losses, ``jax.value_and_grad`` and ``optax.sgd``; the training
-loop is one ``jax.lax.scan``, a step-local step starting from NumPy's parameters.
+activations and optax losses, ``jax.value_and_grad`` and ``optax.sgd``, or the
+[optimizer]'s optax transformation where it computes the source's formula and the
+update written out in jax.numpy where not (``engines/jax/optimizers.py``; the
+transformation's difference measured as a finding); the training loop is one
+``jax.lax.scan``, a step-local step starting from NumPy's parameters.
 
 JAX holds the examples as rows and W as (in, out), as Keras does; the example's
 [layout] (set from network.layout) says which names that transposes, and the harness
@@ -23,8 +26,11 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from reproductions.generic.definition import (HAS_B, batch, intermediates, network_of,
-                                              trained_names)
+from reproductions.engines.jax import optimizers
+from reproductions.engines.optimizers import class_differences
+from reproductions.generic.definition import (HAS_B, batch, even_spans, intermediates,
+                                              network_of, optimizer_of, penalised,
+                                              smaller_batch, trained_names, update_of)
 
 
 # %% data
@@ -91,8 +97,8 @@ class Net:
     def cost(self, params, Y, Zs, As):
         cost = data_cost(self.network, Y, Zs[-1], As[-1])
         if self.network.l2:
-            cost = cost + self.network.l2 / 2 * sum(jnp.sum(params[f"W{k}"] ** 2)
-                                                    for k in range(1, len(Zs) + 1))
+            cost = cost + self.network.l2 / 2 * sum(jnp.sum(params[name] ** 2)
+                                                    for name in penalised(self.network))
         return cost
 
     def loss(self, trained, shifts, fixed, X, Y):
@@ -114,6 +120,10 @@ class Net:
 def data_cost(network, Y, Z, A):
     """The cost without its L2 term; the NLLs on the logits Z, as optax computes them."""
     cost, m = network.cost, Y.shape[0]
+    if cost == "hinge":
+        return jnp.mean(optax.losses.hinge_loss(A, Y))
+    if cost == "binary_nll_probabilities":  # optax has none on probabilities
+        return -jnp.mean(Y * jnp.log(A) + (1 - Y) * jnp.log(1 - A))
     if cost == "binary_nll":
         return jnp.mean(optax.losses.sigmoid_binary_cross_entropy(Z, Y))
     if cost == "multiclass_nll_sum":  # one-hot Y as class probabilities
@@ -162,9 +172,12 @@ def reproduce(ctx):
         return forward_only(trace, network, net, X)
     Y = ctx.data("Y")
     trained, fixed = net.source_parameters(trained_only=True), net.source_parameters()
-    optimizer = optax.sgd(ctx.hyper.learning_rate)
+    spec, recorded_state = update_of(ctx.example), optimizer_of(ctx.example) is not None
+    optimizer = optimizers.build(spec)
     opt_state = optimizer.init(trained)
     trace.watch(**trained)
+    for name, difference in class_differences(optimizers, spec, jnp.dtype(ctx.dtype).name).items():
+        trace.finding(name, difference)  # at step 0
 
     @jax.jit  # compiled once per batch shape
     def compiled_forward_backward(trained, X, Y):
@@ -182,21 +195,25 @@ def reproduce(ctx):
                                                              examples_of(Y, indices))
         updates, opt_state = optimizer.update(grads, opt_state, trained)
         trained = optax.apply_updates(trained, updates)
-        return (trained, opt_state), (cost, grads, trained, intermediates(Zs, As, dZs))
+        state = optimizers.state(spec, opt_state) if recorded_state else {}
+        return (trained, opt_state), (cost, grads, trained, intermediates(Zs, As, dZs), state)
 
     names = list(trained)  # the order references come in (a pytree's keys are sorted)
-    for first, count in trace.spans(ctx.steps, printed_alone=False):  # a compiled loop a run
-        rows = (steps_examples(network, X.shape[0], first, count),
+    m = X.shape[0]  # a run of steps takes one batch shape (a smaller last batch: a run apart)
+    for first, count in even_spans(network, m, trace.spans(ctx.steps, printed_alone=False)):
+        rows = (steps_examples(network, m, first, count),
                 ctx.references(first, count, **{name: trained[name] for name in names})
                 or None)  # step-local parity only
-        (trained, opt_state), (costs, grads, updated, values) = jax.lax.scan(
+        (trained, opt_state), (costs, grads, updated, values, state) = jax.lax.scan(
             step, (trained, opt_state), rows, length=count)
-        trace.training(costs, grads, updated, values=values)  # by name: from now on the mirror's
+        trace.training(costs, grads, updated, state=dict(state),  # by name: the mirror's now
+                       values=None if smaller_batch(network, m, first) else values)
 
     trace.step(ctx.steps)  # after the last update: the cost, Z, A and dZ on the next examples
-    indices = batch(network, X.shape[0], ctx.steps)
+    indices = batch(network, m, ctx.steps)
     indices = None if indices is None else jnp.asarray(indices)
     cost, _, Zs, As, dZs = compiled_forward_backward(trained, examples_of(X, indices),
                                                      examples_of(Y, indices))
-    trace.values(**intermediates(Zs, As, dZs))
+    if not smaller_batch(network, m, ctx.steps):
+        trace.values(**intermediates(Zs, As, dZs))
     trace.cost(cost)

@@ -3,8 +3,10 @@ backward pass written out by hand.
 
 Each step: forward through the layers on the step's examples (Z and A recorded
 where the source prints them), the cost and dCost/dZ of the output layer, backward
-to every gradient (each dZ recorded), then one gradient descent update. A network
-without a cost (steps = 0) is its forward pass at step 0 alone. It records
+to every gradient (each dZ recorded), then one update: gradient descent, or the
+[optimizer]'s rule written out (engines/numpy/optimizers.py), its state recorded after
+the parameters. A network without a cost (steps = 0) is its forward pass at step 0
+alone. It records
 with the values it goes on computing with, so the rounded replay redoes the
 author's arithmetic on the printed Z, A, dZ, gradients and parameters.
 """
@@ -13,8 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from reproductions.engines.numpy.optimizers import Optimizer
 from reproductions.generic.definition import (HAS_B, batch, examples_axis, network_of,
-                                              start_names, trained_names)
+                                              optimizer_of, penalised, smaller_batch,
+                                              start_names, trained_names, update_of)
 from reproductions.trace import no_record
 
 
@@ -78,9 +82,9 @@ class Net:
     def cost(self, Y, As, Zs):
         """The cost and dCost/dZ of the output layer."""
         cost, dZ = data_cost(self.network, Y, Zs[-1], As[-1], self.units)
-        if self.network.l2:
-            cost = cost + self.network.l2 / 2 * sum(np.sum(self.params[f"W{k}"] ** 2)
-                                                    for k in range(1, len(Zs) + 1))
+        if self.network.l2:  # l2 / 2 times the sum of squares of the penalised parameters
+            cost = cost + self.network.l2 / 2 * sum(np.sum(self.params[name] ** 2)
+                                                    for name in penalised(self.network))
         return cost, dZ
 
     def backward(self, As, dZ, record=no_record):
@@ -93,9 +97,6 @@ class Net:
             A = self.layer_input(k, As[k - 1])
             grads[f"W{k}"], dA = affine_backward(self.network.layout, W, A, dZ)
             self.terms[f"W{k}"] = affine_backward(self.network.layout, W, np.abs(A), np.abs(dZ))[0]
-            if self.network.l2:
-                grads[f"W{k}"] = grads[f"W{k}"] + self.network.l2 * W
-                self.terms[f"W{k}"] = self.terms[f"W{k}"] + np.abs(self.network.l2 * W)
             if bias == "trained":
                 b = self.params[f"b{k}"]
                 grads[f"b{k}"] = np.sum(dZ, axis=self.examples, keepdims=True).reshape(b.shape)
@@ -104,6 +105,9 @@ class Net:
             elif bias == "shared":
                 grads[f"b{k}"] = np.sum(dZ).reshape(self.params[f"b{k}"].shape)
                 self.terms[f"b{k}"] = np.sum(np.abs(dZ)).reshape(self.params[f"b{k}"].shape)
+            for name in {f"W{k}", f"b{k}"} & set(penalised(self.network)):  # + l2 p
+                grads[name] = grads[name] + self.network.l2 * self.params[name]
+                self.terms[name] = self.terms[name] + np.abs(self.network.l2 * self.params[name])
             if k > 1:
                 if bias == "folded":  # the ones are no unit of the layer below
                     dA = np.delete(dA, -1, axis=self.units)
@@ -125,6 +129,13 @@ def predict(example, params, X):
 def data_cost(network, Y, Z, A, axis):
     """The cost without its L2 term, and dCost/dZ of the output layer (``axis``: the units')."""
     cost, E, N, m = network.cost, Y - A, Y.size, Y.shape[1 - axis]
+    if cost == "hinge":  # a subgradient: -Y / N where the margin Y A is below 1, else 0
+        margin = 1 - Y * A
+        return np.sum(np.maximum(margin, 0)) / N, activation_backward(
+            network.layers[-1].activation, A, np.where(margin > 0, -Y, 0.0) / N, axis)
+    if cost == "binary_nll_probabilities":  # on A itself, as sources write it: inf at 0 or 1
+        value = -np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / N
+        return value, activation_backward("sigmoid", A, -(Y / A - (1 - Y) / (1 - A)) / N, axis)
     if cost == "binary_nll":  # on the logits, as the frameworks' fused losses; dZ = (A - Y) / N
         return np.sum(np.maximum(Z, 0) - Z * Y + np.log1p(np.exp(-np.abs(Z)))) / N, -E / N
     if cost in ("multiclass_nll_sum", "multiclass_nll_mean"):  # log softmax of the logits
@@ -196,25 +207,25 @@ def reproduce(ctx):
     if network.cost is None:
         return forward_only(trace, network, net, X)
     Y = ctx.data("Y")
-    rate, trained = ctx.hyper.learning_rate, trained_names(network)
+    trained = trained_names(network)
     m = X.shape[net.examples]
+    optimizer = Optimizer(update_of(ctx.example), {name: net.params[name] for name in trained})
+    recorded_state = optimizer_of(ctx.example) is not None  # gradient descent keeps none
 
-    for step in range(ctx.steps):
-        trace.step(step)
+    for step in range(ctx.steps + 1):  # the last: after training, the cost, Z, A and dZ
+        trace.step(step)  # on the examples the next step would take
         indices = batch(network, m, step)
+        record = no_record if smaller_batch(network, m, step) else trace.value
         Xb, Yb = examples_of(X, indices, net.examples), examples_of(Y, indices, net.examples)
-        As, Zs = net.forward(Xb, trace.value)
+        As, Zs = net.forward(Xb, record)
         cost, dZ = net.cost(Yb, As, Zs)
         trace.cost(cost)
-        grads = net.backward(As, dZ, trace.value)
+        grads = net.backward(As, dZ, record)
+        if step == ctx.steps:
+            break
         grads = {name: trace.grad(name, grads[name], terms=net.terms[name]) for name in trained}
+        net.params.update(optimizer.step({name: net.params[name] for name in trained}, grads))
         for name in trained:
-            net.params[name] = trace.param(name, net.params[name] - rate * grads[name])
-
-    trace.step(ctx.steps)  # after the last update: the cost, Z, A and dZ on the next examples
-    indices = batch(network, m, ctx.steps)
-    Xb, Yb = examples_of(X, indices, net.examples), examples_of(Y, indices, net.examples)
-    As, Zs = net.forward(Xb, trace.value)
-    cost, dZ = net.cost(Yb, As, Zs)
-    trace.cost(cost)
-    net.backward(As, dZ, trace.value)
+            net.params[name] = trace.param(name, net.params[name])
+        for name, value in (optimizer.state().items() if recorded_state else ()):
+            trace.param(name, value)

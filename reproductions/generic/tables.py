@@ -1,7 +1,8 @@
 """The declared tables of the generic engines: each layout, bias, cost and optimizer a
 ``[network]`` may name, what it computes, and how each framework's engine spells it.
 
-One declaration serves three readers: the schema (``definition.Network``'s choices),
+``OPTIMIZER_KINDS`` are the kinds of a definition's ``[optimizer]`` table (its schema:
+``reproductions/engines/optimizers.py``). One declaration serves three readers: the schema (``definition.Network``'s choices),
 the translation notes (``translate.py``) and the tables of ``generic/README.md``, which
 ``python -m reproductions.generic.tables`` writes from these (``tests/test_translate.py``
 holds the README to them).
@@ -95,6 +96,15 @@ COSTS = {
                                    "`CrossEntropyLoss()`",
                                    "`CategoricalCrossentropy(from_logits=True)`",
                                    "`jnp.mean(softmax_cross_entropy(Z, Y))`"),
+    "binary_nll_probabilities": Spelled(
+        "-sum(Y log A + (1 - Y) log(1 - A)) / N on the sigmoid output A itself, as sources "
+        "write it (inf where A rounds to 0 or 1)",
+        "`-torch.mean(Y * log(A) + (1 - Y) * log(1 - A))` (`BCELoss` clamps each log at -100)",
+        "the same in `keras.ops` (`BinaryCrossentropy()` clips A to [1e-7, 1 - 1e-7])",
+        "the same in `jax.numpy` (optax has none on probabilities)"),
+    "hinge": Spelled("sum max(0, 1 - Y A) / N, labels Y -1 or 1: the mean over the examples "
+                     "of one output", "`torch.mean(torch.clamp(1 - Y * A, min=0))` (torch has "
+                     "no such loss class)", "`Hinge()`", "`jnp.mean(hinge_loss(A, Y))`"),
 }
 
 OPTIMIZERS = {
@@ -102,6 +112,38 @@ OPTIMIZERS = {
                                 "`torch.optim.SGD(parameters, lr=learning_rate)`",
                                 "`keras.optimizers.SGD(learning_rate)`",
                                 "`optax.sgd(learning_rate)`"),
+}
+
+# The kinds of an [optimizer] table (reproductions/engines/optimizers.py, whose formulas
+# and findings reproductions/engines/OPTIMIZERS.md gives): each framework's class, used
+# where it computes the source's formula; "written out": the update in the framework's
+# ops (reproductions/engines/<framework>/optimizers.py) where it does not.
+OPTIMIZER_KINDS = {
+    "sgd": Spelled("p = p - lr_t g", "`torch.optim.SGD`", "`keras.optimizers.SGD`",
+                   "`optax.sgd`"),
+    "momentum": Spelled("`mu_v_plus_g`: v = mu v + g, p = p - lr_t v; `mu_v_minus_lr_g`: "
+                        "v = mu v - lr_t g, p = p + v",
+                        "`SGD(momentum, dampening=0)`; written out for `mu_v_minus_lr_g` "
+                        "under a schedule", "`SGD(momentum)`; written out for `mu_v_plus_g` "
+                        "under a schedule", "`optax.sgd(momentum)`; written out for "
+                        "`mu_v_minus_lr_g` under a schedule"),
+    "nesterov": Spelled("as momentum, the step taking mu v once more",
+                        "as momentum, `nesterov=True`", "as momentum, `nesterov=True`",
+                        "as momentum, `nesterov=True`"),
+    "adagrad": Spelled("G = G + g^2, p = p - lr_t g / (sqrt(G) + eps) (or eps inside)",
+                       "`Adagrad` for eps outside, else written out",
+                       "`Adagrad` for eps inside, else written out",
+                       "`optax.adagrad` for eps inside, else written out"),
+    "rmsprop": Spelled("S = rho S + (1 - rho) g^2, p = p - lr_t g / (sqrt(S) + eps) (or eps "
+                       "inside)", "`RMSprop` for eps outside, else written out",
+                       "`RMSprop` for eps inside, else written out",
+                       "`optax.rmsprop(eps_in_sqrt)`"),
+    "adam": Spelled("m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2, p = p - lr_t mh / "
+                    "(sqrt(vh) + eps) with the bias corrections (variants: OPTIMIZERS.md)",
+                    "`Adam` for eps outside sqrt(vh), else written out",
+                    "`Adam` for eps outside sqrt(v) (`outside_sqrt_uncorrected`) in float64, "
+                    "else written out", "`optax.adam` for eps outside or inside sqrt(vh) in "
+                    "float64, else written out"),
 }
 
 
@@ -115,15 +157,15 @@ def markdown(name: str) -> str:
         rows = [[f'`"{k}"`' + (" (default)" if k == "trained" else ""), v.meaning, v.start,
                  v.torch, v.tensorflow, v.jax] for k, v in BIASES.items()]
     else:
-        table = COSTS if name == "costs" else OPTIMIZERS
-        head = [name[:-1], "value" if name == "costs" else "rule", "torch", "Keras",
-                "JAX (`optax`)"]
+        table = {"costs": COSTS, "optimizers": OPTIMIZERS, "optimizer_kinds": OPTIMIZER_KINDS}[name]
+        head = ["cost" if name == "costs" else "optimizer" if name == "optimizers" else "kind",
+                "value" if name == "costs" else "rule", "torch", "Keras", "JAX (`optax`)"]
         rows = [[f"`{k}`", v.value, v.torch, v.tensorflow, v.jax] for k, v in table.items()]
     lines = [head, ["---"] * len(head), *rows]
     return "\n".join("| " + " | ".join(cells) + " |" for cells in lines)
 
 
-TABLES = ("layouts", "biases", "costs", "optimizers")
+TABLES = ("layouts", "biases", "costs", "optimizers", "optimizer_kinds")
 README = Path(__file__).with_name("README.md")
 BLOCK = re.compile(r"(<!-- table: (\w+) -->\n).*?(\n<!-- end of table -->)", re.S)
 

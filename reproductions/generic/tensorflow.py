@@ -1,6 +1,8 @@
 """The generic engine in TensorFlow: ``keras.layers.Dense`` layers, Keras
-activations and losses, ``tf.GradientTape`` and ``keras.optimizers.SGD``; the
-training loop is one ``tf.function``.
+activations and losses, ``tf.GradientTape`` and ``keras.optimizers.SGD``, or the
+[optimizer]'s Keras class where it computes the source's formula and the update
+written out in Keras ops where not (``engines/tensorflow/optimizers.py``; the class's
+difference measured as a finding); the training loop is one ``tf.function``.
 
 Keras holds the examples as rows and a Dense kernel as (in, out); the example's
 [layout] (set from network.layout) says which names that transposes, and the harness
@@ -22,7 +24,11 @@ import keras
 import tensorflow as tf
 
 from frameworks.tensorflow_adapter import graph_loop
-from reproductions.generic.definition import batch, intermediates, network_of, trained_names
+from reproductions.engines.optimizers import class_differences
+from reproductions.engines.tensorflow import optimizers
+from reproductions.generic.definition import (batch, even_spans, intermediates, network_of,
+                                              optimizer_of, penalised, smaller_batch,
+                                              trained_names, update_of)
 
 
 # %% data
@@ -85,8 +91,9 @@ class Net:
     def cost(self, Y, Zs, As):
         cost = data_cost(self.network, Y, Zs[-1], As[-1])
         if self.network.l2:
-            cost = cost + self.network.l2 / 2 * sum(tf.reduce_sum(dense.kernel ** 2)
-                                                    for dense in self.denses)
+            params = self.source_parameters()
+            cost = cost + self.network.l2 / 2 * sum(tf.reduce_sum(params[name] ** 2)
+                                                    for name in penalised(self.network))
         return cost
 
     def source_parameters(self, trained_only=False):
@@ -106,6 +113,10 @@ class Net:
 def data_cost(network, Y, Z, A):
     """The cost without its L2 term; the NLLs on the logits Z, as Keras fuses them."""
     cost, n, losses = network.cost, Y.shape[-1], keras.losses
+    if cost == "hinge":
+        return losses.Hinge(dtype=Y.dtype)(Y, A)
+    if cost == "binary_nll_probabilities":  # BinaryCrossentropy() would clip A to 1e-7
+        return -keras.ops.mean(Y * keras.ops.log(A) + (1 - Y) * keras.ops.log(1 - A))
     if cost == "binary_nll":
         return losses.BinaryCrossentropy(from_logits=True, dtype=Y.dtype)(Y, Z)
     if cost in ("multiclass_nll_sum", "multiclass_nll_mean"):
@@ -153,9 +164,11 @@ def reproduce(ctx):
     Y = ctx.data("Y")
     trained = net.source_parameters(trained_only=True)
     variables = list(trained.values())
-    optimizer = keras.optimizers.SGD(learning_rate=ctx.hyper.learning_rate)
-    optimizer.build(variables)  # its variables exist before the step is compiled
+    spec, recorded_state = update_of(ctx.example), optimizer_of(ctx.example) is not None
+    optimizer = optimizers.build(spec, trained)  # built: its variables exist before tracing
     trace.watch(**trained)
+    for name, difference in class_differences(optimizers, spec, ctx.dtype.name).items():
+        trace.finding(name, difference)  # at step 0
 
     @tf.function(reduce_retracing=True)  # compiled once per batch shape
     def compiled_forward_backward(X, Y):
@@ -174,19 +187,23 @@ def reproduce(ctx):
                                                              examples_of(Y, step_indices))
         optimizer.apply_gradients(zip(grads, variables))
         updated = [tf.identity(v) for v in variables]  # read after the update
-        return cost, grads, updated, intermediates(Zs, As, dZs)
+        state = optimizers.state(spec, optimizer, trained) if recorded_state else {}
+        return cost, grads, updated, intermediates(Zs, As, dZs), state
 
     training = graph_loop(training_step)  # the steps inside one graph, a run at a time
-    for first, count in trace.spans(ctx.steps, printed_alone=False):
-        indices = steps_examples(network, X.shape[0], first, count)
+    m = X.shape[0]  # a run of steps takes one batch shape (a smaller last batch: a run apart)
+    for first, count in even_spans(network, m, trace.spans(ctx.steps, printed_alone=False)):
+        indices = steps_examples(network, m, first, count)
         rows = ([] if indices is None else [indices])
         rows += ctx.references(first, count, **trained)  # step-local parity only
-        costs, grads, updated, values = training(count, *rows)  # each step's, stacked
-        trace.training(costs, grads, updated, values=values)
+        costs, grads, updated, values, state = training(count, *rows)  # each step's, stacked
+        trace.training(costs, grads, updated, state=state,
+                       values=None if smaller_batch(network, m, first) else values)
 
     trace.step(ctx.steps)  # after the last update: the cost, Z, A and dZ on the next examples
-    step_indices = batch(network, X.shape[0], ctx.steps)
+    step_indices = batch(network, m, ctx.steps)
     cost, _, Zs, As, dZs = compiled_forward_backward(examples_of(X, step_indices),
                                                      examples_of(Y, step_indices))
-    trace.values(**intermediates(Zs, As, dZs))
+    if not smaller_batch(network, m, ctx.steps):
+        trace.values(**intermediates(Zs, As, dZs))
     trace.cost(cost)

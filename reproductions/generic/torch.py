@@ -1,5 +1,8 @@
 """The generic engine in PyTorch: ``nn.Linear`` layers, torch's activations and
-``torch.nn`` losses, autograd and ``torch.optim.SGD``.
+``torch.nn`` losses, autograd and ``torch.optim.SGD``, or the [optimizer]'s
+``torch.optim`` class where it computes the source's formula and the update written
+out in torch ops where not (``engines/torch/optimizers.py``; the class's difference
+measured as a finding).
 
 PyTorch holds the examples as rows and an ``nn.Linear`` weight as (out, in); the
 example's [layout] (set from network.layout) says which names that transposes, and
@@ -13,7 +16,10 @@ from __future__ import annotations
 
 import torch
 
-from reproductions.generic.definition import batch, intermediates, network_of, trained_names
+from reproductions.engines.optimizers import class_differences
+from reproductions.engines.torch import optimizers
+from reproductions.generic.definition import (batch, intermediates, network_of, optimizer_of,
+                                              penalised, smaller_batch, trained_names, update_of)
 
 
 # %% data
@@ -71,8 +77,9 @@ class Net(torch.nn.Module):
     def cost(self, Y, Zs, As):
         cost = data_cost(self.network, Y, Zs[-1], As[-1])
         if self.network.l2:
-            cost = cost + self.network.l2 / 2 * sum(torch.sum(linear.weight ** 2)
-                                                    for linear in self.linears)
+            params = self.source_parameters()
+            cost = cost + self.network.l2 / 2 * sum(torch.sum(params[name] ** 2)
+                                                    for name in penalised(self.network))
         return cost
 
     def source_parameters(self, trained_only=False):
@@ -92,6 +99,10 @@ class Net(torch.nn.Module):
 def data_cost(network, Y, Z, A):
     """The cost without its L2 term; the NLLs on the logits Z, as torch fuses them."""
     cost, n = network.cost, Y.shape[-1]
+    if cost == "hinge":  # torch has no loss class for it
+        return torch.mean(torch.clamp(1 - Y * A, min=0))
+    if cost == "binary_nll_probabilities":  # BCELoss would clamp each log at -100
+        return -torch.mean(Y * torch.log(A) + (1 - Y) * torch.log(1 - A))
     if cost == "binary_nll":
         return torch.nn.BCEWithLogitsLoss()(Z, Y)
     if cost in ("multiclass_nll_sum", "multiclass_nll_mean"):  # one-hot Y as class probabilities
@@ -135,8 +146,11 @@ def reproduce(ctx):
         return forward_only(trace, network, net, X)
     Y = ctx.data("Y")
     trained = net.source_parameters(trained_only=True)
-    optimizer = torch.optim.SGD(trained.values(), lr=ctx.hyper.learning_rate)
+    spec, recorded_state = update_of(ctx.example), optimizer_of(ctx.example) is not None
+    optimizer = optimizers.build(spec, trained)
     trace.watch(**trained)
+    for name, difference in class_differences(optimizers, spec, str(ctx.dtype)[6:]).items():
+        trace.finding(name, difference)  # at step 0
 
     for step in range(ctx.steps):
         trace.step(step)
@@ -144,14 +158,20 @@ def reproduce(ctx):
         indices = batch(network, len(X), step)
         optimizer.zero_grad()
         cost, Zs, As, dZs = forward_backward(net, examples_of(X, indices), examples_of(Y, indices))
-        trace.values(**intermediates(Zs, As, dZs))
+        if not smaller_batch(network, len(X), step):
+            trace.values(**intermediates(Zs, As, dZs))
         trace.gradients(cost)  # the cost, and each watched parameter's .grad
         optimizer.step()
         trace.parameters()
+        for name, value in (optimizers.state(spec, optimizer, trained).items()
+                            if recorded_state else ()):
+            trace.param(name, value)
 
     trace.step(ctx.steps)  # after the last update: the cost, Z, A and dZ on the next examples
     indices = batch(network, len(X), ctx.steps)
     optimizer.zero_grad()
     cost, Zs, As, dZs = forward_backward(net, examples_of(X, indices), examples_of(Y, indices))
-    trace.values(**intermediates(Zs, As, dZs))
+    if not smaller_batch(network, len(X), ctx.steps):
+        trace.values(**intermediates(Zs, As, dZs))
     trace.cost(cost)
+
