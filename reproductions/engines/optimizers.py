@@ -451,14 +451,13 @@ def difference(reference: list[dict], other: list[dict], names) -> float:
     return largest
 
 
-def measured_findings(framework: str, module, spec: Optimizer, dtype: str,
-                      steps: int) -> list[Finding]:
+def measured_findings(framework: str, module, spec: Optimizer, dtype: str, steps: int,
+                      source_trajectory) -> list[Finding]:
     """A framework module's findings for ``spec``: its optimizer class run on the small
     problem (``module.trajectory(..., use_class=True)``, the module's own schedule) and,
     for a schedule, its schedule class (``schedule_class=True``, the module's own
-    optimizer), each against the NumPy reference of the source's formula."""
-    from reproductions.engines.numpy.optimizers import trajectory as source_trajectory
-
+    optimizer), each against ``source_trajectory``, the NumPy reference of the source's
+    formula (``engines.numpy.optimizers.trajectory``)."""
     start, eps = problem(), float(np.finfo(dtype).eps)
     source = source_trajectory(spec, start, steps, dtype)
     names = list(start["start"])

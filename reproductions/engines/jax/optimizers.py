@@ -43,6 +43,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from reproductions.engines.numpy import optimizers as numpy_optimizers
 from reproductions.engines.optimizers import (STATE, Finding, Implementation, Optimizer as Spec,
                                               formula, measured_findings, same_formula,
                                               schedule_formula, use_of_class)
@@ -367,4 +368,5 @@ def findings(spec: Spec, dtype: str = "float64", steps: int = FINDING_STEPS) -> 
     """For ``spec``: which formula optax's transformations and schedules compute, whether
     this module uses them, and how far they move from the source's formula on the small
     problem (``optimizers.measured_findings``)."""
-    return measured_findings(FRAMEWORK, sys.modules[__name__], spec, dtype, steps)
+    return measured_findings(FRAMEWORK, sys.modules[__name__], spec, dtype, steps,
+                             numpy_optimizers.trajectory)

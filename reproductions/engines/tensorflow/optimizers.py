@@ -44,6 +44,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from reproductions.engines.numpy import optimizers as numpy_optimizers
 from reproductions.engines.optimizers import (STATE, Finding, Implementation, Optimizer as Spec,
                                               formula, measured_findings, same_formula,
                                               schedule_formula, use_of_class)
@@ -357,4 +358,5 @@ def findings(spec: Spec, dtype: str = "float64", steps: int = FINDING_STEPS) -> 
     """For ``spec``: which formula Keras's classes compute, whether this module uses them,
     and how far they move from the source's formula on the small problem
     (``optimizers.measured_findings``)."""
-    return measured_findings(FRAMEWORK, sys.modules[__name__], spec, dtype, steps)
+    return measured_findings(FRAMEWORK, sys.modules[__name__], spec, dtype, steps,
+                             numpy_optimizers.trajectory)
