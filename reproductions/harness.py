@@ -337,7 +337,7 @@ def kept_records(example: Example, steps: int, record: Keep) -> Keep:
 def numbers_a_step(example: Example, steps: int) -> int:
     """About how many numbers a run records at a step: each parameter's value and
     gradient and the cost, and a definition's Z, A and dZ where recorded every step."""
-    sizes = [int(np.prod(param.shape, dtype=np.int64)) for param in example.init.params]
+    sizes = [int(np.prod(shape, dtype=np.int64)) for shape in example.init.shapes().values()]
     per_step = 1 + 2 * sum(sizes)
     if example.network is not None and example.value_steps(steps) is None:
         network = network_of(example)

@@ -228,7 +228,7 @@ def layout_notes(example: Example, generic: dict[str, bool]) -> list[Note]:
         found.append(Note("layout", None, f"network.layout `{view.network.layout}`: "
                           f"{layout.forward}, W {layout.W}, b {layout.b}, X, Y, Z, A "
                           f"{layout.examples}", "[network]; the layouts of generic/tables.py"))
-    starts = {p.name: tuple(p.shape) for p in example.init.params}
+    starts = example.init.shapes()
     for framework, by_engine in generic.items():
         if by_engine:
             held = view.example.layout.get(framework, {})

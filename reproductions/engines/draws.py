@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from pydantic import ValidationError, model_validator
 
-from reproductions.spec import Strict, rectangular
+from reproductions.schema import Strict, rectangular
 
 GENERATOR_CALLS = {  # generator -> what seeding it stands for
     "numpy_legacy": "np.random.seed(seed)",

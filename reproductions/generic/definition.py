@@ -307,7 +307,7 @@ def check_batches(network: Network, order: list | None, m: int) -> None:
 def check_start_values(network: Network, example: "Example", allowed: dict) -> None:
     """One start value a parameter of the network, of its shape: by the source's names."""
     shown = source_names(network)
-    given = {param.name: param for param in example.init.params}
+    given = example.init.shapes()  # the start values, by name, in [init]'s order
     names = [shown.get(name, name) for name in start_names(network)]
     for name in given:
         if name not in names:
@@ -317,10 +317,10 @@ def check_start_values(network: Network, example: "Example", allowed: dict) -> N
         if name not in given:
             raise ValueError(f"init.params.{name}: missing (the network's start values are "
                              f"{', '.join(names)})")
-        check_shape(f"init.params.{name}", given[name].shape, allowed[engine], network.layout)
-        if given[name].value is not None or not isinstance(given[name].scale, str):
-            check_finite(f"init.params.{name}", given[name].value if given[name].value is not None
-                         else given[name].scale)
+        check_shape(f"init.params.{name}", given[name], allowed[engine], network.layout)
+    for param in example.init.params:  # a drawn value is finite: draws checks its scale
+        if param.value is not None and param.name in given:
+            check_finite(f"init.params.{param.name}", param.value)
 
 
 def check_learning_rate(network: Network, example: "Example") -> None:
@@ -427,8 +427,10 @@ class EngineView:
         order = order_of(example, network)
         rate = network.learning_rate if network.learning_rate is not None else \
             example.hyper.get("learning_rate")
-        params = [param.model_copy(update={"name": self.to_engine(param.name)})
-                  for param in example.init.params]
+        params = [param.model_copy(update={
+            "name": None if param.name is None else self.to_engine(param.name),
+            "names": None if param.names is None else [self.to_engine(n) for n in param.names]})
+            for param in example.init.params]
         claims = [claim.model_copy(update={"quantity": self.claimed(claim.quantity)})
                   for claim in example.claims]
         self.example = example.model_copy(update={
