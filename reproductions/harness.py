@@ -24,7 +24,8 @@ from . import claims as claims_
 from .numerical import numerical_column
 from .parity import Parity, compare, drift, shared_records
 from .runs import Runs
-from .generic.definition import EngineView, examples_axis, network_of
+from .generic.definition import (EngineView, examples_axis, expected_shapes, network_of,
+                                 value_names)
 from .spec import Example, has_mirror
 from .trace import KEEP_ALL, Keep, Recording, Trace
 
@@ -342,8 +343,9 @@ def numbers_a_step(example: Example, steps: int) -> int:
     if example.network is not None and example.value_steps(steps) is None:
         network = network_of(example)
         X = np.shape(example.data.get(network.data.get("X", "X"), []))
-        m = max(X[examples_axis(network.layout)] if len(X) == 2 else 1, 1)
-        per_step += 3 * m * sum(layer.units for layer in network.layers)
+        m = max(X[examples_axis(network.layout)] if len(X) >= 2 else 1, 1)
+        shapes = expected_shapes(network, m)
+        per_step += sum(int(np.prod(shapes[name][0])) for name in value_names(network))
     return per_step
 
 

@@ -503,7 +503,7 @@ def load(path: Path) -> Example:
     network = None
     try:
         if "network" in raw:  # the network against the data and start values, then the rest
-            network = generic.Network.model_validate(raw["network"])
+            network = generic.read_network(raw["network"])
             generic.check_network(network, Example(**dict(raw, claims=[], errata={}), **settings))
         example = Example(**raw, **settings)
         if network is not None and not has_mirror(example, "numpy"):

@@ -297,6 +297,8 @@ def network_notes(example: Example, generic: dict[str, bool]) -> list[Note]:
                 source = "the code's sections; the tables of generic/tables.py"
             found.append(Note(topic, framework, text, source))
     for k, layer in enumerate(network.layers, 1):
+        if getattr(layer, "units", None) is None:  # a conv, a pool, a flatten: tables.LAYERS
+            continue
         bias = tables.BIASES[layer.bias]
         for framework in generic:
             text = bias.meaning if framework == "numpy" else getattr(bias, framework)
