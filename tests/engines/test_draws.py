@@ -556,15 +556,24 @@ def test_the_examples_of_the_documentation_draw():
 
 # --- the repository's definitions keep their bits ----------------------------------------
 
+def written_before(init: dict) -> bool:
+    """An [init] spec could read before draws.py: a seed, value / randn / rand entries and
+    scales of its four forms."""
+    params = init.get("params", [])
+    return set(init) <= {"seed", "params"} and all(
+        set(param) <= {"name", "value", "randn", "rand", "scale"} and (
+            not isinstance(param.get("scale"), str)
+            or any(p.fullmatch(param["scale"].strip()) for p in OLD_SCALES))
+        for param in params)
+
+
 def init_tables() -> dict:
     tables = {}
     for path in sorted(REPO.glob("**/*.toml")):
         if ".venv" in path.parts:
             continue
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        old_keys = {"name", "value", "randn", "rand", "scale"}  # the [init] before draws.py
-        if "init" in raw and set(raw["init"]) <= {"seed", "params"} and all(
-                set(param) <= old_keys for param in raw["init"].get("params", [])):
+        if "init" in raw and written_before(raw["init"]):
             tables[str(path.relative_to(REPO))] = raw["init"]
     return tables
 
