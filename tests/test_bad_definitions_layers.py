@@ -17,7 +17,8 @@ W4 = '{ name = "W4", linear = [8, 2], part = "weight", shape = [8, 2], order = "
 
 # (what is wrong, text replaced, replacement, what the line must say)
 BROKEN = [
-    ("a kernel larger than its padded input", "kernel = 3, padding = 1", "kernel = 9, padding = 1",
+    ("a kernel larger than its padded input", "kernel = 3, padding = 1",
+     "kernel = 9, padding = 1",
      "network.layers.0.kernel: 9 x 9 is larger than its padded input 6 x 6 (input 4 x 4, "
      "padding 1, 1)"),
     ("an unknown layer type", '{ type = "max_pool2d"', '{ type = "max_pool3d"',
@@ -26,7 +27,8 @@ BROKEN = [
     ("a stride of 0", "kernel = 3, padding = 1", "kernel = 3, stride = 0, padding = 1",
      "network.layers.0.stride: expected a stride of 1 or more, or [height, width] of them, "
      "found 0"),
-    ("'same' padding with an even kernel", "kernel = 3, padding = 1", 'kernel = 2, padding = "same"',
+    ("'same' padding with an even kernel", "kernel = 3, padding = 1",
+     'kernel = 2, padding = "same"',
      "network.layers.0.padding: 'same' is (f - 1) / 2 on each side, for stride 1 and an odd "
      "kernel; with kernel [2, 2]"),
     ("a flatten before the conv", f"  {CONV}", f"  {FLATTEN},\n  {CONV}",
@@ -64,8 +66,8 @@ BROKEN = [
      "init: parameter 'W1': conv2d is not a method of generator 'numpy_legacy' (its methods: "
      "randn, rand, random, normal, uniform, randint, permutation; any generator: value, zeros, "
      "linspace)"),
-    ("a layer's bias not drawn after its weight", '{ name = "b4", linear = [8, 2], part = "bias" },',
-     "", "init: parameter 'W4': nn.Linear(8, 2) draws its bias right after its weight"),
+    ("a layer's bias not drawn after its weight",
+     '{ name = "b4", linear = [8, 2], part = "bias" },', "", "init: parameter 'W4': nn.Linear(8, 2) draws its bias right after its weight"),
     ("draws without a seed", "seed = 0\n", "",
      "init: start values ['W1', 'b1', 'W4', 'b4'] are drawn, so [init] needs a seed"),
     ("a draw kept as data", W4, W4.replace(" }", ', use = "data" }'),

@@ -560,7 +560,8 @@ def check_claims(network: Network, example: "Example") -> None:
         engine = recorded[claim.quantity]
         if engine in values:
             shape = expected_shapes(network, batch_size(network, m, claim.step))[engine][0]
-            if len(claim.index) != len(shape) or any(not 0 <= i < n for i, n in zip(claim.index, shape)):
+            if len(claim.index) != len(shape) or \
+                    any(not 0 <= i < n for i, n in zip(claim.index, shape)):
                 raise ValueError(f"claims.index: {claim.quantity}{claim.index} ({claim.where}) "
                                  f"is outside its shape {shape_text(shape)}")
 

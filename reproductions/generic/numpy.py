@@ -100,8 +100,8 @@ class Net:
         """Every gradient, from the output layer's dCost/dZ back (each dZ recorded), and
         the size of the terms each of its elements sums (``terms``): the same sums of
         magnitudes, which the gradient's rounding is relative to (parity.py)."""
-        grads, layers, self.terms = {}, self.network.layers, {}
-        for k in range(len(layers), 0, -1):
+        grads, layers, self.terms, dA = {}, self.network.layers, {}, None
+        for k in range(len(layers), 0, -1):  # the last layer is dense: dA comes from it
             layer = layers[k - 1]
             if not has_z(layer):  # a pool or a flatten hands dA back to its input
                 dA = getattr(image, f"{layer.type}_backward")(As[k - 1], dA, layer)
@@ -151,7 +151,8 @@ def predict(example, params, X):
     """The network's output for inputs X (the source's layout) at params: the decision
     boundary of a two-input classifier (report.boundary_plot); None for any other network."""
     network = network_of(example)
-    if is_image(network) or network.inputs != 2 or network.layers[-1].activation not in ("sigmoid", "softmax"):
+    if is_image(network) or network.inputs != 2 or \
+            network.layers[-1].activation not in ("sigmoid", "softmax"):
         return None
     As, _ = Net(network, params).forward(X)
     return As[-1]

@@ -56,7 +56,8 @@ class Net(torch.nn.Module):
             for k, (n_in, layer) in enumerate(zip(sizes, network.layers), 1)
             if has_z(layer) and layer.type != "conv2d"})
         self.convs = torch.nn.ParameterDict({  # a kernel and its bias as the source holds them
-            f"{name}{k}": torch.nn.Parameter(torch.zeros(ctx.init[f"{name}{k}"].shape, dtype=ctx.dtype))
+            f"{name}{k}": torch.nn.Parameter(torch.zeros(ctx.init[f"{name}{k}"].shape,
+                                                         dtype=ctx.dtype))
             for k, layer in enumerate(network.layers, 1) if layer.type == "conv2d"
             for name in ("W", "b") if name == "W" or layer.bias == "trained"})
         self.shared = torch.nn.ParameterDict({
@@ -106,14 +107,10 @@ class Net(torch.nn.Module):
             if linear.bias is not None:
                 held[f"b{k}"] = linear.bias
         held.update(self.shared)
-        held = {name: held[name] for name in order_of_names(self.network) if name in held}
+        held = {f"{name}{k}": held[f"{name}{k}"] for k in range(1, len(self.network.layers) + 1)
+                for name in ("W", "b") if f"{name}{k}" in held}
         names = trained_names(self.network) if trained_only else held
         return {name: held[name] for name in names}
-
-
-def order_of_names(network):
-    """W1, b1, W2, b2, ...: every parameter name a network may have, in layer order."""
-    return [f"{name}{k}" for k in range(1, len(network.layers) + 1) for name in ("W", "b")]
 
 
 # %% cost
