@@ -75,8 +75,9 @@ def test_torch_manual_seed_and_linear_defaults_draw_as_torch_does():
     state = torch.random.get_rng_state()
     drawn = example.initial_parameters()
     assert torch.equal(torch.random.get_rng_state(), state)  # torch's global generator untouched
-    torch.manual_seed(1)
-    first, second = torch.nn.Linear(4, 16), torch.nn.Linear(16, 3)
+    torch.manual_seed(1)  # the layers in the source's default dtype, whatever a run left set
+    first = torch.nn.Linear(4, 16, dtype=torch.float32)
+    second = torch.nn.Linear(16, 3, dtype=torch.float32)
     torch.random.set_rng_state(state)
     as_drawn = {"W1": first.weight, "b1": first.bias.reshape(16, 1),
                 "W2": second.weight, "b2": second.bias.reshape(3, 1)}

@@ -218,8 +218,9 @@ def check_image_network(raw: dict) -> None:
     an unknown type or key, a stride of 0, a kernel larger than its padded input, a
     flatten before a conv, a dense layer on images, ..."""
     layout, where, entries = raw.get("layout"), "network.layers", raw["layers"]
-    stubs = [entry if is_image_entry(entry) else {"type": "dense", "units": entry["units"]}
-             for entry in entries]  # a dense entry's own keys are Layer's, checked already
+    stubs = [{"type": "dense", "units": entry["units"]}  # its keys are Layer's, checked already
+             if isinstance(entry, dict) and not is_image_entry(entry) else entry
+             for entry in entries]
     parsed = image.parse_layers(stubs, layout if layout in IMAGE_LAYOUTS else "channels_last",
                                 where)
     if layout not in IMAGE_LAYOUTS:
