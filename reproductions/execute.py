@@ -21,7 +21,8 @@ from frameworks._layout import fitted
 
 from . import claims as claims_
 from .engines import expressions
-from .generic.definition import EngineView, examples_axis, network_of
+from .generic.definition import (EngineView, examples_axis, expected_shapes, network_of,
+                                 value_names)
 from .spec import Example, has_mirror
 from .trace import KEEP_ALL, Keep, Recording, Trace
 
@@ -316,13 +317,14 @@ def numbers_a_step(example: Example, steps: int) -> int:
     """About how many numbers a run records at a step: each parameter's value and
     gradient and the cost, a definition's Z, A and dZ where recorded every step, and a
     graph's every node and its gradient."""
-    sizes = [int(np.prod(param.shape, dtype=np.int64)) for param in example.init.params]
+    sizes = [int(np.prod(shape, dtype=np.int64)) for shape in example.init.shapes().values()]
     per_step = 1 + 2 * sum(sizes)
     if example.network is not None and example.value_steps(steps) is None:
         network = network_of(example)
         X = np.shape(example.data.get(network.data.get("X", "X"), []))
-        m = max(X[examples_axis(network.layout)] if len(X) == 2 else 1, 1)
-        per_step += 3 * m * sum(layer.units for layer in network.layers)
+        m = max(X[examples_axis(network.layout)] if len(X) >= 2 else 1, 1)
+        shapes = expected_shapes(network, m)
+        per_step += sum(int(np.prod(shapes[name][0])) for name in value_names(network))
     if example.graph is not None:  # every node's value and gradient
         shapes = expressions.GraphTable.model_validate(example.graph).shapes
         per_step += 2 * sum(int(np.prod(shape, dtype=np.int64)) for shape in shapes)

@@ -20,7 +20,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 import frameworks
 
 from . import printed as printed_text
-from .engines import expressions
+from .engines import draws, expressions
 from .generic import definition as generic
 from .schema import Strict, rectangular
 
@@ -32,82 +32,11 @@ class Source(Strict):
     section: str = Field(description="section, figure or code block")
 
 
-SCALES = {  # how a source scales its draws, as it writes it, and the NumPy it means
-    re.compile(r"1\s*/\s*sqrt\((\d+(?:\.\d*)?)\)"): lambda draw, n: draw / np.sqrt(n),
-    re.compile(r"sqrt\((\d+(?:\.\d*)?)\)"): lambda draw, n: draw * np.sqrt(n),
-    re.compile(r"sqrt\(1\s*/\s*(\d+(?:\.\d*)?)\)"): lambda draw, n: draw * np.sqrt(1 / n),
-    re.compile(r"(\d+(?:\.\d*)?)\s*\*\*\s*(-?\d+(?:\.\d*)?)"):
-        lambda draw, n, p: draw * n ** p,
-}
-
-
-def scale_form(scale: str):
-    """The draw's scaling a ``scale`` string names, with its numbers; None if none does."""
-    for pattern, apply in SCALES.items():
-        match = pattern.fullmatch(scale.strip())
-        if match:
-            return apply, [float(number) for number in match.groups()]
-    return None
-
-
-class InitialParameter(Strict):
-    """A literal array, or a draw: ``np.random.randn(*randn)`` (standard normal) or
-    ``np.random.rand(*rand)`` (uniform on [0, 1)), times ``scale``. ``scale`` is a
-    number, or the source's own expression, computed as the source computes it:
-    ``"1/sqrt(n)"`` is ``draw / np.sqrt(n)``, ``"sqrt(n)"`` and ``"sqrt(1/n)"`` are
-    ``draw * np.sqrt(...)``, ``"n**p"`` is ``draw * n ** p``. ``randn`` with scale s is
-    ``np.random.normal(0, s, shape)`` too (NumPy computes it as ``0 + s * randn``)."""
-
-    name: str
-    value: float | list | None = None
-    randn: list[int] | None = None
-    rand: list[int] | None = None
-    scale: float | str = 1.0
-
-    @model_validator(mode="after")
-    def one_of_value_or_draw(self):
-        given = [key for key in ("value", "randn", "rand") if getattr(self, key) is not None]
-        if len(given) != 1:
-            raise ValueError(f"parameter '{self.name}' needs exactly one of value, randn or rand"
-                             + (f", found {' and '.join(given)}" if given else ""))
-        if self.drawn is not None and any(n < 1 for n in self.drawn):
-            raise ValueError(f"parameter '{self.name}': {given[0]} sizes must be 1 or more")
-        if self.value is not None:
-            rectangular(self.value, f"parameter '{self.name}'")
-        if isinstance(self.scale, str) and scale_form(self.scale) is None:
-            raise ValueError(f"parameter '{self.name}': scale '{self.scale}' is none of a number, "
-                             "1/sqrt(N), sqrt(N), sqrt(1/N) and N**P, with numbers for N and P")
-        return self
-
-    @property
-    def drawn(self) -> list[int] | None:
-        """The shape of a draw, or None for a literal value."""
-        return self.randn if self.randn is not None else self.rand
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return tuple(self.drawn) if self.drawn is not None else np.shape(self.value)
-
-    def draw(self, draws: np.random.RandomState) -> np.ndarray:
-        """The start value, from the next numbers of ``draws``."""
-        draw = draws.randn(*self.randn) if self.randn is not None else draws.rand(*self.rand)
-        if isinstance(self.scale, str):
-            apply, numbers = scale_form(self.scale)
-            return apply(draw, *numbers)
-        return self.scale * draw
-
-
-class Initialisation(Strict):
-    seed: int | None = Field(None, description="np.random.seed before the draws, in order")
-    params: list[InitialParameter] = []
-
-    @model_validator(mode="after")
-    def draws_have_a_seed(self):
-        drawn = [param.name for param in self.params if param.drawn is not None]
-        if drawn and self.seed is None:
-            raise ValueError(f"start values {drawn} are drawn, so [init] needs a seed: "
-                             "without one every framework would start elsewhere")
-        return self
+# [init]: the start values as the source draws them (engines/draws.py, DRAWS.md): a
+# generator, its seed and the entries in the source's order; without a generator NumPy's
+# legacy global functions, so an [init] of seed and value / randn / rand entries reads as
+# it always has.
+Initialisation, InitialParameter = draws.Initialisation, draws.InitialParameter
 
 
 class Claim(Strict):
@@ -402,6 +331,16 @@ class Example(Strict):
         return {name: float(value) if name in REAL_HYPER and type(value) is int else value
                 for name, value in hyper.items()}
 
+    @field_validator("init")
+    @classmethod
+    def draws_are_start_values(cls, init: Initialisation) -> Initialisation:
+        data = list(init.shapes("data"))
+        if data:
+            raise ValueError(f"{', '.join(data)}: drawn as data (use = 'data'), which a "
+                             "definition does not read: give the arrays in [data], and keep "
+                             "the draw with use = 'none' where later draws follow it")
+        return init
+
     @field_validator("layout")
     @classmethod
     def layout_is_a_table(cls, layout: dict) -> dict:
@@ -411,7 +350,7 @@ class Example(Strict):
 
     @model_validator(mode="after")
     def layout_names_start_values(self):
-        starts = {param.name for param in self.init.params}
+        starts = set(self.init.shapes())
         for framework, table in self.layout.items():
             for name, held in table.items():
                 if held != "transposed" and held not in starts:
@@ -422,7 +361,7 @@ class Example(Strict):
     def framework_layout(self, framework: str) -> tuple[frozenset, dict]:
         """For a framework: the names it holds transposed, and the source's shape of
         each name that has one (start values, and the names held as one)."""
-        shapes = {param.name: tuple(param.shape) for param in self.init.params}
+        shapes = self.init.shapes()
         table = self.layout.get(framework, {})
         aliases = {name: held for name, held in table.items() if held != "transposed"}
         transposed = {name for name, held in table.items() if held == "transposed"}
@@ -442,7 +381,7 @@ class Example(Strict):
         """A claim on the cost, a start value, a parameter or its gradient must name an
         element of its known shape (the cost is a scalar, the rest have [init]'s shape);
         the shapes of printed intermediates are known only once they are recorded."""
-        shapes = {param.name: param.shape for param in self.init.params}
+        shapes = self.init.shapes()
         for claim in self.claims:
             name = claim.quantity.removeprefix("init.").removeprefix("grad.")
             if claim.quantity.startswith("init.") and name not in shapes:
@@ -485,8 +424,7 @@ class Example(Strict):
         """Whether a claimed quantity is a printed intermediate (not the cost, a
         gradient, a parameter or a start value)."""
         return quantity != "cost" and not quantity.startswith(("grad.", "init.")) and \
-            quantity not in {param.name for param in self.init.params} and \
-            not self.is_optimizer_state(quantity)
+            quantity not in self.init.shapes() and not self.is_optimizer_state(quantity)
 
     def is_optimizer_state(self, quantity: str) -> bool:
         """Whether a claimed quantity is the [optimizer]'s state, recorded every step as
@@ -494,7 +432,7 @@ class Example(Strict):
         ``v.`` and a parameter's name."""
         kind, _, name = quantity.partition(".")
         return self.optimizer is not None and (quantity == "learning_rate" or (
-            kind in ("velocity", "cache", "m", "v") and name in {p.name for p in self.init.params}))
+            kind in ("velocity", "cache", "m", "v") and name in self.init.shapes()))
 
     def value_steps(self, steps: int) -> frozenset | None:
         """The steps of a run of ``steps`` training steps whose intermediates are
@@ -541,17 +479,10 @@ class Example(Strict):
         return np.array(self.data[name], dtype=np.float64)
 
     def initial_parameters(self) -> dict[str, np.ndarray]:
-        """The start values, drawn as the source draws them when it draws them: the
-        stream of ``np.random.seed(seed)`` then ``np.random.randn``, from a generator
-        of their own (``RandomState(seed)``), so NumPy's global state is left alone."""
-        draws = np.random.RandomState(self.init.seed)
-        params = {}
-        for param in self.init.params:
-            if param.drawn is not None:
-                params[param.name] = param.draw(draws)
-            else:
-                params[param.name] = np.array(param.value, dtype=np.float64)
-        return params
+        """The start values, float64 in the source's layout: drawn as the source draws
+        them (engines/draws.py), from a generator of their own, so the library's global
+        state is left alone."""
+        return draws.draw_values(self.init).start
 
 
 class DefinitionError(ValueError):
@@ -592,7 +523,7 @@ def load(path: Path) -> Example:
     try:
         if "network" in raw:  # the network against the data and start values, then the rest
             table_key = "network"
-            network = generic.Network.model_validate(raw["network"])
+            network = generic.read_network(raw["network"])
             table_key = ""
             generic.check_network(network, Example(**dict(raw, claims=[], errata={}), **settings))
         if "graph" in raw:

@@ -232,7 +232,7 @@ def layout_notes(example: Example, generic: dict[str, bool], graph: list[str] = 
         found.append(Note("layout", None, f"network.layout `{view.network.layout}`: "
                           f"{layout.forward}, W {layout.W}, b {layout.b}, X, Y, Z, A "
                           f"{layout.examples}", "[network]; the layouts of generic/tables.py"))
-    starts = {p.name: tuple(p.shape) for p in example.init.params}
+    starts = example.init.shapes()
     for framework, by_engine in generic.items():
         if framework in graph:
             found.append(Note("layout", framework, "the graph engine computes in the source's "
@@ -332,6 +332,8 @@ def network_notes(example: Example, generic: dict[str, bool]) -> list[Note]:
                 source = "the code's sections; the tables of generic/tables.py"
             found.append(Note(topic, framework, text, source))
     for k, layer in enumerate(network.layers, 1):
+        if getattr(layer, "units", None) is None:  # a conv, a pool, a flatten: tables.LAYERS
+            continue
         bias = tables.BIASES[layer.bias]
         for framework in generic:
             text = bias.meaning if framework == "numpy" else getattr(bias, framework)

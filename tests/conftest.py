@@ -52,7 +52,7 @@ def without_mirrors(example_id: str) -> spec.Example:
     network = network_of(example)
     shown = source_names(network)
     recorded = {shown.get(name, name) for name in recorded_names(network)}
-    starts = {param.name for param in example.init.params}
+    starts = set(example.init.shapes())
     claims = [c for c in example.claims
               if (c.quantity.removeprefix("init.") in starts if c.quantity.startswith("init.")
                   else c.quantity in recorded)]

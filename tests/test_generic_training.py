@@ -286,9 +286,11 @@ def test_a_scale_is_a_number_or_a_named_form(tmp_path):
         '{ name = "W1", randn = [3, 2], scale = "1/sqrt(n_in)" }')
     with pytest.raises(DefinitionError) as caught:
         spec.load(written(tmp_path, text))
-    assert str(caught.value).endswith("parameter 'W1': scale '1/sqrt(n_in)' is none of a number, "
-                                      "1/sqrt(N), sqrt(N), sqrt(1/N) and N**P, with numbers for N "
-                                      "and P"), str(caught.value)
+    assert str(caught.value).endswith("init.params.0: parameter 'W1': scale '1/sqrt(n_in)' is not "
+                                      "understood ('n_in' is not a number): it is a number, an "
+                                      "expression of numbers with + - * / ** and sqrt() such as "
+                                      "1/sqrt(2) or sqrt(2/3), or one applied to the draw such as "
+                                      "'* 0.01' or '/ sqrt(2)'"), str(caught.value)
 
 
 def test_a_broken_definition_stops_before_any_framework_is_imported(tmp_path):

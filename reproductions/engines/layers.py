@@ -32,7 +32,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
-from reproductions.spec import Strict
+from reproductions.schema import Strict
 
 LAYOUTS = ("channels_last", "channels_first")
 ACTIVATION_AXES = {"channels_last": "NHWC", "channels_first": "NCHW"}

@@ -9,19 +9,29 @@ the definition's data and start values. Names follow one rule, in the source's l
   and ``dZ1, dZ2, ...``: dCost/dZ of each layer (the deltas of the backward pass);
 - data ``X`` (inputs) and ``Y`` (targets).
 
+An image network (``layout`` ``channels_last`` or ``channels_first``, ``input`` one
+example's shape) lists ``conv2d``, ``max_pool2d``, ``avg_pool2d`` and ``flatten`` entries
+(engines/LAYERS.md) before its dense layers, which compute as in ``rows``. Layer k is
+the k-th entry whatever its type: a conv gives ``W<k>`` (its kernel) and ``b<k>``, and
+``Z<k>, A<k>, dZ<k>``; a pool or a flatten, which has no parameter and no activation,
+gives ``A<k>`` alone.
+
 The layouts, biases, costs and optimizers are declared once, with what each computes and
 how each framework spells it, in ``tables.py`` (the choices below are its keys).
 """
 
 import dataclasses
 import functools
+import math
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_core import InitErrorDetails
 
+from reproductions.engines import layers as image
 from reproductions.engines import optimizers
-from reproductions.generic.tables import BIASES, COSTS, LAYOUTS, OPTIMIZERS
+from reproductions.generic.tables import BIASES, COSTS, LAYERS, LAYOUTS, OPTIMIZERS
 from reproductions.schema import Strict
 
 if TYPE_CHECKING:
@@ -39,6 +49,11 @@ class Layer(Strict):
         "trained", description="trained b<k>; fixed: kept at its start value; shared: one "
                                "trained number for the layer; folded: W<k>'s last input, on a one "
                                "appended to the input; none")
+
+    @property
+    def type(self) -> str:
+        """What an image network's entries name their kind by (``type = "dense"`` is allowed)."""
+        return "dense"
 
     @model_validator(mode="after")
     def a_shared_bias_moves_the_output(self):
@@ -64,13 +79,27 @@ class Shuffle(Strict):
                            "as the caller counts seed up")
 
 
+IMAGE_LAYOUTS = image.LAYOUTS  # channels_last, channels_first
+assert set(LAYERS) == set(image.ENTRIES) - {"dense"}  # tables.py declares each entry
+ImageLayer = image.Conv2d | image.MaxPool2d | image.AvgPool2d | image.Flatten
+
+
+def is_image_entry(entry) -> bool:
+    """A raw entry of network.layers that is no dense layer (it names another type)."""
+    return isinstance(entry, dict) and entry.get("type", "dense") != "dense"
+
+
 class Network(Strict):
     """What the engines build (each choice's meaning: tables.py). No cost (None): a
     forward pass only, at step 0 (steps = 0), which needs no targets Y and no rate."""
 
     layout: Literal[tuple(LAYOUTS)]
-    inputs: int = Field(ge=1, description="features of one example")
-    layers: list[Layer] = Field(min_length=1)
+    inputs: int = Field(ge=1, description="features of one example (an image network: "
+                                          "H * W * C, set from input)")
+    input: tuple[int, int, int] | None = Field(
+        None, description="an image network's one example: (H, W, C) in channels_last, "
+                          "(C, H, W) in channels_first")
+    layers: list[Layer | ImageLayer] = Field(min_length=1)
     cost: Literal[tuple(COSTS)] | None = Field(
         None, description="what gradient descent minimises; none: a forward pass only "
                           "(steps = 0), Z and A at step 0 and no targets Y")
@@ -107,6 +136,36 @@ class Network(Strict):
     names: dict[str, str] = Field(
         {}, description="the source's name of a parameter or an intermediate the engines name "
                         "otherwise: W1 = 'weights' (and grad.W1 is grad.weights), Z1 = 'z2'")
+
+    @model_validator(mode="before")
+    @classmethod
+    def image_inputs_are_its_features(cls, raw):
+        """An image network's dense layers take H * W * C features after the flatten."""
+        if isinstance(raw, dict) and raw.get("layout") in IMAGE_LAYOUTS and "inputs" not in raw \
+                and isinstance(raw.get("input"), (list, tuple)):
+            raw = dict(raw, inputs=math.prod(raw["input"]))
+        return raw
+
+    @field_validator("layers", mode="before")
+    @classmethod
+    def entries_are_read(cls, layers, info: ValidationInfo):
+        """Each entry as its schema reads it: an image entry (engines/layers.py) in the
+        network's layout, a dense layer (``type = "dense"`` or no type) as ``Layer``."""
+        if not isinstance(layers, list):
+            return layers
+        layout = info.data.get("layout")
+        read = []
+        for entry in layers:
+            if is_image_entry(entry) and entry.get("type") in image.ENTRIES:
+                fields = image.ENTRIES[entry["type"]].model_fields
+                given = dict(entry, layout=entry.get("layout", layout)) if "layout" in fields \
+                    and layout in IMAGE_LAYOUTS else entry
+                read.append(image.ENTRIES[entry["type"]].model_validate(given))
+            elif isinstance(entry, dict):
+                read.append({k: v for k, v in entry.items() if (k, v) != ("type", "dense")})
+            else:
+                read.append(entry)
+        return read
 
     @field_validator("scale")
     @classmethod
@@ -165,17 +224,107 @@ def network_of(example: "Example") -> Network:
     return Network.model_validate(example.network)
 
 
+def located(error: ValidationError, where: tuple) -> ValidationError:
+    """The same errors, each one ``where`` deeper (an entry checked on its own)."""
+    return ValidationError.from_exception_data(error.title, [
+        InitErrorDetails(type=e["type"], loc=(*where, *e["loc"]), input=e["input"],
+                         **({"ctx": e["ctx"]} if "ctx" in e else {}))
+        for e in error.errors()])
+
+
+def read_network(raw) -> Network:
+    """A definition's ``[network]``, validated; each entry first by its own schema, so
+    that a wrong one is one line naming it (``network.layers.1.activation: ...``,
+    ``network.layers.0.kernel: ...``): a ValidationError, or a ValueError of that line."""
+    if isinstance(raw, dict) and isinstance(raw.get("layers"), list):
+        for k, entry in enumerate(raw["layers"]):
+            if isinstance(entry, dict) and not is_image_entry(entry):
+                try:
+                    Layer.model_validate({key: value for key, value in entry.items()
+                                          if (key, value) != ("type", "dense")})
+                except ValidationError as error:
+                    raise located(error, ("layers", k)) from None
+        if raw.get("layout") in IMAGE_LAYOUTS or "input" in raw or \
+                any(is_image_entry(entry) for entry in raw["layers"]):
+            check_image_network(raw)
+    return Network.model_validate(raw)
+
+
+def check_image_network(raw: dict) -> None:
+    """The image entries by engines/layers.py's schema and shapes, each error one line:
+    an unknown type or key, a stride of 0, a kernel larger than its padded input, a
+    flatten before a conv, a dense layer on images, ..."""
+    layout, where, entries = raw.get("layout"), "network.layers", raw["layers"]
+    stubs = [{"type": "dense", "units": entry["units"]}  # its keys are Layer's, checked already
+             if isinstance(entry, dict) and not is_image_entry(entry) else entry
+             for entry in entries]
+    parsed = image.parse_layers(stubs, layout if layout in IMAGE_LAYOUTS else "channels_last",
+                                where)
+    if layout not in IMAGE_LAYOUTS:
+        first = next((k for k, entry in enumerate(parsed) if entry.type != "dense"), None)
+        what = (f"network.layers.{first}: a {parsed[first].type} takes images" if first is not None
+                else "network.input: one example's image shape belongs to an image network")
+        raise ValueError(f"{what}, and network.layout {layout!r} holds rows of features: give "
+                         "layout 'channels_last' or 'channels_first' and input = one example's "
+                         "shape")
+    names = "[H, W, C]" if layout == "channels_last" else "[C, H, W]"
+    if "input" not in raw:
+        raise ValueError(f"network.input: missing (one example's shape, {names} in layout "
+                         f"'{layout}')")
+    if "inputs" in raw:
+        raise ValueError(f"network.inputs: an image network gives input = {names}, found inputs "
+                         f"= {raw['inputs']!r}")
+    if raw.get("l2"):
+        raise ValueError("network.l2: not for an image network (the engines add it to dense "
+                         "networks only)")
+    try:
+        image.infer_shapes(raw["input"], parsed, where)
+    except image.LayerError as error:
+        text = str(error)
+        raise ValueError(f"network.{text}" if text.startswith("input:") else text) from None
+    if parsed[-1].type != "dense":
+        raise ValueError(f"{where}.{len(parsed) - 1}: an image network ends with a dense layer, "
+                         f"its output; found a {parsed[-1].type}")
+    for k, entry in enumerate(parsed):
+        if entry.type == "conv2d" and entry.bias_gradient == "as_if_once":
+            raise ValueError(f"{where}.{k}.bias_gradient: 'as_if_once' is no derivative of the "
+                             "forward, and a network trains by the frameworks' autodiff: "
+                             "'exact' only")
+
+
+def is_image(network: Network) -> bool:
+    """A network of images (conv, pool and flatten entries before its dense layers)."""
+    return network.layout in IMAGE_LAYOUTS
+
+
+def dense_layout(network: Network) -> str:
+    """The layout the dense layers compute in: an image network's take rows of features."""
+    return "rows" if is_image(network) else network.layout
+
+
+PARAMETERLESS = (image.MaxPool2d, image.AvgPool2d, image.Flatten)
+
+
+def has_z(layer) -> bool:
+    """A layer with parameters and an activation (dense, conv2d): it gives Z, A and dZ; a
+    pool or a flatten gives A alone."""
+    return not isinstance(layer, PARAMETERLESS)
+
+
 def examples_axis(layout: str) -> int:
     """The axis of X, Y, Z and A that runs over the examples (the other one: the units)."""
-    return 0 if layout == "rows" else 1
+    return 1 if layout in ("columns", "columns_transposed") else 0
 
 
 def intermediates(Zs: list, As: list, dZs: list | None = None) -> dict:
-    """Each layer's Z, A (and dZ) by name, in the order Z1, A1, dZ1, Z2, ..."""
+    """Each layer's Z, A (and dZ) by name, in the order Z1, A1, dZ1, Z2, ...; a layer
+    without a Z (a pool, a flatten: None) gives its A alone."""
     named = {}
     for k, (Z, A) in enumerate(zip(Zs, As), 1):
-        named.update({f"Z{k}": Z, f"A{k}": A})
-        if dZs is not None:
+        if Z is not None:
+            named[f"Z{k}"] = Z
+        named[f"A{k}"] = A
+        if dZs is not None and Z is not None:
             named[f"dZ{k}"] = dZs[k - 1]
     return named
 
@@ -186,19 +335,21 @@ HAS_B = ("trained", "fixed", "shared")  # the bias kinds with a b<k> of their ow
 def start_names(network: Network) -> list[str]:
     """Every parameter that has a start value: W1, b1, W2, ... (no b where the bias is
     'none' or folded into W)."""
-    return [name for k, layer in enumerate(network.layers, 1)
+    return [name for k, layer in enumerate(network.layers, 1) if has_z(layer)
             for name in [f"W{k}"] + ([f"b{k}"] if layer.bias in HAS_B else [])]
 
 
 def trained_names(network: Network) -> list[str]:
     """The parameters gradient descent updates (a 'fixed' bias keeps its start value)."""
-    return [name for k, layer in enumerate(network.layers, 1)
+    return [name for k, layer in enumerate(network.layers, 1) if has_z(layer)
             for name in [f"W{k}"] + ([f"b{k}"] if layer.bias in ("trained", "shared") else [])]
 
 
 def value_names(network: Network) -> list[str]:
-    """The intermediates, layer by layer: Z1, A1, dZ1, Z2, ..."""
-    return [f"{q}{k}" for k in range(1, len(network.layers) + 1) for q in ("Z", "A", "dZ")]
+    """The intermediates, layer by layer: Z1, A1, dZ1, Z2, ... (A<k> alone for a pool or
+    a flatten)."""
+    return [f"{q}{k}" for k, layer in enumerate(network.layers, 1)
+            for q in (("Z", "A", "dZ") if has_z(layer) else ("A",))]
 
 
 def forward_only(network: Network) -> bool:
@@ -325,7 +476,12 @@ def framework_layouts(network: Network) -> dict[str, list[str]]:
     """The example's [layout]: the torch, TensorFlow and JAX engines hold examples as
     rows, an nn.Linear weight as (out, in), a Dense kernel and JAX's W as (in, out);
     each lists the names it holds transposed from the source. NumPy computes in the
-    source's layout."""
+    source's layout. An image network's images are held in the source's layout by every
+    engine (engines/<framework>/layers.py translate inside), its dense layers as in
+    ``rows``: torch alone transposes their W."""
+    if is_image(network):
+        dense = [f"W{k}" for k, layer in enumerate(network.layers, 1) if isinstance(layer, Layer)]
+        return {"torch": dense, "tensorflow": [], "jax": []}
     weights = [f"W{k}" for k in range(1, len(network.layers) + 1)]
     examples = [] if network.layout == "rows" else ["X", "Y", *value_names(network)]
     out_in = network.layout == "columns"
@@ -340,6 +496,8 @@ def shape_text(shape) -> str:
 def expected_shapes(network: Network, m) -> dict[str, list[tuple]]:
     """The shapes the source's layout allows for the data, the start values and the
     recorded intermediates, with m examples."""
+    if is_image(network):
+        return image_shapes(network, m)
     rows, sizes = network.layout == "rows", [network.inputs] + [l.units for l in network.layers]
     held = (lambda n: (m, n)) if rows else (lambda n: (n, m))
     shapes = {"X": [held(network.inputs)], "Y": [held(sizes[-1])]}
@@ -349,6 +507,31 @@ def expected_shapes(network: Network, m) -> dict[str, list[tuple]]:
         shapes[f"b{k}"] = ([(1, 1), (1,), ()] if layer.bias == "shared" else
                            [(n_out,), (1, n_out)] if rows else [(n_out, 1)])
         shapes[f"Z{k}"] = shapes[f"A{k}"] = shapes[f"dZ{k}"] = [held(n_out)]
+    return shapes
+
+
+def image_shapes(network: Network, m) -> dict[str, list[tuple]]:
+    """``expected_shapes`` of an image network: images (m, ...) in its layout through the
+    conv, pool and flatten entries (engines/layers.py's shapes), then rows (m, units)."""
+    shape, shapes = tuple(network.input), {"X": [(m, *network.input)]}
+    for k, layer in enumerate(network.layers, 1):
+        if isinstance(layer, Layer):
+            n_in = shape[0] + (layer.bias == "folded")
+            shapes[f"W{k}"] = [(n_in, layer.units)]
+            shapes[f"b{k}"] = [(1, 1), (1,), ()] if layer.bias == "shared" else \
+                [(layer.units,), (1, layer.units)]
+            shape = (layer.units,)
+        else:
+            found = image.infer_shapes(shape, [layer])[0]
+            if layer.type == "conv2d":
+                F = layer.filters
+                shapes[f"W{k}"] = [found.parameters["W"]]
+                shapes[f"b{k}"] = [(F,), (1, 1, 1, F) if layer.layout == "channels_last"
+                                   else (1, F, 1, 1)]
+            shape = found.output
+        for q in ("Z", "A", "dZ") if has_z(layer) else ("A",):
+            shapes[f"{q}{k}"] = [(m, *shape)]
+    shapes["Y"] = [(m, *shape)]
     return shapes
 
 
@@ -379,7 +562,7 @@ def check_data(network: Network, example: "Example") -> int:
     """X and Y as the layout holds them (the [data] entries ``network.data`` names, scaled
     as ``network.scale`` says; no Y for a forward pass only); returns the number of
     examples."""
-    per = "row" if network.layout == "rows" else "column"
+    per = "column" if examples_axis(network.layout) else "row"
     for target in data_names(network):
         name, what = network.data.get(target, target), DATA[target]
         if name not in example.data:
@@ -388,7 +571,12 @@ def check_data(network: Network, example: "Example") -> int:
         check_finite(f"data.{name}", example.data[name])
     X, axis = scaled(example, network, "X"), examples_axis(network.layout)
     x_name, y_name = network.data.get("X", "X"), network.data.get("Y", "Y")
-    if X.ndim != 2 or X.shape[1 - axis] != network.inputs:
+    if is_image(network) and X.shape[1:] != tuple(network.input):
+        raise ValueError(f"data.{x_name}: expected shape "
+                         f"{shape_text(expected_shapes(network, 'm')['X'][0])} in layout "
+                         f"'{network.layout}' (one example per row, network.input = "
+                         f"{list(network.input)}), found {shape_text(X.shape)}")
+    if not is_image(network) and (X.ndim != 2 or X.shape[1 - axis] != network.inputs):
         raise ValueError(f"data.{x_name}: expected shape "
                          f"{shape_text(expected_shapes(network, 'm')['X'][0])} in layout "
                          f"'{network.layout}' (one example per {per}, network.inputs = "
@@ -437,7 +625,7 @@ def check_batches(network: Network, order: list | None, m: int) -> None:
 def check_start_values(network: Network, example: "Example", allowed: dict) -> None:
     """One start value a parameter of the network, of its shape: by the source's names."""
     shown = source_names(network)
-    given = {param.name: param for param in example.init.params}
+    given = example.init.shapes()  # the start values, by name, in [init]'s order
     names = [shown.get(name, name) for name in start_names(network)]
     for name in given:
         if name not in names:
@@ -447,10 +635,10 @@ def check_start_values(network: Network, example: "Example", allowed: dict) -> N
         if name not in given:
             raise ValueError(f"init.params.{name}: missing (the network's start values are "
                              f"{', '.join(names)})")
-        check_shape(f"init.params.{name}", given[name].shape, allowed[engine], network.layout)
-        if given[name].value is not None or not isinstance(given[name].scale, str):
-            check_finite(f"init.params.{name}", given[name].value if given[name].value is not None
-                         else given[name].scale)
+        check_shape(f"init.params.{name}", given[name], allowed[engine], network.layout)
+    for param in example.init.params:  # a drawn value is finite: draws checks its scale
+        if param.value is not None and param.name in given:
+            check_finite(f"init.params.{param.name}", param.value)
 
 
 def check_learning_rate(network: Network, example: "Example") -> None:
@@ -532,7 +720,8 @@ def check_claims(network: Network, example: "Example") -> None:
                              "its Z, A and dZ are not recorded")
         if engine in values:
             shape = expected_shapes(network, batch_size(network, m, claim.step))[engine][0]
-            if len(claim.index) != 2 or any(not 0 <= i < n for i, n in zip(claim.index, shape)):
+            if len(claim.index) != len(shape) or \
+                    any(not 0 <= i < n for i, n in zip(claim.index, shape)):
                 raise ValueError(f"claims.index: {claim.quantity}{claim.index} ({claim.where}) "
                                  f"is outside its shape {shape_text(shape)}")
 
@@ -591,8 +780,10 @@ class EngineView:
         order = order_of(example, network)
         rate = network.learning_rate if network.learning_rate is not None else \
             example.hyper.get("learning_rate")
-        params = [param.model_copy(update={"name": self.to_engine(param.name)})
-                  for param in example.init.params]
+        params = [param.model_copy(update={
+            "name": None if param.name is None else self.to_engine(param.name),
+            "names": None if param.names is None else [self.to_engine(n) for n in param.names]})
+            for param in example.init.params]
         claims = [claim.model_copy(update={"quantity": self.claimed(claim.quantity)})
                   for claim in example.claims]
         l2_on = network.l2_on if isinstance(network.l2_on, str) else \

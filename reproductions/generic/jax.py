@@ -17,20 +17,26 @@ without a cost (steps = 0) is its forward pass at step 0 alone, with no shift.
 optax.sgd's update is ``p + (-learning_rate * g)``, which is ``p - learning_rate * g``
 in every bit (negation is exact); the adapter keeps XLA from fusing it into one
 multiply-add. ``optax.l2_loss`` is ``0.5 * (A - Y) ** 2``: summed and divided by m it
-is sum E^2 / (2m) in every bit, as halving is exact.
+is sum E^2 / (2m) in every bit, as halving is exact. An image network's conv, pool and
+flatten entries are engines/jax/layers.py (``jax.lax.conv_general_dilated``,
+``jax.lax.reduce_window``) on kernels held in the source's layout, differentiated by the
+same ``value_and_grad``.
 """
 
 from __future__ import annotations
+
+import math
 
 import jax
 import jax.numpy as jnp
 import optax
 
+from reproductions.engines.jax import layers as image
 from reproductions.engines.jax import optimizers
 from reproductions.engines.optimizers import class_differences
-from reproductions.generic.definition import (HAS_B, batch, even_spans, intermediates,
-                                              network_of, optimizer_of, penalised,
-                                              smaller_batch, trained_names, update_of)
+from reproductions.generic.definition import (HAS_B, batch, even_spans, expected_shapes, has_z,
+                                              intermediates, is_image, network_of, optimizer_of,
+                                              penalised, smaller_batch, trained_names, update_of)
 
 
 # %% data
@@ -66,28 +72,44 @@ class Net:
 
     def __init__(self, ctx, network):
         self.network = network
+        self.init_shapes = {name: value.shape for name, value in ctx.init.items()}
         self.params = ctx.load(**self.parameter_shapes(ctx.dtype))  # the start values
 
     def parameter_shapes(self, dtype):
-        """Every parameter by the definition's names, as JAX holds it: W1, b1, W2, ..."""
-        sizes = [self.network.inputs] + [layer.units for layer in self.network.layers]
+        """Every parameter by the definition's names, as JAX holds it: W1, b1, W2, ...
+        (a conv's kernel and bias as the source holds them)."""
+        one = expected_shapes(self.network, 1)  # of one example: each layer's output size
+        sizes = [self.network.inputs] + [math.prod(one[f"A{k}"][0])
+                                         for k in range(1, len(self.network.layers))]
         shapes = {}
         for k, (n_in, layer) in enumerate(zip(sizes, self.network.layers), 1):
-            shapes[f"W{k}"] = (n_in + (layer.bias == "folded"), layer.units)
-            if layer.bias in HAS_B:
-                shapes[f"b{k}"] = () if layer.bias == "shared" else (layer.units,)
+            if layer.type == "conv2d":  # the kernel and the bias as the source holds them
+                for name in (f"W{k}", f"b{k}") if layer.bias == "trained" else (f"W{k}",):
+                    shapes[name] = self.init_shapes[name]
+            elif has_z(layer):
+                shapes[f"W{k}"] = (n_in + (layer.bias == "folded"), layer.units)
+                if layer.bias in HAS_B:
+                    shapes[f"b{k}"] = () if layer.bias == "shared" else (layer.units,)
         return {name: jax.ShapeDtypeStruct(shape, dtype) for name, shape in shapes.items()}
 
     def forward(self, params, X, shifts):
-        """Every Z and every A; each Z has its shift (a zero) added, so that the cost's
-        gradient with respect to the shifts is dZ."""
+        """Every Z and every A (Z None for a pool or a flatten); each Z has its shift (a
+        zero) added, so that the cost's gradient with respect to the shifts is dZ."""
         Zs, As, A = [], [], X
         for k, (layer, shift) in enumerate(zip(self.network.layers, shifts), 1):
-            if layer.bias == "folded":
-                A = jnp.concatenate([A, jnp.ones_like(A[:, :1])], axis=-1)
-            Z = A @ params[f"W{k}"]
-            if layer.bias in HAS_B:
-                Z = Z + params[f"b{k}"]
+            if not has_z(layer):
+                A = getattr(image, f"{layer.type}_forward")(A, layer)
+                Zs.append(None)
+                As.append(A)
+                continue
+            if layer.type == "conv2d":
+                Z = image.conv2d_forward(A, params[f"W{k}"], params.get(f"b{k}"), layer)
+            else:
+                if layer.bias == "folded":
+                    A = jnp.concatenate([A, jnp.ones_like(A[:, :1])], axis=-1)
+                Z = A @ params[f"W{k}"]
+                if layer.bias in HAS_B:
+                    Z = Z + params[f"b{k}"]
             Z = Z + shift
             A = activate(layer.activation, Z)
             Zs.append(Z)
@@ -146,7 +168,10 @@ def forward_backward(net, trained, fixed, X, Y):
     """The cost on the examples X, Y and, by one ``jax.value_and_grad``, its gradients
     with respect to the trained parameters and to the shift (a zero) of each Z (dZ);
     every Z and A."""
-    shifts = [jnp.zeros((X.shape[0], layer.units), X.dtype) for layer in net.network.layers]
+    images = expected_shapes(net.network, X.shape[0]) if is_image(net.network) else {}
+    shifts = [jnp.zeros(images.get(f"Z{k}", [(X.shape[0], getattr(layer, "units", 0))])[0],
+                        X.dtype) if has_z(layer) else None
+              for k, layer in enumerate(net.network.layers, 1)]
     gradients = jax.value_and_grad(net.loss, argnums=(0, 1), has_aux=True)
     (cost, (Zs, As)), (grads, dZs) = gradients(trained, shifts, fixed, X, Y)
     return cost, grads, Zs, As, dZs

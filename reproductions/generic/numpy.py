@@ -8,17 +8,21 @@ to every gradient (each dZ recorded), then one update: gradient descent, or the
 the parameters. A network without a cost (steps = 0) is its forward pass at step 0
 alone. It records
 with the values it goes on computing with, so the rounded replay redoes the
-author's arithmetic on the printed Z, A, dZ, gradients and parameters.
+author's arithmetic on the printed Z, A, dZ, gradients and parameters. An image
+network's conv, pool and flatten entries run engines/numpy/layers.py, forward and
+backward written out there.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from reproductions.engines.numpy import layers as image
 from reproductions.engines.numpy.optimizers import Optimizer
-from reproductions.generic.definition import (HAS_B, batch, examples_axis, network_of,
-                                              optimizer_of, penalised, smaller_batch,
-                                              start_names, trained_names, update_of)
+from reproductions.generic.definition import (HAS_B, batch, dense_layout, examples_axis, has_z,
+                                              is_image, network_of, optimizer_of, penalised,
+                                              smaller_batch, start_names, trained_names,
+                                              update_of)
 from reproductions.trace import no_record
 
 
@@ -61,20 +65,30 @@ class Net:
 
     def __init__(self, network, params):
         self.network, self.params = network, params
+        self.layout = dense_layout(network)  # an image network's dense layers: rows
         self.examples = examples_axis(network.layout)  # the axis of the examples
-        self.units = 1 - self.examples  # the axis of the units (features)
+        self.units = 1 - examples_axis(self.layout)  # the axis of a dense layer's units
 
     def layer_input(self, k, A):
         """What layer k's W multiplies: the previous A, with its ones for a folded bias."""
         return with_ones(A, self.units) if self.network.layers[k - 1].bias == "folded" else A
 
     def forward(self, X, record=no_record):
-        """Every activation, X first, then A1, A2, ...; and every Z."""
+        """Every activation, X first, then A1, A2, ...; and every Z (None for a pool or a
+        flatten, which has none)."""
         As, Zs = [X], []
         for k, layer in enumerate(self.network.layers, 1):
-            Z = affine(self.network.layout, self.params[f"W{k}"], self.layer_input(k, As[-1]))
-            if layer.bias in HAS_B:
-                Z = Z + self.params[f"b{k}"]
+            if not has_z(layer):  # a pool or a flatten
+                Zs.append(None)
+                As.append(record(f"A{k}", getattr(image, f"{layer.type}_forward")(As[-1], layer)))
+                continue
+            if layer.type == "conv2d":
+                Z = image.conv2d_forward(As[-1], self.params[f"W{k}"], self.params.get(f"b{k}"),
+                                         layer)
+            else:
+                Z = affine(self.layout, self.params[f"W{k}"], self.layer_input(k, As[-1]))
+                if layer.bias in HAS_B:
+                    Z = Z + self.params[f"b{k}"]
             Zs.append(record(f"Z{k}", Z))
             As.append(record(f"A{k}", activate(layer.activation, Zs[-1], self.units)))
         return As, Zs
@@ -91,35 +105,59 @@ class Net:
         """Every gradient, from the output layer's dCost/dZ back (each dZ recorded), and
         the size of the terms each of its elements sums (``terms``): the same sums of
         magnitudes, which the gradient's rounding is relative to (parity.py)."""
-        grads, layers, self.terms = {}, self.network.layers, {}
-        for k in range(len(layers), 0, -1):
-            dZ, W, bias = record(f"dZ{k}", dZ), self.params[f"W{k}"], layers[k - 1].bias
-            A = self.layer_input(k, As[k - 1])
-            grads[f"W{k}"], dA = affine_backward(self.network.layout, W, A, dZ)
-            self.terms[f"W{k}"] = affine_backward(self.network.layout, W, np.abs(A), np.abs(dZ))[0]
-            if bias == "trained":
-                b = self.params[f"b{k}"]
-                grads[f"b{k}"] = np.sum(dZ, axis=self.examples, keepdims=True).reshape(b.shape)
-                self.terms[f"b{k}"] = np.sum(np.abs(dZ), axis=self.examples,
-                                             keepdims=True).reshape(b.shape)
-            elif bias == "shared":
-                grads[f"b{k}"] = np.sum(dZ).reshape(self.params[f"b{k}"].shape)
-                self.terms[f"b{k}"] = np.sum(np.abs(dZ)).reshape(self.params[f"b{k}"].shape)
-            for name in {f"W{k}", f"b{k}"} & set(penalised(self.network)):  # + l2 p
-                grads[name] = grads[name] + self.network.l2 * self.params[name]
-                self.terms[name] = self.terms[name] + np.abs(self.network.l2 * self.params[name])
-            if k > 1:
-                if bias == "folded":  # the ones are no unit of the layer below
-                    dA = np.delete(dA, -1, axis=self.units)
+        grads, layers, self.terms, dA = {}, self.network.layers, {}, None
+        for k in range(len(layers), 0, -1):  # the last layer is dense: dA comes from it
+            layer = layers[k - 1]
+            if not has_z(layer):  # a pool or a flatten hands dA back to its input
+                dA = getattr(image, f"{layer.type}_backward")(As[k - 1], dA, layer)
+            elif layer.type == "conv2d":
+                dZ = record(f"dZ{k}", dZ)
+                dA = self.conv_backward(k, layer, As[k - 1], dZ, grads)
+            else:
+                dZ = record(f"dZ{k}", dZ)
+                dA = self.dense_backward(k, layer, As[k - 1], dZ, grads)
+            if k > 1 and has_z(layers[k - 2]):
                 dZ = activation_backward(layers[k - 2].activation, As[k - 1], dA, self.units)
         return grads
+
+    def dense_backward(self, k, layer, A, dZ, grads):
+        """A dense layer's gradients into ``grads`` (and terms); dCost/dA of its input."""
+        W, bias, A = self.params[f"W{k}"], layer.bias, self.layer_input(k, A)
+        grads[f"W{k}"], dA = affine_backward(self.layout, W, A, dZ)
+        self.terms[f"W{k}"] = affine_backward(self.layout, W, np.abs(A), np.abs(dZ))[0]
+        if bias == "trained":
+            b = self.params[f"b{k}"]
+            grads[f"b{k}"] = np.sum(dZ, axis=self.examples, keepdims=True).reshape(b.shape)
+            self.terms[f"b{k}"] = np.sum(np.abs(dZ), axis=self.examples,
+                                         keepdims=True).reshape(b.shape)
+        elif bias == "shared":
+            grads[f"b{k}"] = np.sum(dZ).reshape(self.params[f"b{k}"].shape)
+            self.terms[f"b{k}"] = np.sum(np.abs(dZ)).reshape(self.params[f"b{k}"].shape)
+        for name in {f"W{k}", f"b{k}"} & set(penalised(self.network)):  # + l2 p
+            grads[name] = grads[name] + self.network.l2 * self.params[name]
+            self.terms[name] = self.terms[name] + np.abs(self.network.l2 * self.params[name])
+        if bias == "folded":  # the ones are no unit of the layer below
+            dA = np.delete(dA, -1, axis=self.units)
+        return dA
+
+    def conv_backward(self, k, layer, A, dZ, grads):
+        """A conv's gradients (engines/numpy/layers.py) into ``grads`` (and terms, the
+        same sums of magnitudes); dCost/dA of its input."""
+        W, b = self.params[f"W{k}"], self.params.get(f"b{k}")
+        dA, grads[f"W{k}"], db = image.conv2d_backward(A, W, b, dZ, layer)
+        _, self.terms[f"W{k}"], db_terms = image.conv2d_backward(
+            np.abs(A), np.abs(W), None if b is None else np.abs(b), np.abs(dZ), layer)
+        if b is not None:
+            grads[f"b{k}"], self.terms[f"b{k}"] = db, db_terms
+        return dA
 
 
 def predict(example, params, X):
     """The network's output for inputs X (the source's layout) at params: the decision
     boundary of a two-input classifier (report.boundary_plot); None for any other network."""
     network = network_of(example)
-    if network.inputs != 2 or network.layers[-1].activation not in ("sigmoid", "softmax"):
+    if is_image(network) or network.inputs != 2 or \
+            network.layers[-1].activation not in ("sigmoid", "softmax"):
         return None
     As, _ = Net(network, params).forward(X)
     return As[-1]

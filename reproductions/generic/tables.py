@@ -48,6 +48,17 @@ LAYOUTS = {
     "columns": Layout("Z = W @ A + b", "(out, in)", "(out, 1)",
                       "(features, m): one example per column"),
     "columns_transposed": Layout("Z = W^T @ A + b", "(in, out)", "(out, 1)", "(features, m)"),
+    "channels_last": Layout("images through conv2d / pool / flatten entries, then dense "
+                            "layers as in `rows`", "a conv's (fh, fw, C_in, C_out) (`hwio`); "
+                            "a dense layer's (in, out)", "a conv's (filters,) or (1, 1, 1, "
+                            "filters); a dense layer's as in `rows`",
+                            "X (m, H, W, C); a conv's or pool's Z, A (m, H', W', C'); after "
+                            "the flatten (m, features)"),
+    "channels_first": Layout("the same, images held (C, H, W)", "a conv's (C_out, C_in, fh, "
+                             "fw) (`oihw`); a dense layer's (in, out)", "a conv's (filters,) "
+                             "or (1, filters, 1, 1); a dense layer's as in `rows`",
+                             "X (m, C, H, W); Z, A (m, C', H', W'); after the flatten "
+                             "(m, features)"),
 }
 
 BIASES = {
@@ -107,6 +118,25 @@ COSTS = {
                      "no such loss class)", "`Hinge()`", "`jnp.mean(hinge_loss(A, Y))`"),
 }
 
+# the entries of network.layers before the dense layers (reproductions/engines/LAYERS.md
+# gives every key); each framework's engine runs engines/<framework>/layers.py
+LAYERS = {
+    "conv2d": Spelled("Z = the kernel slid over the zero-padded input (a cross-correlation) "
+                      "+ b, then the entry's activation", "`F.conv2d` on NCHW / OIHW",
+                      "`tf.nn.conv2d` on NHWC / HWIO, explicit padding",
+                      "`jax.lax.conv_general_dilated` in the source's layout"),
+    "max_pool2d": Spelled("each window's largest value, channel by channel (padding -inf)",
+                          "`F.max_pool2d`", "`tf.nn.max_pool2d` after `tf.pad` with -inf",
+                          "`jax.lax.reduce_window` with `max`"),
+    "avg_pool2d": Spelled("each window's mean over fh * fw (padding zeros counted)",
+                          "`F.avg_pool2d(count_include_pad=True)`",
+                          "`tf.nn.avg_pool2d` after `tf.pad`",
+                          "`jax.lax.reduce_window` with `add`, / (fh * fw)"),
+    "flatten": Spelled("each example's image as one row of features, in `order`",
+                       "`torch.flatten(start_dim=1)` after a permute",
+                       "`tf.reshape` after a transpose", "`reshape` after a transpose"),
+}
+
 OPTIMIZERS = {
     "gradient_descent": Spelled("W <- W - learning_rate * dCost/dW on the step's examples",
                                 "`torch.optim.SGD(parameters, lr=learning_rate)`",
@@ -157,15 +187,19 @@ def markdown(name: str) -> str:
         rows = [[f'`"{k}"`' + (" (default)" if k == "trained" else ""), v.meaning, v.start,
                  v.torch, v.tensorflow, v.jax] for k, v in BIASES.items()]
     else:
-        table = {"costs": COSTS, "optimizers": OPTIMIZERS, "optimizer_kinds": OPTIMIZER_KINDS}[name]
-        head = ["cost" if name == "costs" else "optimizer" if name == "optimizers" else "kind",
-                "value" if name == "costs" else "rule", "torch", "Keras", "JAX (`optax`)"]
+        table = {"costs": COSTS, "optimizers": OPTIMIZERS, "optimizer_kinds": OPTIMIZER_KINDS,
+                 "layers": LAYERS}[name]
+        head = [{"costs": "cost", "optimizers": "optimizer", "optimizer_kinds": "kind",
+                 "layers": "layer"}[name],
+                {"costs": "value", "layers": "what it computes"}.get(name, "rule"), "torch",
+                "Keras" if name != "layers" else "TensorFlow",
+                "JAX (`optax`)" if name != "layers" else "JAX"]
         rows = [[f"`{k}`", v.value, v.torch, v.tensorflow, v.jax] for k, v in table.items()]
     lines = [head, ["---"] * len(head), *rows]
     return "\n".join("| " + " | ".join(cells) + " |" for cells in lines)
 
 
-TABLES = ("layouts", "biases", "costs", "optimizers", "optimizer_kinds")
+TABLES = ("layouts", "biases", "costs", "optimizers", "optimizer_kinds", "layers")
 README = Path(__file__).with_name("README.md")
 BLOCK = re.compile(r"(<!-- table: (\w+) -->\n).*?(\n<!-- end of table -->)", re.S)
 

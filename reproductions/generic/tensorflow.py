@@ -15,20 +15,25 @@ without a cost (steps = 0) is its forward pass at step 0 alone, run eagerly. Ker
 MeanSquaredError averages over the last axis first: reduction "sum" sums the examples'
 means over the n outputs. The L2 term is written out: ``keras.regularizers.L2(f)``
 casts its factor f through float32 (``ops.cast`` of a Python float), so L2(0.025) is
-0.0250000004 even in float64.
+0.0250000004 even in float64. An image network's conv, pool and flatten entries are
+engines/tensorflow/layers.py (``tf.nn.conv2d``, ``tf.nn.max_pool2d``, ...) on
+``tf.Variable`` kernels held in the source's layout, inside the same tape.
 """
 
 from __future__ import annotations
+
+import math
 
 import keras
 import tensorflow as tf
 
 from frameworks.tensorflow_adapter import graph_loop
 from reproductions.engines.optimizers import class_differences
+from reproductions.engines.tensorflow import layers as image
 from reproductions.engines.tensorflow import optimizers
-from reproductions.generic.definition import (batch, even_spans, intermediates, network_of,
-                                              optimizer_of, penalised, smaller_batch,
-                                              trained_names, update_of)
+from reproductions.generic.definition import (batch, even_spans, expected_shapes, has_z,
+                                              intermediates, network_of, optimizer_of, penalised,
+                                              smaller_batch, trained_names, update_of)
 
 
 # %% data
@@ -62,25 +67,40 @@ def activate(name, Z):
 class Net:
     def __init__(self, ctx, network):
         self.network = network
-        self.denses, self.shared = [], {}
+        self.denses, self.convs, self.shared = {}, {}, {}
+        shapes = expected_shapes(network, 1)  # of one example: each layer's output size
         n_in = network.inputs
         for k, layer in enumerate(network.layers, 1):
-            dense = keras.layers.Dense(layer.units, use_bias=layer.bias in ("trained", "fixed"),
-                                       dtype=ctx.dtype)
-            dense.build((None, n_in + (layer.bias == "folded")))
-            self.denses.append(dense)
-            if layer.bias == "shared":
+            if layer.type == "conv2d":  # a kernel and its bias as the source holds them
+                for name in ("W", "b") if layer.bias == "trained" else ("W",):
+                    self.convs[f"{name}{k}"] = tf.Variable(
+                        tf.zeros(ctx.init[f"{name}{k}"].shape, dtype=ctx.dtype))
+            elif has_z(layer):
+                dense = keras.layers.Dense(layer.units,
+                                           use_bias=layer.bias in ("trained", "fixed"),
+                                           dtype=ctx.dtype)
+                dense.build((None, n_in + (layer.bias == "folded")))
+                self.denses[k] = dense
+            if getattr(layer, "bias", "") == "shared":
                 self.shared[f"b{k}"] = tf.Variable(tf.zeros((), dtype=ctx.dtype))
-            n_in = layer.units
+            n_in = math.prod(shapes[f"A{k}"][0])
         ctx.load(**self.source_parameters())
 
     def forward(self, X):
-        """Every Z and every A."""
+        """Every Z and every A (Z None for a pool or a flatten)."""
         Zs, As, A = [], [], X
-        for k, (dense, layer) in enumerate(zip(self.denses, self.network.layers), 1):
-            if layer.bias == "folded":
-                A = tf.concat([A, tf.ones_like(A[:, :1])], axis=-1)
-            Z = dense(A)
+        for k, layer in enumerate(self.network.layers, 1):
+            if not has_z(layer):
+                A = getattr(image, f"{layer.type}_forward")(A, layer)
+                Zs.append(None)
+                As.append(A)
+                continue
+            if layer.type == "conv2d":
+                Z = image.conv2d_forward(A, self.convs[f"W{k}"], self.convs.get(f"b{k}"), layer)
+            else:
+                if layer.bias == "folded":
+                    A = tf.concat([A, tf.ones_like(A[:, :1])], axis=-1)
+                Z = self.denses[k](A)
             if layer.bias == "shared":
                 Z = Z + self.shared[f"b{k}"]
             A = activate(layer.activation, Z)
@@ -98,13 +118,14 @@ class Net:
 
     def source_parameters(self, trained_only=False):
         """The parameters by the definition's names: W1, b1, W2, ..."""
-        held = {}
-        for k, dense in enumerate(self.denses, 1):
+        held = dict(self.convs)
+        for k, dense in self.denses.items():
             held[f"W{k}"] = dense.kernel
             if dense.use_bias:
                 held[f"b{k}"] = dense.bias
-            if f"b{k}" in self.shared:
-                held[f"b{k}"] = self.shared[f"b{k}"]
+        held.update(self.shared)
+        held = {f"{name}{k}": held[f"{name}{k}"] for k in range(1, len(self.network.layers) + 1)
+                for name in ("W", "b") if f"{name}{k}" in held}
         names = trained_names(self.network) if trained_only else held
         return {name: held[name] for name in names}
 
@@ -141,8 +162,9 @@ def forward_backward(net, variables, X, Y):
     with tf.GradientTape() as tape:
         Zs, As = net.forward(X)
         cost = net.cost(Y, Zs, As)
-    grads, dZs = tape.gradient(cost, [variables, Zs])
-    return cost, grads, Zs, As, dZs
+    grads, found = tape.gradient(cost, [variables, [Z for Z in Zs if Z is not None]])
+    found = iter(found)  # a pool or a flatten has no Z, and no dZ
+    return cost, grads, Zs, As, [None if Z is None else next(found) for Z in Zs]
 
 
 # %% record

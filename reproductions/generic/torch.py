@@ -9,17 +9,24 @@ example's [layout] (set from network.layout) says which names that transposes, a
 the harness translates them both ways. A bias is (out,); 'fixed' stops its gradient,
 'shared' is one ``nn.Parameter`` added to every unit, 'folded' a last input column of
 the weight on a column of ones, 'none' leaves it out. dZ is each Z's ``.grad``.
-A network without a cost (steps = 0) is its forward pass at step 0 alone.
+A network without a cost (steps = 0) is its forward pass at step 0 alone. An image
+network's conv, pool and flatten entries are engines/torch/layers.py (``F.conv2d``,
+``F.max_pool2d``, ...) on ``nn.Parameter`` kernels held in the source's layout, and
+autograd runs through them; its dense layers take the flattened rows.
 """
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from reproductions.engines.optimizers import class_differences
+from reproductions.engines.torch import layers as image
 from reproductions.engines.torch import optimizers
-from reproductions.generic.definition import (batch, intermediates, network_of, optimizer_of,
-                                              penalised, smaller_batch, trained_names, update_of)
+from reproductions.generic.definition import (batch, expected_shapes, has_z, intermediates,
+                                              network_of, optimizer_of, penalised, smaller_batch,
+                                              trained_names, update_of)
 
 
 # %% data
@@ -46,26 +53,43 @@ class Net(torch.nn.Module):
     def __init__(self, ctx, network):
         super().__init__()
         self.network = network
-        sizes = [network.inputs] + [layer.units for layer in network.layers]
-        self.linears = torch.nn.ModuleList(
-            torch.nn.Linear(n_in + (layer.bias == "folded"), layer.units,
-                            bias=layer.bias in ("trained", "fixed"), dtype=ctx.dtype)
-            for n_in, layer in zip(sizes, network.layers))
+        shapes = expected_shapes(network, 1)  # of one example: each layer's output size
+        sizes = [network.inputs] + [math.prod(shapes[f"A{k}"][0])
+                                    for k in range(1, len(network.layers))]
+        self.linears = torch.nn.ModuleDict({
+            str(k): torch.nn.Linear(n_in + (layer.bias == "folded"), layer.units,
+                                    bias=layer.bias in ("trained", "fixed"), dtype=ctx.dtype)
+            for k, (n_in, layer) in enumerate(zip(sizes, network.layers), 1)
+            if has_z(layer) and layer.type != "conv2d"})
+        self.convs = torch.nn.ParameterDict({  # a kernel and its bias as the source holds them
+            f"{name}{k}": torch.nn.Parameter(torch.zeros(ctx.init[f"{name}{k}"].shape,
+                                                         dtype=ctx.dtype))
+            for k, layer in enumerate(network.layers, 1) if layer.type == "conv2d"
+            for name in ("W", "b") if name == "W" or layer.bias == "trained"})
         self.shared = torch.nn.ParameterDict({
             f"b{k}": torch.nn.Parameter(torch.zeros((), dtype=ctx.dtype))
-            for k, layer in enumerate(network.layers, 1) if layer.bias == "shared"})
+            for k, layer in enumerate(network.layers, 1) if getattr(layer, "bias", "") == "shared"})
         ctx.load(**self.source_parameters())
-        for linear, layer in zip(self.linears, network.layers):
-            if layer.bias == "fixed":
+        for k, linear in self.linears.items():
+            if network.layers[int(k) - 1].bias == "fixed":
                 linear.bias.requires_grad_(False)
 
     def forward(self, X):
-        """Every Z and every A; each Z keeps its gradient (dZ) once the cost is backward."""
+        """Every Z and every A (Z None for a pool or a flatten); each Z keeps its gradient
+        (dZ) once the cost is backward."""
         Zs, As, A = [], [], X
-        for k, (linear, layer) in enumerate(zip(self.linears, self.network.layers), 1):
-            if layer.bias == "folded":
-                A = torch.cat([A, torch.ones_like(A[:, :1])], dim=-1)
-            Z = linear(A)
+        for k, layer in enumerate(self.network.layers, 1):
+            if not has_z(layer):
+                A = getattr(image, f"{layer.type}_forward")(A, layer)
+                Zs.append(None)
+                As.append(A)
+                continue
+            if layer.type == "conv2d":
+                Z = image.conv2d_forward(A, self.convs[f"W{k}"], self.convs.get(f"b{k}"), layer)
+            else:
+                if layer.bias == "folded":
+                    A = torch.cat([A, torch.ones_like(A[:, :1])], dim=-1)
+                Z = self.linears[str(k)](A)
             if layer.bias == "shared":
                 Z = Z + self.shared[f"b{k}"]
             Z.retain_grad()
@@ -84,13 +108,14 @@ class Net(torch.nn.Module):
 
     def source_parameters(self, trained_only=False):
         """The parameters by the definition's names: W1, b1, W2, ..."""
-        held = {}
-        for k, linear in enumerate(self.linears, 1):
+        held = dict(self.convs)
+        for k, linear in self.linears.items():
             held[f"W{k}"] = linear.weight
             if linear.bias is not None:
                 held[f"b{k}"] = linear.bias
-            if f"b{k}" in self.shared:
-                held[f"b{k}"] = self.shared[f"b{k}"]
+        held.update(self.shared)
+        held = {f"{name}{k}": held[f"{name}{k}"] for k in range(1, len(self.network.layers) + 1)
+                for name in ("W", "b") if f"{name}{k}" in held}
         names = trained_names(self.network) if trained_only else held
         return {name: held[name] for name in names}
 
@@ -125,7 +150,7 @@ def forward_backward(net, X, Y):
     Zs, As = net(X)
     cost = net.cost(Y, Zs, As)
     cost.backward()
-    return cost, Zs, As, [Z.grad for Z in Zs]
+    return cost, Zs, As, [None if Z is None else Z.grad for Z in Zs]
 
 
 # %% record
