@@ -28,7 +28,7 @@ README = REPO / "reproductions" / "generic" / "README.md"
 def readme_image_network() -> str:
     """The definition of the generic README's section "Image layers", as shown."""
     text = README.read_text(encoding="utf-8")
-    start = text.index("### Image layers")
+    start = text.index("## Image layers")
     return re.search(r"```toml\n(.*?)```", text[start:], re.DOTALL)[1]
 
 
