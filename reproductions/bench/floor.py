@@ -44,7 +44,7 @@ class NullTrace:
     def cost(self, value):
         return value
 
-    def grad(self, name, value):
+    def grad(self, name, value, terms=None):
         return value
 
     def param(self, name, value):
@@ -65,8 +65,11 @@ class NullTrace:
     def training(self, *args, **kwargs):
         pass
 
-    def spans(self, steps):
+    def spans(self, steps, printed_alone=True):
         return [(0, steps)] if steps else []
+
+    def printed_at(self, step):
+        return False
 
 
 def bare_context(example, framework: str, dtype: str, steps: int):
