@@ -135,7 +135,7 @@ def scale_timings(repeat: int, widths=WIDTHS) -> list[ScaleTiming]:
     rows = []
     for width in widths:
         example = scale_example(width)
-        parameters = sum(int(np.prod(p.shape)) for p in example.init.params)
+        parameters = sum(int(np.prod(shape)) for shape in example.init.shapes().values())
         for dtype in frameworks.DTYPES:
             recordings = {}
             for framework in harness.frameworks_of(example):
