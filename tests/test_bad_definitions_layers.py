@@ -112,7 +112,7 @@ def test_the_readme_shows_lines_these_cases_give():
     from test_generic_layers import README
 
     text = README.read_text(encoding="utf-8")
-    shown = text[text.index("### Image layers"):]
+    shown = text[text.index("## Image layers"):]
     for case in ("a kernel larger than its padded input", "a flatten before the conv",
                  "a draw not of that generator"):
         (says,) = [c[3] for c in BROKEN if c[0] == case]
