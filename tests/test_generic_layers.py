@@ -37,6 +37,21 @@ def problems(result) -> list:
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_an_average_pool_network_agrees_in_every_framework(dtype):
+    """conv_pool_dense with an average pool in place of the max pool, no claims."""
+    example = spec.load(DEFINITIONS / "conv_avgpool_dense.toml")
+    result = harness.run_example(example, FRAMEWORKS, dtype)
+    assert [p.framework for p in result.parities] == ["torch", "tensorflow", "jax"]
+    assert result.parity_passed, problems(result)
+    assert all(p.compared > 0 and p.mode == "free_running" for p in result.parities)
+    assert result.traces["numpy"].at("A2", 0).shape == (4, 3, 3, 2)
+    if dtype == "float64":  # the written-out backward against the numerical column
+        for quantity, estimate in result.numerical.series.items():
+            exact = result.traces["numpy"].at(quantity, 0)
+            assert np.max(np.abs(estimate.at(0) - exact)) <= 1e-6 * np.max(np.abs(exact)), quantity
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_a_conv_pool_dense_network_agrees_in_every_framework(dtype):
     example = spec.load(DEFINITIONS / "conv_pool_dense.toml")
     result = harness.run_example(example, FRAMEWORKS, dtype)

@@ -22,7 +22,7 @@ from test_mutants import HARNESS_PACKAGES, REPO, mutate, normalized
 DEFINITION = REPO / "tests" / "definitions" / "conv_pool_dense.toml"
 LAYERS = "reproductions/engines/numpy/layers.py"
 
-# (id, what, old, new, the first divergence: quantity and index)
+# (id, what, old, new, the first divergence: quantity and index[, the definition])
 MUTANTS = [
     ("max_pool_routes_to_the_corner",
      "a max pool's gradient goes to each window's top-left element, not to its largest",
@@ -34,10 +34,15 @@ MUTANTS = [
      "        dW += np.sum(window[..., None] * g[:, None, None, None, :], axis=0)\n",
      "        dW += window[0, ..., None] * g[0, None, None, None, :]\n",
      r"grad\.W1\[[0-9,]+\]"),
+    ("avg_pool_shares_over_one_element",
+     "an average pool's gradient passed whole to each element of its window, not a share",
+     "        share = dA[:, i, j, :] / (fh * fw)  # (N, C)\n",
+     "        share = dA[:, i, j, :]  # (N, C)\n",
+     r"dZ1\[[0-9,]+\]", "conv_avgpool_dense"),
 ]
 
 
-def check(tmp_path, old=None, new=None):
+def check(tmp_path, old=None, new=None, definition=DEFINITION):
     project = tmp_path / "project"
     for package in HARNESS_PACKAGES:
         shutil.copytree(REPO / package, project / package,
@@ -45,20 +50,22 @@ def check(tmp_path, old=None, new=None):
     if old is not None:
         mutate(project / LAYERS, old, new)
     return subprocess.run(
-        [sys.executable, "-m", "reproductions.cli", "check", "--spec", str(DEFINITION),
+        [sys.executable, "-m", "reproductions.cli", "check", "--spec", str(definition),
          "--frameworks", "numpy,torch", "--jobs", "1", "--steps", "2",
          "--out", str(tmp_path / "results")],
         cwd=project, env={**os.environ, "PYTHONPATH": str(project)},
         capture_output=True, text=True)
 
 
-@pytest.mark.parametrize("old,new,first", [m[2:] for m in MUTANTS], ids=[m[0] for m in MUTANTS])
-def test_a_wrong_layer_derivative_is_killed_and_named(tmp_path, old, new, first):
-    done = check(tmp_path, old, new)
+@pytest.mark.parametrize("mutant", MUTANTS, ids=[m[0] for m in MUTANTS])
+def test_a_wrong_layer_derivative_is_killed_and_named(tmp_path, mutant):
+    old, new, first = mutant[2:5]
+    name = mutant[5] if len(mutant) > 5 else "conv_pool_dense"
+    done = check(tmp_path, old, new, DEFINITION.with_name(f"{name}.toml"))
     output = normalized(done.stdout)
-    assert done.returncode == 1 and output.startswith("conv_pool_dense FAILED"), (
+    assert done.returncode == 1 and output.startswith(f"{name} FAILED"), (
         f"SURVIVED (exit {done.returncode}):\n{done.stdout[-3000:]}{done.stderr[-2000:]}")
-    expected = rf"first divergence conv_pool_dense torch: step 0, {first}: numpy \S+ vs torch "
+    expected = rf"first divergence {name} torch: step 0, {first}: numpy \S+ vs torch "
     assert re.search(expected, output), output[:3000]
 
 
