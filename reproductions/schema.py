@@ -1,5 +1,5 @@
-"""What every part of a definition's schema shares: strict, frozen tables and
-rectangular arrays of numbers."""
+"""What every part of a definition's schema shares: strict, frozen tables,
+rectangular arrays of numbers, and how a shape is written in a message."""
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
@@ -17,3 +17,9 @@ def rectangular(value, what: str) -> np.ndarray:
         return np.array(value, dtype=np.float64)
     except (ValueError, TypeError):
         raise ValueError(f"{what} is not a rectangular array of numbers") from None
+
+
+def shape_text(shape) -> str:
+    """A shape as Python writes a tuple: (3,), (2, 3), ()."""
+    shape = tuple(shape)
+    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"

@@ -25,8 +25,10 @@ from pathlib import Path
 
 import frameworks
 
+from .execute import implementations, runs_generic, runs_graph
 from .generic import tables
 from .publish import link, write_atomic
+from .schema import shape_text
 from .spec import Example
 
 SECTIONS = {
@@ -116,8 +118,6 @@ def rows(files: dict[str, Path]) -> list[Row]:
 
 def implementation_files(example: Example) -> dict[str, Path]:
     """The file of each framework the page shows, NumPy first."""
-    from .harness import implementations
-
     return implementations(example)
 
 
@@ -197,15 +197,8 @@ class Note:
     source: str  # where it comes from
 
 
-def shape_text(shape) -> str:
-    shape = tuple(shape)
-    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
-
-
 def notes(example: Example) -> list[Note]:
     """The translation notes of an example, by topic (see the module's docstring)."""
-    from .harness import runs_generic, runs_graph
-
     files = implementation_files(example)
     generic = {framework: runs_generic(example, framework) for framework in files}
     graph = [framework for framework in files if runs_graph(example, framework)]

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from pydantic import ValidationError, model_validator
 
-from reproductions.schema import Strict, rectangular
+from reproductions.schema import Strict, rectangular, shape_text
 
 GENERATOR_CALLS = {  # generator -> what seeding it stands for
     "numpy_legacy": "np.random.seed(seed)",
@@ -72,10 +72,6 @@ def is_whole(number) -> bool:
 
 def is_number(number) -> bool:
     return isinstance(number, (int, float)) and not isinstance(number, bool)
-
-
-def shape_text(shape) -> str:
-    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
 
 
 # --- scale: a number, or the source's own expression -----------------------------------

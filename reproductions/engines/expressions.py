@@ -55,7 +55,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from reproductions.schema import Strict  # not spec, which reads [graph] with this module
+from reproductions.schema import Strict, shape_text  # not spec, which reads [graph] with this module
 
 ELEMENTWISE = ("exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu")
 # a function's op for each number of arguments it takes
@@ -396,10 +396,6 @@ def check_name(name: str) -> None:
 
 
 # --- shapes --------------------------------------------------------------------------
-
-def shape_text(shape: tuple) -> str:
-    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
-
 
 def infer_shapes(graph: Graph, leaf_shapes: Mapping[str, tuple]) -> list[tuple]:
     """Every node's shape, from the leaves' (NumPy's broadcasting; ``@`` of vectors and

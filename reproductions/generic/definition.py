@@ -32,7 +32,7 @@ from pydantic_core import InitErrorDetails
 from reproductions.engines import layers as image
 from reproductions.engines import optimizers
 from reproductions.generic.tables import BIASES, COSTS, LAYERS, LAYOUTS, OPTIMIZERS
-from reproductions.schema import Strict
+from reproductions.schema import Strict, shape_text
 
 if TYPE_CHECKING:
     from reproductions.spec import Example
@@ -487,10 +487,6 @@ def framework_layouts(network: Network) -> dict[str, list[str]]:
     out_in = network.layout == "columns"
     in_out = examples + (weights if out_in else [])  # Keras's layout, and JAX's
     return {"torch": examples + ([] if out_in else weights), "tensorflow": in_out, "jax": in_out}
-
-
-def shape_text(shape) -> str:
-    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
 
 
 def expected_shapes(network: Network, m) -> dict[str, list[tuple]]:
