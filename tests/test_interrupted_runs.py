@@ -2,21 +2,21 @@
 
 The run is killed with SIGKILL at every file write and folder swap in turn
 (``REPRO_KILL_AT``, see ``reproductions/publish.py``): no cleanup code runs, as when
-a CI job is cancelled or the machine goes down.
+a CI job is cancelled or the machine goes down. Each run is a process of its own
+(``fresh_process``), killed whole.
 """
 
 import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-REPO = Path(__file__).resolve().parents[1]
+from fresh_process import repro_process
+
 EXAMPLES = ["computational_graph", "jacobian_square"]  # no plots: every run is short
 
 
@@ -25,10 +25,8 @@ def check(out: Path, dtype: str, kill_at: int | None = None) -> int:
     env.pop("REPRO_KILL_AT", None)
     if kill_at is not None:
         env["REPRO_KILL_AT"] = str(kill_at)
-    done = subprocess.run([sys.executable, "-m", "reproductions.cli", "check", *EXAMPLES,
-                           "--frameworks", "numpy", "--dtype", dtype, "--steps", "3",
-                           "--jobs", "1", "--out", str(out)],
-                          cwd=REPO, env=env, capture_output=True, text=True)
+    done = repro_process("check", *EXAMPLES, "--frameworks", "numpy", "--dtype", dtype,
+                         "--steps", "3", "--jobs", "1", "--out", out, env=env)
     return done.returncode
 
 
@@ -108,8 +106,6 @@ def test_a_killed_run_leaves_every_result_old_or_wholly_new(tmp_path):
     assert ("old", "old") in outcomes and ("new", "old") in outcomes
     # the next run says what it found and cleans up
     out = tmp_path / "killed_at_1"
-    done = subprocess.run([sys.executable, "-m", "reproductions.cli", "check", EXAMPLES[0],
-                           "--frameworks", "numpy", "--out", str(out)],
-                          cwd=REPO, capture_output=True, text=True)
+    done = repro_process("check", EXAMPLES[0], "--frameworks", "numpy", "--out", out)
     assert done.returncode == 0 and "did not finish" in " ".join(done.stdout.split())
     assert not list(out.glob(".staging-*"))

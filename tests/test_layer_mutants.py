@@ -2,21 +2,20 @@
 
 As tests/test_mutants.py does for the harness: ``reproductions/`` and ``frameworks/`` are
 copied whole into a temporary folder, one line of ``engines/numpy/layers.py`` is changed
-(the string must occur exactly once), and ``python -m reproductions.cli check --spec
-tests/definitions/conv_pool_dense.toml`` runs there against PyTorch, whose autograd
+(the string must occur exactly once), and ``repro check --spec
+tests/definitions/conv_pool_dense.toml`` runs in a new process importing the project
+from there (``fresh_process``) against PyTorch, whose autograd
 knows the right derivative. The mutant is killed when the check exits 1 and its first
 divergence names the framework, step 0 and the quantity the wrong derivative reaches
 first. The unchanged copy passes in the same way.
 """
 
-import os
 import re
 import shutil
-import subprocess
-import sys
 
 import pytest
 
+from fresh_process import repro_process
 from test_mutants import HARNESS_PACKAGES, REPO, mutate, normalized
 
 DEFINITION = REPO / "tests" / "definitions" / "conv_pool_dense.toml"
@@ -49,12 +48,9 @@ def check(tmp_path, old=None, new=None, definition=DEFINITION):
                         ignore=shutil.ignore_patterns("__pycache__"))
     if old is not None:
         mutate(project / LAYERS, old, new)
-    return subprocess.run(
-        [sys.executable, "-m", "reproductions.cli", "check", "--spec", str(definition),
-         "--frameworks", "numpy,torch", "--jobs", "1", "--steps", "2",
-         "--out", str(tmp_path / "results")],
-        cwd=project, env={**os.environ, "PYTHONPATH": str(project)},
-        capture_output=True, text=True)
+    return repro_process("check", "--spec", definition, "--frameworks", "numpy,torch",
+                         "--jobs", "1", "--steps", "2", "--out", tmp_path / "results",
+                         cwd=project, harness=project)
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=[m[0] for m in MUTANTS])

@@ -5,13 +5,14 @@ string must occur exactly once, so a refactor that removes it fails here loudly)
 
 - of one example's folder: a PyTorch or TensorFlow mirror, the NumPy reference or
   ``example.toml``. The copy is renamed ``<example>-<mutant id>`` and checked by
-  ``repro --examples-dir DIR check`` in a subprocess, with the harness of this checkout,
+  ``repro --examples-dir DIR check`` in this process, with the harness of this checkout,
   in one run with every other mutant of the same frameworks and options and with an
   unchanged copy of each of their examples (which must pass in that same run);
 - of the harness: ``reproductions/`` and ``frameworks/`` are copied whole into a
-  temporary folder, one mutated, and ``python -m reproductions.cli check <example>``
-  runs there with ``PYTHONPATH`` set to it (asserted to be what is imported), on the
-  copy's own unchanged example. A harness mutant is killed when the catalogue, run as
+  temporary folder, one mutated, and ``repro check <example>`` runs in a new process
+  that imports the project from there (asserted to be what is imported), on the copy's
+  own unchanged example (``fresh_process``: the process is forked from one that has
+  imported NumPy and PyTorch, and nothing of the project, once for the session). A harness mutant is killed when the catalogue, run as
   CI runs it, exposes the broken harness.
 
 A mutant is killed when `repro check` exits 1 and its output names the example, the
@@ -29,9 +30,8 @@ a finding for the harness, not a test to weaken. Equivalent mutants, which chang
 nothing any example can observe, are not in the table: removing the PyTorch adapter's
 ``torch.set_default_dtype`` is one (every mirror passes its dtype itself).
 
-Speed: each subprocess spends most of its 3-5 s importing torch or TensorFlow, so
-the example mutants of one (framework, options) share one, made once per session
-even under pytest-xdist (``shared_run``); claim mutants need NumPy only.
+Speed: the example mutants of one (framework, options) share one run, made once per
+session even under pytest-xdist (``shared_run``); claim mutants need NumPy only.
 """
 
 import fcntl
@@ -40,13 +40,13 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from conftest import repro
+from fresh_process import repro_process
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "reproductions" / "examples"
@@ -482,13 +482,11 @@ def check(examples: Path, ids, key, out: Path) -> subprocess.CompletedProcess:
 
 
 def check_with_harness(project: Path, ids, key, out: Path) -> subprocess.CompletedProcess:
-    """`repro check` in a new process whose harness is the mutated copy in ``project``: it
-    imports only NumPy and the one framework the mutant is checked against."""
-    env = {**os.environ, "PYTHONPATH": str(project)}
-    return subprocess.run(
-        [sys.executable, "-m", "reproductions.cli",
-         *check_arguments(project / "reproductions" / "examples", ids, key, out)],
-        cwd=project, env=env, capture_output=True, text=True)
+    """`repro check` in a new process that imports the mutated copy of the harness in
+    ``project`` (and asserts it did), forked from a server that has NumPy and PyTorch
+    imported already (``fresh_process``)."""
+    return repro_process(*check_arguments(project / "reproductions" / "examples", ids, key, out),
+                         cwd=project, harness=project)
 
 
 @dataclass(frozen=True)
@@ -571,12 +569,6 @@ def harness_run(mutant: Mutant, root: Path) -> Run:
         shutil.copytree(REPO / package, project / package,
                         ignore=shutil.ignore_patterns("__pycache__"))
     mutate(project / mutant.file, mutant.old, mutant.new)
-    env = {**os.environ, "PYTHONPATH": str(project)}
-    imported = subprocess.run(
-        [sys.executable, "-c", "import reproductions.parity, frameworks\n"
-         "print(reproductions.parity.__file__, frameworks.__file__)"],
-        cwd=project, env=env, capture_output=True, text=True, check=True).stdout.split()
-    assert imported and all(Path(f).is_relative_to(project) for f in imported), imported
     done = check_with_harness(project, [mutant.example], mutant.key, root / "results")
     return Run(done, blocks_of(done.stdout, [mutant.example]), root / "results")
 
