@@ -16,15 +16,35 @@ import functools
 import io
 import os
 import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+from _pytest import pytester as _pytester
 
 from reproductions import cli, harness, runs, spec
 from reproductions.parity import sizes
 
 pytest_plugins = ["pytester"]  # pytest run in this process, on the files a test makes
+
+
+def _keeping_installed_modules(init):
+    """pytester forgets every module first imported while a test of it runs, so that the
+    test's own files are imported afresh next time; but TensorFlow, like other compiled
+    extensions, aborts the process when it is imported a second time. Forget only the
+    modules of a pytester folder (under the temporary directory); keep the rest."""
+    def kept(name):
+        path = getattr(sys.modules.get(name), "__file__", None) or ""
+        return not path.startswith(tempfile.gettempdir())
+
+    def __init__(self, preserve=None):
+        init(self, lambda name: kept(name) or (preserve is not None and preserve(name)))
+    return __init__
+
+
+_pytester.SysModulesSnapshot.__init__ = _keeping_installed_modules(_pytester.SysModulesSnapshot.__init__)
 
 CATALOGUE = spec.catalogue()
 EXAMPLE_IDS = sorted(CATALOGUE)

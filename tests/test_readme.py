@@ -10,8 +10,6 @@ its section on `[graph]`, runs as shown too.
 import json
 import re
 import shlex
-import subprocess
-import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -29,32 +27,35 @@ def blocks(text: str, language: str) -> list[str]:
 
 
 def commands(sh: str) -> list[list[str]]:
-    """Each command of a sh block, its comment dropped, as argv run by this Python."""
-    run_by = {"repro": [sys.executable, "-m", "reproductions.cli"],
-              "pytest": [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "0"]}
-    lines = [shlex.split(line.split("#")[0]) for line in sh.splitlines() if line.split("#")[0].strip()]
-    return [run_by[argv[0]] + argv[1:] for argv in lines]
+    """Each command of a sh block, its comment dropped, as argv."""
+    return [shlex.split(line.split("#")[0]) for line in sh.splitlines() if line.split("#")[0].strip()]
 
 
-def test_the_readme_definition_runs_as_shown(tmp_path):
+def test_the_readme_definition_runs_as_shown(pytester):
+    """Both commands run in this process, in an empty folder: ``repro`` as ``cli.main``
+    and ``pytest`` as pytester's in-process run (the frameworks imported once)."""
+    from conftest import repro
+
     text = section("Bring your own example")
     (definition,), (sh,) = blocks(text, "toml"), blocks(text, "sh")
     name = re.search(r"`(\w+\.toml)`", text)[1]
     assert name == "my_and_gate.toml"
-    (tmp_path / name).write_text(definition, encoding="utf-8")
+    folder = pytester.path
+    (folder / name).write_text(definition, encoding="utf-8")
     check, collected = commands(sh)
-    assert check[-3:] == ["check", "--spec", name] and collected[-1] == name
+    assert check == ["repro", "check", "--spec", name] and collected[0] == "pytest"
+    assert collected[-1] == name
 
-    done = subprocess.run(check, capture_output=True, text=True, cwd=tmp_path)
+    done = repro(*check[1:], cwd=folder)
     assert done.returncode == 0, done.stdout + done.stderr
-    summary = json.loads((tmp_path / "results" / "my_and_gate" / "summary.json").read_text())
+    summary = json.loads((folder / "results" / "my_and_gate" / "summary.json").read_text())
     assert [p["framework"] for p in summary["parity"]] == ["torch", "tensorflow", "jax"]
     assert all(p["passed"] and p["compared_elements"] > 0 for p in summary["parity"])
     assert summary["claim_counts"] == {"confirmed": 12}  # A1: 8 elements; the cost at 4 steps
-    assert (tmp_path / "results" / "my_and_gate" / "report.md").is_file()
+    assert (folder / "results" / "my_and_gate" / "report.md").is_file()
 
-    done = subprocess.run(collected, capture_output=True, text=True, cwd=tmp_path)
-    assert done.returncode == 0 and "6 passed" in done.stdout, done.stdout[-2000:]
+    done = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-n", "0", *collected[1:])
+    done.assert_outcomes(passed=6)
 
 
 def test_the_generic_readme_graph_definition_runs_as_shown(tmp_path):

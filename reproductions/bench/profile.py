@@ -43,7 +43,8 @@ PHASES = [
     ("loading definitions", "reproductions/spec.py", {"load", "load_example", "catalogue"}),
 ]
 TRAINING = "training: {}"  # a framework's reproduce(), outside recording
-FRAMEWORK_FILES = {name: (f"{name}_impl.py", f"generic/{name}.py") for name in frameworks.NAMES}
+FRAMEWORK_FILES = {name: (f"{name}_impl.py", f"generic/{name}.py", f"engines/{name}/graph.py")
+                   for name in frameworks.NAMES}
 OTHER = "harness (other)"
 
 
