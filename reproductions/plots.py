@@ -180,8 +180,10 @@ def envelope(steps: np.ndarray, values: np.ndarray, points: int = 1000):
     if len(steps) <= 2 * points:
         return steps, values
     starts = np.linspace(0, len(steps), points, endpoint=False).astype(np.int64)
-    at = np.array([start + int(np.argmax(run)) for start, run
-                   in zip(starts, np.split(values, starts[1:]))])
+    run_of = np.repeat(np.arange(points), np.diff(starts, append=len(steps)))
+    largest = np.maximum.reduceat(values, starts)
+    hits = np.flatnonzero(values == largest[run_of])  # the first of them in each run
+    at = hits[np.unique(run_of[hits], return_index=True)[1]]
     return steps[at], values[at]
 
 

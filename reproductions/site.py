@@ -31,6 +31,7 @@ differ only in the provenance the summaries record (dates, commit, platform).
 """
 
 import dataclasses
+import functools
 import re
 import shutil
 import urllib.parse
@@ -88,6 +89,7 @@ def example_page(r: Results, folder: Path) -> dict:
             "raw": [(up + relative(name), what) for name, what in RAW_FILES if (folder / name).is_file()]}
 
 
+@functools.cache  # one per process: each template is compiled once
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True,

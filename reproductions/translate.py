@@ -123,8 +123,8 @@ def implementation_files(example: Example) -> dict[str, Path]:
 
 # --- the page ---------------------------------------------------------------------------
 
-@cache
-def highlighted(path: Path, text: str) -> list[str]:
+@cache  # by text: copies of one file are highlighted once
+def highlighted(text: str) -> list[str]:
     """Each line of a file as highlighted HTML (Pygments' classes, one span per token)."""
     from pygments import highlight
     from pygments.formatters import HtmlFormatter
@@ -143,7 +143,7 @@ class Line:
 
 def lines_of(path: Path, cell: Cell) -> list[Line]:
     text = path.read_text(encoding="utf-8")
-    raw, shown = text.splitlines(), highlighted(path, text)
+    raw, shown = text.splitlines(), highlighted(text)
     return [Line(n, min(len(raw[n - 1]) - len(raw[n - 1].lstrip(" ")), INDENTS),
                  LEADING.sub(r'<span class="ws">\1</span>', shown[n - 1], count=1))
             for n in range(cell.first, cell.last + 1)]
@@ -156,21 +156,27 @@ LEADING = re.compile(r'^(?:<span class="w">)?( +)(?:</span>)?')  # drawn as a ma
 def page(example: Example, folder: Path | None = None) -> bytes:
     """The translation page, to be read in ``folder`` (its links to the files are
     relative to it; by default ``results/<id>``)."""
-    import jinja2
     from pygments.formatters import HtmlFormatter
 
     folder = Path("results") / example.id if folder is None else folder
     files = implementation_files(example)
     table = [(row.section, {framework: lines_of(files[framework], cell) if cell else None
                             for framework, cell in row.cells.items()}) for row in rows(files)]
-    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
-                                     autoescape=True, trim_blocks=True, lstrip_blocks=True)
-    environment.filters["code"] = inline_code
-    return environment.get_template("translation.html").render(
+    return environment().get_template("translation.html").render(
         example=example, files=files, links={n: link(p, folder) for n, p in files.items()},
         titles=frameworks.TITLES, sections=SECTIONS, rows=table, indents=INDENTS,
         topics=TOPICS, notes=notes(example),
         pygments=HtmlFormatter(style="default").get_style_defs("pre.hl")).encode()
+
+
+@cache  # one per process: the template is compiled once
+def environment():
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                             trim_blocks=True, lstrip_blocks=True)
+    env.filters["code"] = inline_code
+    return env
 
 
 def inline_code(text: str):
