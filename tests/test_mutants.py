@@ -518,8 +518,7 @@ def shared_run(key, tmp_path_factory) -> Run:
 
     Run once per session: pytest-xdist workers share the base temporary folder's parent,
     and the first to need a run makes it under a lock there while the others wait for
-    its output (xdist's ``xdist_group`` would keep each run on one worker, but it has no
-    effect under pytest 9.2, where a test's nodeid can no longer be rewritten)."""
+    its output (the tests of one run are one ``xdist_group``, so that this is rare)."""
     if key in _RUNS:
         return _RUNS[key]
     base = tmp_path_factory.getbasetemp()
@@ -573,7 +572,14 @@ def harness_run(mutant: Mutant, root: Path) -> Run:
     return Run(done, blocks_of(done.stdout, [mutant.example]), root / "results")
 
 
-@pytest.mark.parametrize("mutant", MUTANTS, ids=[m.id for m in MUTANTS])
+def group(key) -> pytest.MarkDecorator:
+    """The tests of one shared run go to one pytest-xdist worker, which makes the run
+    once (another would wait for it)."""
+    return pytest.mark.xdist_group(f"mutant-run-{KEYS.index(key)}")
+
+
+@pytest.mark.parametrize("mutant", [
+    pytest.param(m, id=m.id, marks=() if m.in_harness else group(m.key)) for m in MUTANTS])
 def test_the_mutant_is_killed(tmp_path_factory, mutant):
     if mutant.in_harness:
         run = harness_run(mutant, tmp_path_factory.mktemp(mutant.id))
@@ -595,7 +601,8 @@ def test_the_mutant_is_killed(tmp_path_factory, mutant):
     assert re.search(expected, output), f"it fails, but not as {expected!r} says:\n{output}"
 
 
-@pytest.mark.parametrize("key", KEYS, ids=[f"{f}{''.join(a)}" for f, a in KEYS])
+@pytest.mark.parametrize("key", [pytest.param(key, id=f"{key[0]}{''.join(key[1])}", marks=group(key))
+                                 for key in KEYS])
 def test_the_unchanged_copies_pass(tmp_path_factory, key):
     """Every example the mutants of ``key`` are checked on passes unchanged, in the
     same run as those mutants: a harness mutant is killed only while this holds."""
@@ -611,6 +618,7 @@ LR_KEY = next(m.key for m in MUTANTS if m.id == "torch_lr_1e-6")
 # Until b7e6f15 every parity failure ended in a TypeError in report.write_index (a failed
 # value's tolerance_used was null in summary.json): the check's exit 1 came from the
 # traceback, and results/README.md was never written.
+@group(LR_KEY)
 def test_a_failing_check_reports_and_writes_its_index(tmp_path_factory):
     """Exit status 1 must come from the verdict, not from a crash after it: the shared
     run of torch_lr_1e-6 fails (its mutants) and still writes results/README.md."""
