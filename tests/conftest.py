@@ -1,9 +1,10 @@
 """Shared fixtures: real runs of the real frameworks, each run once per test process.
 
 Every run a test asks for goes through one :class:`reproductions.runs.Runs` for the
-whole session (``RUNS``): the same example, frameworks, dtype and steps are computed
-once, whichever test asks first. Under ``pytest -n auto`` (pytest-xdist) every test of
-one example goes to the same worker (``--dist loadgroup``, set in pyproject.toml).
+whole session (``RUNS``), the one the pytest plugin's items of tests/definitions use
+too: the same example, frameworks, dtype and steps are computed once, whichever test
+or item asks first. Under ``pytest -n auto`` (pytest-xdist) every test of one example
+or definition goes to the same worker (``--dist loadgroup``, set in pyproject.toml).
 
 ``repro(...)`` runs the command line in this process, as a user's shell would show it
 (exit status, stdout, stderr), with the frameworks the session has already imported:
@@ -24,7 +25,7 @@ import numpy as np
 import pytest
 from _pytest import pytester as _pytester
 
-from reproductions import cli, harness, runs, spec
+from reproductions import cli, harness, pytest_plugin, spec
 from reproductions.parity import sizes
 
 pytest_plugins = ["pytester"]  # pytest run in this process, on the files a test makes
@@ -48,7 +49,7 @@ _pytester.SysModulesSnapshot.__init__ = _keeping_installed_modules(_pytester.Sys
 
 CATALOGUE = spec.catalogue()
 EXAMPLE_IDS = sorted(CATALOGUE)
-RUNS = runs.Runs()  # every run of the session, in this process
+RUNS = pytest_plugin.shared_runs()  # every run of the session, in this process
 
 
 @functools.cache
@@ -135,9 +136,12 @@ def within(generic, reference, rtol):
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist writes the groups into the test ids
 def pytest_collection_modifyitems(items):
     """Group the tests of one example, so that one worker runs it once for all of them
-    (tests written for one example mark themselves ``xdist_group(<id>)``)."""
+    (tests written for one example or definition mark themselves ``xdist_group(<id>)``),
+    and the items the plugin collects from a definition file by its name."""
     for item in items:
         callspec = getattr(item, "callspec", None)
         example_id = callspec.params.get("example_id") if callspec else None
         if example_id is not None:
             item.add_marker(pytest.mark.xdist_group(example_id))
+        elif isinstance(item, pytest_plugin.DefinitionItem):
+            item.add_marker(pytest.mark.xdist_group(item.path.stem))

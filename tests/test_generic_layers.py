@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import run_example
 from reproductions import harness, spec
 from reproductions.generic.definition import network_of, recorded_names
 
@@ -36,11 +37,12 @@ def problems(result) -> list:
     return [p.problems() or p.first_divergence for p in result.parities if not p.passed]
 
 
+@pytest.mark.xdist_group("conv_avgpool_dense")  # with its items (tests/conftest.py)
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_an_average_pool_network_agrees_in_every_framework(dtype):
     """conv_pool_dense with an average pool in place of the max pool, no claims."""
     example = spec.load(DEFINITIONS / "conv_avgpool_dense.toml")
-    result = harness.run_example(example, FRAMEWORKS, dtype)
+    result = run_example(example, FRAMEWORKS, dtype)
     assert [p.framework for p in result.parities] == ["torch", "tensorflow", "jax"]
     assert result.parity_passed, problems(result)
     assert all(p.compared > 0 and p.mode == "free_running" for p in result.parities)
@@ -51,10 +53,11 @@ def test_an_average_pool_network_agrees_in_every_framework(dtype):
             assert np.max(np.abs(estimate.at(0) - exact)) <= 1e-6 * np.max(np.abs(exact)), quantity
 
 
+@pytest.mark.xdist_group("conv_pool_dense")
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_a_conv_pool_dense_network_agrees_in_every_framework(dtype):
     example = spec.load(DEFINITIONS / "conv_pool_dense.toml")
-    result = harness.run_example(example, FRAMEWORKS, dtype)
+    result = run_example(example, FRAMEWORKS, dtype)
     assert [p.framework for p in result.parities] == ["torch", "tensorflow", "jax"]
     assert result.parity_passed, problems(result)
     assert all(p.compared > 0 and p.mode == "free_running" for p in result.parities)
@@ -118,7 +121,8 @@ def test_numpy_seed_and_randn_times_a_hundredth_draw_as_numpy_does():
         assert drawn[name].tobytes() == value.tobytes(), name
 
 
-@pytest.mark.parametrize("name", ["iris_torch_linear", "planar_randn_001"])
+@pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.xdist_group(name))
+                                  for name in ["iris_torch_linear", "planar_randn_001"]])
 def test_the_drawn_definitions_agree_in_every_framework(name):
-    result = harness.run_example(spec.load(DEFINITIONS / f"{name}.toml"), FRAMEWORKS)
+    result = run_example(spec.load(DEFINITIONS / f"{name}.toml"), FRAMEWORKS)
     assert result.parity_passed, problems(result)

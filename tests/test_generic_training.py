@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import run_example
 from reproductions import harness, spec
 from reproductions.generic.definition import Network, batch, expected_shapes, start_names
 from reproductions.parity import compare
@@ -141,7 +142,7 @@ def test_a_step_on_examples_2_and_0_is_a_full_batch_step_on_those_two(tmp_path, 
 @pytest.mark.xdist_group("xor_2_2_1_tanh_step_local")
 def test_step_local_parity_holds_where_free_running_runs_part():
     example = spec.load(CHAOTIC)
-    result = harness.run_example(example, FRAMEWORKS)
+    result = run_example(example, FRAMEWORKS)  # shared with the definition's items
     assert result.parity_passed, [p.first_divergence for p in result.parities]
     for parity in result.parities:
         assert parity.mode == "step_local" and parity.used <= 1

@@ -46,8 +46,13 @@ def load(name: str) -> spec.Example:
     return spec.load(DEFINITIONS / f"{name}.toml")
 
 
+def by_definition(names) -> list:
+    """Each definition's tests on the worker that runs its items (tests/conftest.py)."""
+    return [pytest.param(name, id=name, marks=pytest.mark.xdist_group(name)) for name in names]
+
+
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("name", list(STATE))
+@pytest.mark.parametrize("name", by_definition(STATE))
 def test_the_four_engines_agree_at_every_step(name, dtype):
     result = run_example(load(name), FRAMEWORKS, dtype)
     assert result.parity_passed, [p.problems() or p.first_divergence for p in result.parities]
@@ -64,7 +69,7 @@ def test_the_four_engines_agree_at_every_step(name, dtype):
             assert recording[quantity].values[0] > 0  # the class moves elsewhere
 
 
-@pytest.mark.parametrize("name", list(STATE))
+@pytest.mark.parametrize("name", by_definition(STATE))
 def test_every_gradient_is_the_slope_of_the_cost(name):
     result = run_example(load(name), FRAMEWORKS, "float64")
     recorded = result.traces["numpy"]
@@ -96,6 +101,7 @@ def test_the_epochs_are_in_the_orders_the_sources_draw():
         b.tolist() for _ in range(3) for b in loader]
 
 
+@pytest.mark.xdist_group("adam_shuffled_probabilities")
 def test_a_smaller_batch_records_no_intermediates():
     result = run_example(load("adam_shuffled_probabilities"), FRAMEWORKS, "float64")
     for recording in result.traces.values():
@@ -105,6 +111,7 @@ def test_a_smaller_batch_records_no_intermediates():
         assert recording["m.W1"].steps.tolist() == list(range(24))
 
 
+@pytest.mark.xdist_group("momentum_hinge_l2_all")
 def test_the_state_is_claimable_by_the_source_names():
     example = load("rmsprop_dataloader_l2_named")
     names = recorded_names(network_of(example), None)
