@@ -297,10 +297,11 @@ def target_rows(bench: Bench) -> list[Target]:
                            "≤ 10 % for every framework", "yes" if worst.overhead <= 0.10 else "NO"))
     large = now.get("large_definition")
     if large:
-        met = large["wall"] <= 120 and large["largest_process"] <= 3e9
+        met = large["wall"] <= 120 and large["all_processes"] <= 3e9  # the run's, not one process's
         rows.append(Target("a 784-512-10 definition, 50 steps, the numerical column off",
                            "", f"{seconds(large['wall'])}, {large['largest_process'] / 1e9:.2f} GB "
-                           f"largest process ({large['all_processes'] / 1e9:.2f} GB all processes)",
+                           f"largest process, {large['all_processes'] / 1e9:.2f} GB all processes "
+                           "(proportional set size)",
                            "", "", "≤ 2 min, ≤ 3 GB", "yes" if met else "NO"))
     suite = bench.suite
     before = base.get("suite", {})

@@ -164,21 +164,29 @@ def large_definition(width: int = 512, steps: int = 50, batch: int = 128) -> str
 
 
 def process_tree_memory(pid: int) -> tuple[int, int]:
-    """(the largest resident memory of one process, their sum) over ``pid`` and every
-    process below it, in bytes, as /proc says now (0, 0 where it cannot be read)."""
+    """(the largest resident memory of one process, the memory of all of them) over ``pid``
+    and every process below it, in bytes, as /proc says now (0, 0 where it cannot be
+    read). All of them is the sum of their proportional set sizes: a page two processes
+    share (a library both map) counts half in each, so that it is counted once."""
     largest, total, pending = 0, 0, [pid]
     while pending:
         current = pending.pop()
         try:
             status = Path(f"/proc/{current}/status").read_text()
+            rollup = Path(f"/proc/{current}/smaps_rollup").read_text()
             children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
         except OSError:
             continue
-        rss = next((int(line.split()[1]) * 1024 for line in status.splitlines()
-                    if line.startswith("VmRSS:")), 0)
-        largest, total = max(largest, rss), total + rss
+        largest = max(largest, kilobytes(status, "VmRSS:"))
+        total += kilobytes(rollup, "Pss:")
         pending.extend(int(child) for child in children)
     return largest, total
+
+
+def kilobytes(text: str, field: str) -> int:
+    """A /proc field given in kB, in bytes (0 where it is missing)."""
+    return next((int(line.split()[1]) * 1024 for line in text.splitlines()
+                 if line.startswith(field)), 0)
 
 
 def large_definition_timing() -> dict:
