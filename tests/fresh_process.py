@@ -28,7 +28,7 @@ PROJECT_PACKAGES = ("reproductions", "frameworks")
 # what a run imports, imported once by the server (torch._dynamo: by torch.optim)
 PRELOAD = ["numpy", "pandas", "pyarrow.parquet", "pyarrow.compute", "matplotlib.figure",
            "matplotlib.backends.backend_agg", "torch", "torch._dynamo",
-           "reproductions.cli", "reproductions.report", "reproductions.site"]
+           "reproductions.cli", "reproductions.report", "reproductions.site", "forkserver_warmup"]
 
 _context = None
 

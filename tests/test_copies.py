@@ -8,6 +8,7 @@ place cannot silently miss its copies.
 """
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -16,6 +17,7 @@ MARK = re.compile(r"^# Copied from (\S+\.py):([\w.]+)\s*$")
 DEFINITION = (ast.FunctionDef, ast.ClassDef)
 
 
+@functools.cache  # an original is named by many copies: parsed once
 def definitions(path: Path) -> dict[str, tuple[int, str]]:
     """Top-level functions and classes of a file, and the methods of its classes as
     ``Class.method``: name -> (first line, source without its indentation)."""
