@@ -125,3 +125,18 @@ def test_scale_case_passes_parity(dtype):
         assert {q.quantity for q in parity.quantities} == {"cost", "grad.W1", "grad.b1", "grad.W2",
                                                  "grad.b2", "W1", "b1", "W2", "b2"}
     assert result.parity_passed
+
+
+def test_the_profile_puts_imports_and_every_engine_in_their_phases():
+    """Where a sample's time goes: a package's module body is an import wherever it runs
+    (a mirror's first line, an optimizer's first use), and a graph engine's or a generic
+    engine's ``reproduce`` is its framework's training, as a mirror's is."""
+    from reproductions.bench.profile import phase_of
+
+    packages = "/venv/lib/python3.11/site-packages"
+    assert phase_of("<module>", f"{packages}/torch/__init__.py") == "imports"
+    assert phase_of("<module>", f"{packages}/torch/_dynamo/__init__.py") == "imports"
+    assert phase_of("<module>", "/repo/reproductions/examples/or_batch/torch_impl.py") is None
+    for path in ("examples/or_batch/jax_impl.py", "generic/jax.py", "engines/jax/graph.py"):
+        assert phase_of("reproduce", f"/repo/reproductions/{path}") == "training: jax", path
+    assert phase_of("numerical_column", "/repo/reproductions/numerical.py") == "numerical column"

@@ -24,6 +24,9 @@ import frameworks
 PHASES = [
     ("imports", "frameworks/", {"setup"}),
     ("imports", "reproductions/cli.py", {"<module>"}),
+    # an installed package's module body: torch imported by a mirror's first line, say,
+    # or torch._dynamo by the first optimizer made
+    ("imports", "site-packages/", {"<module>"}),
     ("recording", "reproductions/trace.py", {"_record", "value", "values", "gradients",
                                              "parameters", "training", "record_steps",
                                              "recording", "append", "extend", "finish"}),
