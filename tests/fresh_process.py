@@ -81,8 +81,8 @@ def _run(args, cwd, env, harness, out, err):
         for module in (cli, frameworks):
             assert Path(module.__file__).is_relative_to(imported_from), module.__file__
         code = cli.main(args)
-    except SystemExit as exit:
-        code = exit.code if isinstance(exit.code, int) else 1
+    except SystemExit as exit:  # as the interpreter reads it: None is 0, a message 1
+        code = 0 if exit.code is None else exit.code if isinstance(exit.code, int) else 1
     except BaseException:  # noqa: BLE001 - as the interpreter would print it
         traceback.print_exc()
     finally:
