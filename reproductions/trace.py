@@ -163,7 +163,10 @@ class _Growing:
             old = getattr(self, name)
             if old is None:
                 continue
-            grown = np.empty((capacity, *old.shape[1:]), dtype=old.dtype)
+            shape = (capacity, *old.shape[1:])
+            # a record that has no scale or terms has NaN there, never what memory held
+            grown = (np.full(shape, np.nan) if name in ("scale", "terms")
+                     else np.empty(shape, dtype=old.dtype))
             grown[:self.count] = old[:self.count]
             setattr(self, name, grown)
 
@@ -446,7 +449,9 @@ class Trace:
             k, step = record.count, self.current_step
             if array.shape == record.shape and k < len(record.values) and step > record.last:
                 record.values[k] = array
-                record.steps[k], record.order[k] = step, self._count
+                record.steps[k], record.order[k], record.scale[k] = step, self._count, np.nan
+                if record.terms is not None:
+                    record.terms[k] = np.nan
                 record.count, record.last = k + 1, step
                 self._count += 1
                 return value

@@ -20,6 +20,23 @@ def test_each_quantity_is_one_array_over_its_steps_whatever_the_room_made():
     assert recording.elements == 5 * (1 + 6)
 
 
+# Until this test, storage grown for more records took its scales and terms from
+# np.empty: a record that gave neither (the common, fast path) kept what memory held
+# there, and parity sized its bound on it (a value's bound 1e248 times too wide in one
+# run of car_price_l2, a different one in the next).
+def test_a_record_without_a_scale_or_terms_has_nan_there_however_the_storage_grew():
+    trace = Trace(expected_steps=1)
+    for step in range(300):  # the value's storage starts at one record and doubles
+        trace.step(step)
+        trace.value("x", float(step))
+        trace.grad("W", np.ones(2), terms=np.ones(2) if step < 3 else None)
+    recording = trace.recording()
+    assert np.isnan(recording["x"].scale).all()
+    assert np.isnan(recording["grad.W"].scale).all()
+    terms = recording["grad.W"].terms
+    assert (terms[:3] == 1).all() and np.isnan(terms[3:]).all()
+
+
 def test_a_record_is_a_copy_not_a_view_of_the_callers_array():
     trace, weights = Trace(), np.zeros(2)
     for step in range(2):
