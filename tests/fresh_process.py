@@ -25,7 +25,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 PROJECT_PACKAGES = ("reproductions", "frameworks")
-# what a run imports, imported once by the server (torch._dynamo: by torch.optim)
+# what a run imports, imported once by the server (torch._dynamo: by torch.optim), and
+# tests/forkserver_warmup.py, which compiles the templates there
 PRELOAD = ["numpy", "pandas", "pyarrow.parquet", "pyarrow.compute", "matplotlib.figure",
            "matplotlib.backends.backend_agg", "torch", "torch._dynamo",
            "reproductions.cli", "reproductions.report", "reproductions.site", "forkserver_warmup"]
@@ -56,8 +57,9 @@ def repro_process(*args, cwd=None, env=None, harness: Path | None = None) -> sub
 
 
 def _run(args, cwd, env, harness, out, err):
-    """In the child: the project imported afresh (from ``harness`` when given), then
-    ``cli.main(args)``, stdout and stderr going straight to their files."""
+    """In the child: the project as the server imported it, or, given ``harness``, the
+    copy there imported afresh; then ``cli.main(args)``, stdout and stderr going
+    straight to their files."""
     for stream, path in ((sys.stdout, out), (sys.stderr, err)):
         stream.flush()
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
