@@ -449,9 +449,7 @@ class Trace:
             k, step = record.count, self.current_step
             if array.shape == record.shape and k < len(record.values) and step > record.last:
                 record.values[k] = array
-                record.steps[k], record.order[k], record.scale[k] = step, self._count, np.nan
-                if record.terms is not None:
-                    record.terms[k] = np.nan
+                record.steps[k], record.order[k] = step, self._count  # scale, terms: NaN
                 record.count, record.last = k + 1, step
                 self._count += 1
                 return value
