@@ -475,6 +475,11 @@ def measured_findings(framework: str, module, spec: Optimizer, dtype: str, steps
     return found
 
 
+# (module, optimizer as JSON, dtype) -> class_differences: the small problem's runs
+# (seconds of eager Keras) are the same for every example of one optimizer
+_CLASS_DIFFERENCES: dict = {}
+
+
 def class_differences(module, spec: Optimizer, dtype: str) -> dict[str, float]:
     """Where a framework module (``engines.<framework>.optimizers``) writes the update or
     the schedule of ``spec`` out because the framework's class computes another formula:
@@ -494,7 +499,3 @@ def class_differences(module, spec: Optimizer, dtype: str) -> dict[str, float]:
             if found.implementation.used == "written out" and found.difference is not None}
     return dict(_CLASS_DIFFERENCES[key])
 
-
-# (module, optimizer as JSON, dtype) -> class_differences: the small problem's runs
-# (seconds of eager Keras) are the same for every example of one optimizer
-_CLASS_DIFFERENCES: dict = {}
