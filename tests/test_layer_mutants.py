@@ -11,12 +11,11 @@ first. The unchanged copy passes in the same way.
 """
 
 import re
-import shutil
 
 import pytest
 
 from fresh_process import repro_process
-from test_mutants import HARNESS_PACKAGES, REPO, mutate, normalized
+from test_mutants import REPO, harness_copy, normalized
 
 DEFINITION = REPO / "tests" / "definitions" / "conv_pool_dense.toml"
 LAYERS = "reproductions/engines/numpy/layers.py"
@@ -42,12 +41,7 @@ MUTANTS = [
 
 
 def check(tmp_path, old=None, new=None, definition=DEFINITION):
-    project = tmp_path / "project"
-    for package in HARNESS_PACKAGES:
-        shutil.copytree(REPO / package, project / package,
-                        ignore=shutil.ignore_patterns("__pycache__"))
-    if old is not None:
-        mutate(project / LAYERS, old, new)
+    project = harness_copy(tmp_path, LAYERS if old is not None else None, old, new)
     return repro_process("check", "--spec", definition, "--frameworks", "numpy,torch",
                          "--jobs", "1", "--steps", "2", "--out", tmp_path / "results",
                          cwd=project, harness=project)

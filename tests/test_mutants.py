@@ -561,13 +561,21 @@ def _shared_run(key, root: Path) -> subprocess.CompletedProcess:
     return check(examples, [*controls, *(m.copy_id for m in mutants)], key, root / "results")
 
 
-def harness_run(mutant: Mutant, root: Path) -> Run:
-    """`repro check` of the mutant's example with a mutated copy of the harness."""
+def harness_copy(root: Path, file: str | None = None, old: str = "", new: str = "") -> Path:
+    """``reproductions/`` and ``frameworks/`` copied whole into ``root/project``, with
+    ``old`` replaced by ``new`` in ``file`` (a path in the copy) where one is given."""
     project = root / "project"
     for package in HARNESS_PACKAGES:
         shutil.copytree(REPO / package, project / package,
                         ignore=shutil.ignore_patterns("__pycache__"))
-    mutate(project / mutant.file, mutant.old, mutant.new)
+    if file is not None:
+        mutate(project / file, old, new)
+    return project
+
+
+def harness_run(mutant: Mutant, root: Path) -> Run:
+    """`repro check` of the mutant's example with a mutated copy of the harness."""
+    project = harness_copy(root, mutant.file, mutant.old, mutant.new)
     done = check_with_harness(project, [mutant.example], mutant.key, root / "results")
     return Run(done, blocks_of(done.stdout, [mutant.example]), root / "results")
 
