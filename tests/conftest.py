@@ -135,12 +135,15 @@ def within(generic, reference, rtol):
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist writes the groups into the test ids
 def pytest_collection_modifyitems(items):
-    """Group the tests of one example, so that one worker runs it once for all of them
-    (tests written for one example or definition mark themselves ``xdist_group(<id>)``),
-    and the items the plugin collects from a definition file by its name."""
+    """Group the tests of one example or definition, so that one worker runs it once for
+    all of them: tests parametrized by ``example_id`` or ``definition`` (a file of
+    tests/definitions) by its value, the items the plugin collects from a definition
+    file by the file's name, and tests of one example or definition that are not
+    parametrized by it mark themselves ``xdist_group(<id>)``."""
     for item in items:
         callspec = getattr(item, "callspec", None)
-        example_id = callspec.params.get("example_id") if callspec else None
+        params = callspec.params if callspec else {}
+        example_id = params.get("example_id", params.get("definition"))
         if example_id is not None:
             item.add_marker(pytest.mark.xdist_group(example_id))
         elif isinstance(item, pytest_plugin.DefinitionItem):

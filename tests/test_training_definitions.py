@@ -46,32 +46,27 @@ def load(name: str) -> spec.Example:
     return spec.load(DEFINITIONS / f"{name}.toml")
 
 
-def by_definition(names) -> list:
-    """Each definition's tests on the worker that runs its items (tests/conftest.py)."""
-    return [pytest.param(name, id=name, marks=pytest.mark.xdist_group(name)) for name in names]
-
-
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("name", by_definition(STATE))
-def test_the_four_engines_agree_at_every_step(name, dtype):
-    result = run_example(load(name), FRAMEWORKS, dtype)
+@pytest.mark.parametrize("definition", list(STATE))  # grouped by it (tests/conftest.py)
+def test_the_four_engines_agree_at_every_step(definition, dtype):
+    result = run_example(load(definition), FRAMEWORKS, dtype)
     assert result.parity_passed, [p.problems() or p.first_divergence for p in result.parities]
     assert result.claims_passed
     for parity in result.parities:
         compared = {q.quantity for q in parity.quantities}
-        assert set(STATE[name]) | {"cost", "dZ1", "Z2"} <= compared, compared
+        assert set(STATE[definition]) | {"cost", "dZ1", "Z2"} <= compared, compared
     for framework, recording in result.traces.items():
         found = sorted(q for q, s in recording.series.items() if s.kind == "finding")
-        expected = (FLOAT32_FINDINGS if dtype == "float32" else {}).get(name, FINDINGS[name])
+        expected = (FLOAT32_FINDINGS if dtype == "float32" else {}).get(definition, FINDINGS[definition])
         assert found == expected.get(framework, []), framework
         for quantity in found:
             assert recording[quantity].steps.tolist() == [0]
             assert recording[quantity].values[0] > 0  # the class moves elsewhere
 
 
-@pytest.mark.parametrize("name", by_definition(STATE))
-def test_every_gradient_is_the_slope_of_the_cost(name):
-    result = run_example(load(name), FRAMEWORKS, "float64")
+@pytest.mark.parametrize("definition", list(STATE))
+def test_every_gradient_is_the_slope_of_the_cost(definition):
+    result = run_example(load(definition), FRAMEWORKS, "float64")
     recorded = result.traces["numpy"]
     checked = 0
     for quantity, estimate in result.numerical.series.items():
