@@ -208,9 +208,11 @@ def reference_function(example: Example, name: str):
 
 def run_framework(example: Example, framework: str, dtype: str, steps: int,
                   rounding=None, on_step=None, reference: Recording | None = None,
-                  keep: Keep = KEEP_ALL, engine: str | None = None) -> Recording:
+                  keep: Keep = KEEP_ALL, engine: str | None = None,
+                  spill: str | None = None) -> Recording:
     """One run of one implementation (``implementations``; ``engine="generic"``: the generic
-    engine's, whatever the example's); returns what it recorded (what ``keep`` keeps). With
+    engine's, whatever the example's); returns what it recorded (what ``keep`` keeps; its
+    large records left in files in the folder ``spill``, where one is given). With
     NumPy's ``reference`` run, the run is step-local (``Context.start_from_reference``). The
     generic engine runs on the example in its own names (``EngineView``), renamed back; the
     graph engine records in the graph's names, the source's."""
@@ -218,16 +220,17 @@ def run_framework(example: Example, framework: str, dtype: str, steps: int,
         view = EngineView(example)
         recording = run_module(view.example, implementation(example, framework, "generic"),
                                framework, dtype, steps, view.rounding(rounding), on_step,
-                               view.recording_to_engine(reference), view.keep(keep))
+                               view.recording_to_engine(reference), view.keep(keep), spill)
         return view.recording_to_source(recording)
     if runs_graph(example, framework):  # in the source's layout: [layout] is the mirrors'
         example = example.model_copy(update={"layout": {}})
     return run_module(example, implementation(example, framework), framework, dtype, steps,
-                      rounding, on_step, reference, keep)
+                      rounding, on_step, reference, keep, spill)
 
 
 def run_module(example: Example, module, framework: str, dtype: str, steps: int, rounding,
-               on_step, reference: Recording | None, keep: Keep) -> Recording:
+               on_step, reference: Recording | None, keep: Keep,
+               spill: str | None = None) -> Recording:
     adapter = frameworks.require(framework)
     framework_dtype = adapter.setup(dtype)
     init = example.initial_parameters()
@@ -236,7 +239,7 @@ def run_module(example: Example, module, framework: str, dtype: str, steps: int,
                   transposed=transposed, shapes=shapes,
                   stored_gradient=adapter.stored_gradient,
                   printed_steps=example.value_steps(steps), keep=keep,
-                  loop_steps=loop_steps(example, steps))
+                  loop_steps=loop_steps(example, steps), spill=spill)
     ctx = Context(
         example=example,
         framework=framework,
@@ -331,7 +334,7 @@ def numbers_a_step(example: Example, steps: int) -> int:
     return per_step
 
 
-LOOP_NUMBERS = 1 << 24  # numbers a compiled loop stacks at once (128 MB in float64)
+LOOP_NUMBERS = 1 << 22  # numbers a compiled loop stacks at once (32 MB in float64)
 
 
 def loop_steps(example: Example, steps: int) -> int:

@@ -142,7 +142,7 @@ class ExampleRun:
                        if example.claims and example.replay else None)
         cost_at = reference_function(example, "cost_at")
         with np.errstate(all="ignore"):  # a diverged run's estimates are what they are
-                self.numerical = None if cost_at is None or self.gradient_steps == [] else \
+            self.numerical = None if cost_at is None or self.gradient_steps == [] else \
                 numerical_column(cost_at, example, self.exact, example.initial_parameters(),
                                  numerical_steps(steps, self.gradient_steps),
                                  self.gradient_elements)
@@ -154,7 +154,7 @@ class ExampleRun:
         example, dtype, steps, reference = self.example, self.dtype, self.steps, self.reference
         others = self.names[1:]
         traces = {"numpy": reference}
-        traces.update({name: (self.local or self.free)[name].result() for name in others})
+        traces.update(self.runs.gather({name: (self.local or self.free)[name] for name in others}))
         parities = [compare_runs(example, reference, traces[name], name, dtype,
                                  shortened=steps < example.steps) for name in others]
         if self.local:

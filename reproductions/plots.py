@@ -99,6 +99,24 @@ def drift_plot(result: ExampleResult) -> bytes | None:
     return png(figure)
 
 
+ROWS_AT_ONCE = 1 << 20  # numbers a difference is taken over at once
+
+
+def largest_differences(reference: np.ndarray, rows_reference: np.ndarray, other: np.ndarray,
+                        rows_other: np.ndarray) -> np.ndarray:
+    """For each pair of rows, the largest |other - reference| over their elements; a few
+    rows at a time, so that a large network's differences are never held whole."""
+    size = max(int(np.prod(reference.shape[1:], dtype=np.int64)), 1)
+    at_once = max(1, ROWS_AT_ONCE // size)
+    largest = np.empty(len(rows_reference))
+    for start in range(0, len(rows_reference), at_once):
+        rows = slice(start, start + at_once)
+        with np.errstate(invalid="ignore", over="ignore"):
+            diff = np.abs(other[rows_other[rows]] - reference[rows_reference[rows]])
+            largest[rows] = np.max(diff.reshape(len(diff), -1), axis=1, initial=0.0)
+    return largest
+
+
 def difference_plot(result: ExampleResult) -> bytes | None:
     """Per step, the largest |framework - numpy| over each quantity's elements, on a log
     axis: one panel per framework, a line per cost, gradient and parameter, and one for
@@ -121,9 +139,7 @@ def difference_plot(result: ExampleResult) -> bytes | None:
             steps, rows_ref, rows_oth = np.intersect1d(ref.steps, oth.steps, return_indices=True)
             if not len(steps):
                 continue
-            with np.errstate(invalid="ignore", over="ignore"):
-                diff = np.abs(oth.values[rows_oth] - ref.values[rows_ref]).reshape(len(steps), -1)
-                largest = np.max(diff, axis=1, initial=0.0)
+            largest = largest_differences(ref.values, rows_ref, oth.values, rows_oth)
             seen.update(steps.tolist())
             if ref.kind == "value":
                 for step, value in zip(steps.tolist(), largest.tolist()):

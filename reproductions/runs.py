@@ -14,25 +14,32 @@ processes by framework: a worker imports its framework once and runs every examp
 asked of it, in the order asked, so that torch, TensorFlow and JAX (seconds each to
 import) are each imported once however many examples run, and train side by side.
 With fewer jobs than frameworks, frameworks share workers (the heaviest import alone
-first). Which process computes a run changes none of its numbers: a run sets up its
+first). A worker writes its large records to files as it makes them and this process
+reads each once (``OnDisk``), so that a large network's trace is never held twice, nor
+by a worker at all; a worker ends as soon as its runs are done. Which process computes a run changes none of its numbers: a run sets up its
 framework itself (dtype, threads, deterministic kernels) and depends on nothing else.
 """
 
 import concurrent.futures
+import dataclasses
 import hashlib
 import multiprocessing
 import os
+import shutil
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
 import frameworks
 
 from .execute import rounded_replay, run_framework
 from .spec import Example
-from .trace import KEEP_ALL, Keep, Recording
+from .trace import KEEP_ALL, SPILL_BYTES, Keep, Recording
 
 # seconds to import, on the 2-core machine of results/bench: which frameworks a worker takes
 IMPORT_WEIGHT = {"tensorflow": 5.0, "torch": 2.3, "jax": 1.5}
@@ -120,9 +127,58 @@ def _reporter(example_id: str, framework: str, steps: int) -> Callable[[int], No
 
 
 def _run(example: Example, framework: str, dtype: str, steps: int,
-         reference: Recording | None, keep: Keep) -> Recording:
-    return run_framework(example, framework, dtype, steps, reference=reference,
-                         on_step=_reporter(example.id, framework, steps), keep=keep)
+         reference: Recording | None, keep: Keep, folder: str) -> Recording:
+    recording = run_framework(example, framework, dtype, steps, reference=reference,
+                              on_step=_reporter(example.id, framework, steps), keep=keep,
+                              spill=folder)
+    return to_disk(recording, folder)
+
+
+# --- between processes: large arrays through files --------------------------------------
+
+@dataclass(frozen=True)
+class OnDisk:
+    """An array a worker left in a file (raw float64, C order) in place of sending it
+    through the pipe: pickled, a 400 MB record would be copied twice on each side and
+    held twice at once; the worker writes its large records to files as it makes them
+    (``trace.FileRows``), and this process reads each once."""
+
+    path: str
+    shape: tuple
+
+
+def to_disk(recording: Recording, folder: str) -> Recording:
+    """In a worker: the recording with each large array left in a file in ``folder``."""
+    def saved(array):
+        if isinstance(array, np.memmap) and array.filename:  # written there as recorded
+            return OnDisk(array.filename, array.shape)
+        if array is None or array.nbytes <= SPILL_BYTES:
+            return array
+        descriptor, path = tempfile.mkstemp(suffix=".f8", dir=folder)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(memoryview(np.ascontiguousarray(array, dtype=np.float64)).cast("B"))
+        return OnDisk(path, array.shape)
+    return dataclasses.replace(recording, series={
+        quantity: dataclasses.replace(series, values=saved(series.values), terms=saved(series.terms))
+        for quantity, series in recording.series.items()})
+
+
+def from_disk(recording):
+    """In this process: a worker's recording with every array it left in a file read
+    back (and the file removed); anything else as it is."""
+    if not isinstance(recording, Recording):
+        return recording
+
+    def read(array):
+        if not isinstance(array, OnDisk):
+            return array
+        try:
+            return np.fromfile(array.path, dtype=np.float64).reshape(array.shape)
+        finally:
+            os.unlink(array.path)
+    return dataclasses.replace(recording, series={
+        quantity: dataclasses.replace(series, values=read(series.values), terms=read(series.terms))
+        for quantity, series in recording.series.items()})
 
 
 # --- in this process -----------------------------------------------------------------
@@ -139,8 +195,13 @@ class Worker:
 
     def submit(self, fn, /, *args) -> concurrent.futures.Future:
         future = concurrent.futures.Future()
-        self._pool.apply_async(fn, args, callback=future.set_result,
-                               error_callback=future.set_exception)
+
+        def settle(result) -> None:  # in the pool's thread: a failure must reach the future
+            try:
+                future.set_result(from_disk(result))
+            except BaseException as error:  # noqa: BLE001 - handed to whoever waits on it
+                future.set_exception(error)
+        self._pool.apply_async(fn, args, callback=settle, error_callback=future.set_exception)
         return future
 
     def close(self) -> None:
@@ -164,6 +225,12 @@ class Runs:
         self._progress = progress
         self._reports = None
         self._listener = None
+        self._spill = None  # the folder workers write large arrays to, made when first needed
+
+    def _folder(self) -> str:
+        if self._spill is None:
+            self._spill = tempfile.mkdtemp(prefix="repro-runs-")
+        return self._spill
 
     def _executor(self, framework: str) -> concurrent.futures.Executor:
         group = next((i for i, g in enumerate(self._groups) if framework in g), None)
@@ -197,11 +264,12 @@ class Runs:
                 on_step = lambda step: self._progress(example.id, framework,  # noqa: E731
                                                       steps_done(step, steps), steps)
             if executor is self._here:
-                            self._futures[key] = executor.submit(run_framework, example, framework, dtype, steps,
-                                                     reference=reference, on_step=on_step, keep=keep)
+                self._futures[key] = executor.submit(run_framework, example, framework, dtype,
+                                                     steps, reference=reference, on_step=on_step,
+                                                     keep=keep)
             else:
                 self._futures[key] = executor.submit(_run, example, framework, dtype, steps,
-                                                     reference, keep)
+                                                     reference, keep, self._folder())
                 group = next(i for i, g in enumerate(self._groups) if framework in g)
                 self._given.setdefault(group, []).append(self._futures[key])
         return self._futures[key]
@@ -222,6 +290,14 @@ class Runs:
                 del self._workers[group]
                 self._given.pop(group, None)
 
+    def gather(self, futures: dict) -> dict:
+        """Each future's result by name, waited for in the order they end; a worker whose
+        runs are all done ends as soon as they are, its memory back to the machine while
+        the others still train."""
+        for _ in concurrent.futures.as_completed(futures.values()):
+            self.release_idle()
+        return {name: future.result() for name, future in futures.items()}
+
     def forget(self, example: Example) -> None:
         """Drop an example's runs (once its results are written)."""
         key = example_key(example)
@@ -232,6 +308,9 @@ class Runs:
         for worker in self._workers.values():
             worker.close()
         self._workers.clear()
+        if self._spill is not None:
+            shutil.rmtree(self._spill, ignore_errors=True)
+            self._spill = None
         if self._reports is not None:
             self._reports.put(None)
             self._listener.join(timeout=5)

@@ -32,7 +32,7 @@ from .trace import Recording, index_label
 
 KEYS = ("step", "kind", "quantity", "index")
 TEXT = ("kind", "quantity", "index")
-ROWS = 1 << 20  # rows a chunk holds, about: whole records, so one record may go past it
+ROWS = 1 << 19  # rows a chunk holds, about: whole records, so one record may go past it
 
 
 @dataclass

@@ -36,6 +36,8 @@ the long table of one row per element (``table.side_by_side``, ``table.long_tabl
 is built only when it is written to disk or a person asks for it.
 """
 
+import os
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -140,15 +142,52 @@ class Recording:
         return sum(len(s.steps) * s.size for s in self.series.values())
 
 
+SPILL_BYTES = 1 << 20  # a quantity whose records take more goes to a file, where asked
+
+
+class FileRows:
+    """A quantity's values written to a file as they are recorded, one row a record (raw
+    float64, C order), in place of an array in memory: a worker's large records are on
+    disk, not in its memory, and the process that compares them reads them once
+    (``runs.from_disk``). Written in order only, as ``_Growing`` writes them."""
+
+    def __init__(self, folder: str, shape: tuple, capacity: int):
+        descriptor, self.path = tempfile.mkstemp(suffix=".f8", dir=folder)
+        self.file = os.fdopen(descriptor, "wb")
+        self.shape, self.capacity, self.rows = shape, capacity, 0
+
+    def __len__(self) -> int:
+        return self.capacity
+
+    def __setitem__(self, where, value) -> None:
+        first, count = ((where.start, where.stop - where.start) if isinstance(where, slice)
+                        else (int(where), None))
+        if first != self.rows:
+            raise RuntimeError(f"row {first} written after row {self.rows - 1}")
+        shape = self.shape if count is None else (count, *self.shape)
+        rows = np.ascontiguousarray(np.broadcast_to(np.asarray(value, dtype=np.float64), shape))
+        self.file.write(memoryview(rows).cast("B"))
+        self.rows += 1 if count is None else count
+
+    def read(self, rows: int) -> np.ndarray:
+        """The first ``rows`` records, mapped from the file (read only)."""
+        self.file.flush()
+        if not rows:  # a file of no bytes cannot be mapped
+            return np.empty((rows, *self.shape))
+        return np.memmap(self.path, dtype=np.float64, mode="r", shape=(rows, *self.shape))
+
+
 class _Growing:
     """One quantity's records so far. The values are written into storage made for the
     steps the run will take and doubled when full, so a record is one copy into place
-    and finishing a run copies nothing; steps, order and scales likewise."""
+    and finishing a run copies nothing; steps, order and scales likewise. With a
+    ``spill`` folder, the values go to a file there instead (:class:`FileRows`)."""
 
-    def __init__(self, kind: str, shape: tuple, capacity: int):
+    def __init__(self, kind: str, shape: tuple, capacity: int, spill: str | None = None):
         self.kind, self.shape = kind, shape
         self.count, self.last = 0, None  # records so far, and the step of the last
-        self.values = np.empty((capacity, *shape))
+        self.values = (np.empty((capacity, *shape)) if spill is None
+                       else FileRows(spill, shape, capacity))
         self.steps = np.empty(capacity, dtype=np.int64)
         self.order = np.empty(capacity, dtype=np.int64)
         self.scale = np.full(capacity, np.nan)
@@ -161,6 +200,9 @@ class _Growing:
         capacity = max(needed, 2 * len(self.values))
         for name in ("values", "steps", "order", "scale", "terms"):
             old = getattr(self, name)
+            if isinstance(old, FileRows):  # a file grows as it is written
+                old.capacity = capacity
+                continue
             if old is None:
                 continue
             shape = (capacity, *old.shape[1:])
@@ -203,7 +245,8 @@ class _Growing:
 
     def series(self) -> Series:
         n = self.count
-        return Series(self.kind, self.steps[:n], self.order[:n], self.values[:n], self.scale[:n],
+        values = self.values.read(n) if isinstance(self.values, FileRows) else self.values[:n]
+        return Series(self.kind, self.steps[:n], self.order[:n], values, self.scale[:n],
                       None if self.terms is None else self.terms[:n])
 
 
@@ -243,6 +286,7 @@ class Trace:
     printed_steps: frozenset | None = None  # where values are recorded; None: every step
     keep: Keep = KEEP_ALL  # which steps and quantities are kept at all
     loop_steps: int = 1 << 30  # the most steps a compiled loop runs at once (spans)
+    spill: str | None = None  # a folder where large records go to files (``FileRows``)
     current_step: int = 0
     watched: dict = field(default_factory=dict)
     _quantities: dict = field(default_factory=dict)
@@ -372,7 +416,9 @@ class Trace:
     def _storage(self, quantity: str, kind: str, shape: tuple, capacity: int) -> "_Growing":
         record = self._quantities.get(quantity)
         if record is None:
-            record = self._quantities[quantity] = _Growing(kind, shape, capacity)
+            size = 8 * capacity * int(np.prod(shape, dtype=np.int64))
+            spill = self.spill if size > SPILL_BYTES else None
+            record = self._quantities[quantity] = _Growing(kind, shape, capacity, spill)
         elif record.kind != kind or record.shape != shape:
             raise ValueError(f"'{quantity}' recorded as {kind} {shape} at step "
                              f"{self.current_step}, as {record.kind} {record.shape} before")

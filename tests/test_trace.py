@@ -129,3 +129,63 @@ def test_gradients_and_parameters_by_name_as_a_functional_framework_gives_them()
     trace.step(1)
     with pytest.raises(ValueError, match="a gradient for each of W2, b2: given W2"):
         trace.gradients(0.25, {"W2": np.array([1.0])})
+
+
+def recorded_both_ways(tmp_path, record) -> tuple:
+    """What ``record(trace)`` records in memory, and with every quantity in a file."""
+    from reproductions import trace as trace_module
+
+    kept = trace_module.SPILL_BYTES
+    in_memory, in_files = Trace(expected_steps=2), Trace(expected_steps=2, spill=str(tmp_path))
+    record(in_memory)
+    trace_module.SPILL_BYTES = -1  # every quantity goes to a file
+    try:
+        record(in_files)
+    finally:
+        trace_module.SPILL_BYTES = kept
+    return in_memory.recording(), in_files.recording()
+
+
+def a_run(trace: Trace) -> None:
+    """Records made one by one (the fast path after the first), transposed, and a
+    compiled loop's stacked rows at once, past the room first made."""
+    trace.transposed = frozenset({"W"})
+    trace.watch(W=np.zeros((3, 2)))
+    for step in range(3):
+        trace.step(step)
+        trace.cost(float(step) / 3)
+        trace.grad("W", np.arange(6.0).reshape(3, 2) * step)
+        trace.param("W", np.arange(6.0).reshape(3, 2) + step)
+    costs, grads = np.arange(3, 7) / 7.0, [np.random.default_rng(0).standard_normal((4, 3, 2))]
+    trace.step(3)
+    trace.training(costs, grads, [grads[0] + 1.0])
+
+
+def test_records_written_to_files_as_they_come_are_the_records_kept_in_memory(tmp_path):
+    from reproductions.runs import from_disk, to_disk
+
+    in_memory, in_files = recorded_both_ways(tmp_path, a_run)
+    assert all(isinstance(s.values, np.memmap) for s in in_files.series.values())
+    crossed = from_disk(to_disk(in_files, str(tmp_path)))  # as a worker's run reaches this process
+    assert list(crossed.series) == list(in_memory.series)
+    for quantity, series in in_memory.series.items():
+        other = crossed[quantity]
+        assert type(other.values) is np.ndarray and other.values.shape == (7, *series.shape)
+        assert other.values.tobytes() == series.values.tobytes(), quantity
+        assert other.steps.tolist() == series.steps.tolist()
+        assert other.order.tolist() == series.order.tolist()
+    assert list(tmp_path.iterdir()) == []  # each file read once, then removed
+
+
+def test_a_large_array_a_worker_kept_in_memory_crosses_through_a_file_too(tmp_path):
+    from reproductions.runs import OnDisk, from_disk, to_disk
+
+    trace = Trace(expected_steps=1)
+    trace.step(0)
+    trace.grad("W", np.arange(300_000.0).reshape(600, 500))  # 2.4 MB: above the threshold
+    trace.grad("b", np.ones(3))
+    written = to_disk(trace.recording(), str(tmp_path))
+    assert isinstance(written["grad.W"].values, OnDisk)
+    assert isinstance(written["grad.b"].values, np.ndarray)  # a small one goes through the pipe
+    read = from_disk(written)
+    assert read["grad.W"].values[0, 599, 499] == 299_999.0 and list(tmp_path.iterdir()) == []
