@@ -445,7 +445,7 @@ def run_all(examples, names, args, out: Path, jobs: int) -> list[Outcome]:
     terminal = errors.is_terminal
     with (progress_bars() if terminal else Lines(len(examples))) as bars:
         progress = Bars(bars, len(examples)) if terminal else bars
-        with runs.Runs(jobs, needed, progress.step) as shared:
+        with runs.Runs(jobs, needed, progress.step, spill_in=out) as shared:
             started = []
             for example in examples:
                 try:

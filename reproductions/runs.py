@@ -32,6 +32,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -215,7 +216,8 @@ class Runs:
     when first needed. ``progress(example_id, framework, done, steps)`` hears of a
     worker's steps as they go."""
 
-    def __init__(self, jobs: int = 1, names: list[str] | None = None, progress=None):
+    def __init__(self, jobs: int = 1, names: list[str] | None = None, progress=None,
+                 spill_in: Path | None = None):
         self.jobs = jobs
         self._futures: dict[RunKey, concurrent.futures.Future] = {}
         self._here = InProcess()
@@ -225,11 +227,14 @@ class Runs:
         self._progress = progress
         self._reports = None
         self._listener = None
-        self._spill = None  # the folder workers write large arrays to, made when first needed
+        # the folder workers write large arrays to, made when first needed in ``spill_in``
+        # (a run's staging folder, which a run cut short leaves for the next to remove;
+        # by default the system's temporary folder), removed when the runs close
+        self._spill, self._spill_in = None, spill_in
 
     def _folder(self) -> str:
         if self._spill is None:
-            self._spill = tempfile.mkdtemp(prefix="repro-runs-")
+            self._spill = tempfile.mkdtemp(prefix=".runs-", dir=self._spill_in)
         return self._spill
 
     def _executor(self, framework: str) -> concurrent.futures.Executor:

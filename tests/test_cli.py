@@ -201,6 +201,24 @@ def test_examples_shared_among_processes_give_the_same_results(tmp_path):
         assert one.read_bytes() == two.read_bytes()
 
 
+def test_a_large_run_reaches_this_process_through_files_and_gives_the_same_results(tmp_path):
+    """A worker writes records over ``SPILL_BYTES`` to files in the run's staging folder
+    (W1 here, 784 x 120 at four steps: 3 MB) and this process reads them back: the
+    trace is the one a run in this process records, and no file is left behind."""
+    from reproductions.bench.targets import large_definition
+
+    definition = tmp_path / "mlp_784_120_10.toml"
+    definition.write_text(large_definition(width=120, steps=3, batch=8), encoding="utf-8")
+    for jobs in ("1", "2"):
+        done = repro("check", "--spec", definition, "--frameworks", "numpy,torch",
+                     "--gradient-steps", "none", "--jobs", jobs, "--out", tmp_path / jobs)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert sorted(p.name for p in (tmp_path / jobs).iterdir()) == [
+            "README.md", "mlp_784_120_10", "site"]  # the staging folder and its files gone
+    one, two = (tmp_path / jobs / "mlp_784_120_10" / "trace.parquet" for jobs in ("1", "2"))
+    assert one.read_bytes() == two.read_bytes()
+
+
 def test_a_bad_job_count_exits_2():
     done = repro("run", "hours_studied", "--jobs", "0")
     assert done.returncode == 2
