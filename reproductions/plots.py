@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 
 from .harness import ExampleResult, reference_function
-from .parity import POLICY
+from .parity import CHUNK, POLICY
 from .results import Plot
 from .spec import Example
 
@@ -99,15 +99,12 @@ def drift_plot(result: ExampleResult) -> bytes | None:
     return png(figure)
 
 
-ROWS_AT_ONCE = 1 << 20  # numbers a difference is taken over at once
-
-
 def largest_differences(reference: np.ndarray, rows_reference: np.ndarray, other: np.ndarray,
                         rows_other: np.ndarray) -> np.ndarray:
     """For each pair of rows, the largest |other - reference| over their elements; a few
     rows at a time, so that a large network's differences are never held whole."""
     size = max(int(np.prod(reference.shape[1:], dtype=np.int64)), 1)
-    at_once = max(1, ROWS_AT_ONCE // size)
+    at_once = max(1, CHUNK // size)
     largest = np.empty(len(rows_reference))
     for start in range(0, len(rows_reference), at_once):
         rows = slice(start, start + at_once)

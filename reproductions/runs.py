@@ -16,8 +16,9 @@ import) are each imported once however many examples run, and train side by side
 With fewer jobs than frameworks, frameworks share workers (the heaviest import alone
 first). A worker writes its large records to files as it makes them and this process
 reads each once (``OnDisk``), so that a large network's trace is never held twice, nor
-by a worker at all; a worker ends as soon as its runs are done. Which process computes a run changes none of its numbers: a run sets up its
-framework itself (dtype, threads, deterministic kernels) and depends on nothing else.
+by a worker at all; a worker ends as soon as its runs are done. Which process computes
+a run changes none of its numbers: a run sets up its framework itself (dtype, threads,
+deterministic kernels) and depends on nothing else.
 """
 
 import concurrent.futures
@@ -40,7 +41,7 @@ import frameworks
 
 from .execute import rounded_replay, run_framework
 from .spec import Example
-from .trace import KEEP_ALL, SPILL_BYTES, Keep, Recording
+from .trace import KEEP_ALL, SPILL_BYTES, FileRows, Keep, Recording
 
 # seconds to import, on the 2-core machine of results/bench: which frameworks a worker takes
 IMPORT_WEIGHT = {"tensorflow": 5.0, "torch": 2.3, "jax": 1.5}
@@ -155,13 +156,12 @@ def to_disk(recording: Recording, folder: str) -> Recording:
             return OnDisk(array.filename, array.shape)
         if array is None or array.nbytes <= SPILL_BYTES:
             return array
-        descriptor, path = tempfile.mkstemp(suffix=".f8", dir=folder)
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(memoryview(np.ascontiguousarray(array, dtype=np.float64)).cast("B"))
-        return OnDisk(path, array.shape)
-    return dataclasses.replace(recording, series={
-        quantity: dataclasses.replace(series, values=saved(series.values), terms=saved(series.terms))
-        for quantity, series in recording.series.items()})
+        # kept in memory: its storage was made small, for its first record, and grew
+        rows = FileRows(folder, array.shape[1:], len(array))
+        rows[0:len(array)] = array
+        rows.close()
+        return OnDisk(rows.path, array.shape)
+    return each_array(recording, saved)
 
 
 def from_disk(recording):
@@ -177,8 +177,15 @@ def from_disk(recording):
             return np.fromfile(array.path, dtype=np.float64).reshape(array.shape)
         finally:
             os.unlink(array.path)
+    return each_array(recording, read)
+
+
+def each_array(recording: Recording, change) -> Recording:
+    """The recording with each series' values and terms (None where it has none) as
+    ``change`` gives them."""
     return dataclasses.replace(recording, series={
-        quantity: dataclasses.replace(series, values=read(series.values), terms=read(series.terms))
+        quantity: dataclasses.replace(series, values=change(series.values),
+                                      terms=change(series.terms))
         for quantity, series in recording.series.items()})
 
 

@@ -169,6 +169,9 @@ class FileRows:
         self.file.write(memoryview(rows).cast("B"))
         self.rows += 1 if count is None else count
 
+    def close(self) -> None:
+        self.file.close()
+
     def read(self, rows: int) -> np.ndarray:
         """The first ``rows`` records, mapped from the file (read only)."""
         self.file.flush()
