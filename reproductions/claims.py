@@ -187,7 +187,7 @@ def float64_margin(exact: Values, claim: Claim) -> float:
 
 
 def _errata_module(example: Example):
-    path = example.folder / "errata.py"
+    path = example.errata_file
     if not path.is_file():
         return None
     spec = importlib.util.spec_from_file_location(f"errata_{example.id}", path)
@@ -247,7 +247,8 @@ def _judge_one(example, claim, exact, replayed, errata, steps) -> ClaimResult:
     if erratum:
         demonstrate = getattr(errata, claim.erratum, None) if errata else None
         if demonstrate is None:
-            return result(FAILED, f"erratum '{claim.erratum}' has no demonstration in errata.py")
+            return result(FAILED, f"erratum '{claim.erratum}' has no demonstration in "
+                                  f"{example.errata_file.name}")
         try:
             value = float(demonstrate(example, exact))
         except Exception as error:  # a value it reads was not recorded, or a bug in errata.py

@@ -102,9 +102,9 @@ def example_provenance(folder: Path, files: list[Path] | None = None) -> dict:
 
 
 def definition_files(example: Example) -> list[Path]:
-    """The files that define an example: its definition, ``errata.py`` and ``NOTES.md``
+    """The files that define an example: its definition, its errata file and ``NOTES.md``
     beside it, and the file each framework runs it with, sorted by name."""
-    found = [example.file] + [example.folder / name for name in ("errata.py", "NOTES.md")]
+    found = [example.file, example.errata_file, example.folder / "NOTES.md"]
     found += implementations(example).values()
     return sorted((path for path in found if path.is_file()), key=lambda path: path.name)
 

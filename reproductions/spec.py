@@ -6,6 +6,7 @@ steps, the numbers the source prints (claims) and the explanations of the
 printed numbers that disagree (errata).
 """
 
+import ast
 import re
 import tomllib
 from typing import Literal
@@ -299,7 +300,7 @@ class Example(Strict):
                           "every step when no claim names a value")
     claims: list[Claim] = []
     errata: dict[str, Erratum] = {}
-    folder: Path = Field(description="where its files are: errata.py, NOTES.md, its mirrors, "
+    folder: Path = Field(description="where its files are: its errata file, NOTES.md, its mirrors, "
                                      "the files its claims read")
     file: Path | None = Field(None, description="the definition file it was read from")
 
@@ -420,6 +421,34 @@ class Example(Strict):
             raise ValueError(f"errata no claim uses: {sorted(unused)}")
         return self
 
+    @property
+    def errata_file(self) -> Path:
+        """The code of this definition's errata: ``errata.py`` beside a catalogue
+        folder's ``example.toml``; beside a definition file ``<name>.toml``, which may
+        share its folder with others, ``<name>.errata.py``, its own."""
+        if self.file is None or self.file.name in CATALOGUE_FILES:
+            return self.folder / "errata.py"
+        return self.folder / f"{self.file.stem}.errata.py"
+
+    @model_validator(mode="after")
+    def errata_have_their_code(self):
+        """Every erratum but a refutation names a function of its errata file, which
+        explains it (a docstring) unless the erratum does: read, never run, here."""
+        needed = {key for key, erratum in self.errata.items() if erratum.kind != "refuted"}
+        if not needed:
+            return self
+        functions = errata_functions(self.errata_file)
+        for key in sorted(needed):
+            if key not in functions:
+                raise ValueError(f"errata.{key}: {self.errata_file.name} defines no "
+                                 f"{key}(example, values) to recompute it"
+                                 + ("" if self.errata_file.is_file() else
+                                    f" (there is no {self.errata_file.name} beside the definition)"))
+            if not self.errata[key].explanation and not functions[key]:
+                raise ValueError(f"errata.{key}: explains nothing: give it an explanation or "
+                                 f"{self.errata_file.name}'s {key}() a docstring")
+        return self
+
     def is_value(self, quantity: str) -> bool:
         """Whether a claimed quantity is a printed intermediate (not the cost, a
         gradient, a parameter or a start value)."""
@@ -483,6 +512,24 @@ class Example(Strict):
         them (engines/draws.py), from a generator of their own, so the library's global
         state is left alone."""
         return draws.draw_values(self.init).start
+
+
+CATALOGUE_FILES = ("example.toml", "example.draft.toml")  # one definition to a folder
+
+
+def errata_functions(path: Path) -> dict[str, str]:
+    """The top-level functions of an errata file, by name, with their docstrings ("" for
+    none): parsed, not run, so reading a definition executes nothing. {} if no file."""
+    if not path.is_file():
+        return {}
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=path.name)
+    except (SyntaxError, UnicodeDecodeError, ValueError) as error:
+        raise ValueError(f"{path.name}: not Python that parses: "
+                         f"{str(error).splitlines()[0] if str(error) else type(error).__name__}"
+                         ) from None
+    return {node.name: ast.get_docstring(node) or "" for node in tree.body
+            if isinstance(node, ast.FunctionDef)}
 
 
 class DefinitionError(ValueError):

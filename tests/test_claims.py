@@ -116,7 +116,7 @@ def test_an_array_claim_is_one_claim_per_element_with_its_own_string():
 
     example = Example(
         id="t", title="t", steps=3, source={"seed": "s", "section": "s"}, folder=Path("."),
-        errata={"slip": {"explanation": "x", "kind": "typo"}},
+        errata={"slip": {"explanation": "x", "kind": "refuted"}},
         claims=[{"where": "Fig 1", "quantity": "W", "index": [2],
                  "printed": [["0.1", "0.25"], ["3", "-4.0"]], "errata": {"1,0": "slip"}},
                 {"where": "Fig 2", "quantity": "cost", "steps": [0, 2], "printed": ["0.5", "0.125"]}])

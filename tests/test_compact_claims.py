@@ -140,7 +140,7 @@ def test_a_printed_string_is_expanded_as_the_nested_list_is():
 
 def test_errata_name_elements_of_a_printed_string():
     example = Example(id="t", title="t", steps=0, source={"seed": "s", "section": "s"},
-                      folder=Path("."), errata={"slip": {"explanation": "x", "kind": "typo"}},
+                      folder=Path("."), errata={"slip": {"explanation": "x", "kind": "refuted"}},
                       claims=[{"where": "F", "quantity": "A", "printed": "[0.5, 0.25]\n",
                                "errata": {"1": "slip"}}])
     assert [(c.index, c.erratum) for c in example.claims] == [([0], None), ([1], "slip")]
