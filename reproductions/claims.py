@@ -4,11 +4,12 @@ A claim is compared at the precision it was printed at: ``-612.5336296`` agrees
 with any value within half a unit of its last digit. Verdicts:
 
 - ``confirmed``: the exact (float64 NumPy) value prints as the source printed it, to
-  within what float64 settles (below);
+  within what float64 settles (below); or the source printed it in full (a ``repr``)
+  and the print reads back as the exact value itself, every digit the same;
 - ``within float64 rounding``: the printed digits are finer than float64 settles the
   value: a source that prints its own float64 run with ``repr`` (17 digits), or a
   value computed by cancellation. It agrees within the parity bound of the value
-  (below), not at every printed digit, and is never called confirmed;
+  (below), not at every printed digit;
 - ``rounded``: only the rounded replay agrees, in which every intermediate the
   source prints is rounded to its printed precision before it is used;
 - ``erratum``: neither agrees, and the example's ``errata.py`` recomputes the
@@ -35,6 +36,9 @@ size, README), so a value at a rounding boundary of its printed digits, where a 
 comparison flips (NumPy's tanh one ulp apart at 1 - tanh(z)^2), keeps its verdict;
 only a value about delta beyond the boundary could change it. The catalogue's
 verdicts are tested to hold with every exact value moved by 32 eps * size either way.
+The one exception is a full print confirmed digit for digit: moved by one ulp, it is
+within float64 rounding (both pass); which of the two a CPU gives is that CPU's last
+bit, and the report says so.
 """
 
 import importlib.util
@@ -59,6 +63,8 @@ ERRATUM = "erratum"
 TYPO = "erratum (typo)"
 REFUTED = "refuted"
 NOT_REACHED = "not reached"
+EVERY_DIGIT = ("printed in full, every digit the exact run's (a CPU with other last bits "
+               "may give within float64 rounding)")
 FAILED = "FAILED"
 
 
@@ -99,6 +105,13 @@ def agrees(claim: Claim, value: float | None, margin: float = 0.0) -> bool:
     if value is None or not np.isfinite(value):
         return False
     return abs(Decimal(value) - Decimal(claim.printed)) <= half_unit(claim) + Decimal(margin)
+
+
+def every_digit(claim: Claim, value: float) -> bool:
+    """Is the claim a full print of ``value`` itself: its digits as shown (no format that
+    rounds, no stated tolerance or significance) reading back as that float64?"""
+    return claim.format in (None, "repr") and claim.within is None and \
+        claim.significant_digits is None and float(Decimal(claim.printed)) == value
 
 
 def decimals(claim: Claim) -> int | None:
@@ -230,6 +243,8 @@ def _judge_one(example, claim, exact, replayed, errata, steps) -> ClaimResult:
                                   "agrees with the exact one")
         if settled:
             return result(CONFIRMED)
+        if every_digit(claim, exact_value):
+            return result(CONFIRMED, EVERY_DIGIT)
         return result(NOISE, f"printed past what float64 settles: the value is given to within "
                              f"{margin:.2g} (128 roundings of its size {margin / FLOAT64.rtol:.3g}) "
                              f"and the print differs by "
