@@ -49,6 +49,8 @@ from decimal import Decimal
 
 import numpy as np
 
+from . import derived
+from .generic import definition as generic
 from .parity import POLICY, sizes
 from .printed import PRINT_FORMAT
 from .spec import Claim, Example
@@ -135,7 +137,7 @@ def printed_precision(example: Example) -> Callable[[int, str], dict | None]:
     places: dict[tuple[int, str], dict] = {}
     for claim in example.claims:
         d = decimals(claim)
-        if d is None or claim.quantity.startswith("init."):
+        if d is None or claim.quantity.startswith("init.") or claim.expression is not None:
             continue
         element = places.setdefault((claim.step, claim.quantity), {})
         element[tuple(claim.index)] = max(element.get(tuple(claim.index), 0), d)
@@ -143,12 +145,16 @@ def printed_precision(example: Example) -> Callable[[int, str], dict | None]:
 
 
 class Values:
-    """Look up a recorded value: ``values.get("grad.W", step=0, index=(1, 0))``."""
+    """Look up a recorded value: ``values.get("grad.W", step=0, index=(1, 0))``, or a
+    derived one, ``values.get("mean(A1)", step=0)`` (derived.py), on a run of ``example``."""
 
-    def __init__(self, recording: Recording | None, init: dict[str, np.ndarray]):
+    def __init__(self, recording: Recording | None, init: dict[str, np.ndarray],
+                 example: Example | None = None):
         self.init = init
         self.recording = recording
+        self.example = example
         self._sizes: dict[str, np.ndarray] = {}
+        self._derived: dict[tuple[str, int], np.ndarray] = {}
 
     def _element(self, array: np.ndarray | None, index) -> float | None:
         index = tuple(index)
@@ -158,6 +164,10 @@ class Values:
         return float(array[index])
 
     def get(self, quantity: str, step: int = 0, index=()) -> float | None:
+        """The element ``index`` of a quantity at a step; None where it was not recorded.
+        A derived quantity whose values do not fit raises derived.DerivedError."""
+        if self.is_derived(quantity):
+            return self._element(self.derived(quantity, step), index)
         if quantity.startswith("init."):
             array = self.init.get(quantity.removeprefix("init."))
             return None if array is None else float(np.asarray(array)[tuple(index)])
@@ -165,11 +175,107 @@ class Values:
             return None
         return self._element(self.recording.at(quantity, step), index)
 
+    def is_derived(self, quantity: str) -> bool:
+        """An expression (derived.py), not a name the run records (a mirror may record
+        ``dd/db``)."""
+        return derived.is_derived(quantity) and (self.recording is None or
+                                                 quantity not in self.recording)
+
+    def array(self, name: str, step: int) -> np.ndarray | None:
+        """A name a derived quantity reads (derived.py), at a step; None where there is none."""
+        if name.startswith("init."):
+            return self.init.get(name.removeprefix("init."))
+        if name.startswith("before."):  # as the step's forward pass used it
+            name = name.removeprefix("before.")
+            if name not in self.init:
+                return None
+            return self.init[name] if step == 0 else self.array(name, step - 1)
+        if name.startswith("test."):
+            return self._test_pass(step).get(name.removeprefix("test."))
+        if name.startswith("numerical."):
+            return self._numerical(name.removeprefix("numerical."), step)
+        found = None if self.recording is None else self.recording.at(name, step)
+        if found is None and self.example is not None and name in self.example.data:
+            return self.example.array(name)
+        return found
+
+    def derived(self, quantity: str, step: int) -> np.ndarray | None:
+        """A derived quantity's value at a step, or None if a name it reads was not
+        recorded there."""
+        key = (quantity, step)
+        if key not in self._derived:
+            arrays = {name: self.array(name, step) for name in derived.parse(quantity).names}
+            missing = [name for name, array in arrays.items() if array is None]
+            self._derived[key] = None if missing else derived.evaluate(
+                derived.parse(quantity), arrays.__getitem__, setting_of(self.example))
+        return self._derived[key]
+
+    def _numerical(self, name: str, step: int) -> np.ndarray | None:
+        """The gradient check's estimate of a parameter's gradient (derived.py), on the
+        NumPy reference's cost at the start of the step."""
+        from .execute import reference_function  # which imports this module
+
+        check = None if self.example is None else self.example.gradient_check
+        cost_at = None if check is None else reference_function(self.example, "cost_at")
+        params = {p: self.array(f"before.{p}", step) for p in self.init}
+        if cost_at is None or name not in params or any(v is None for v in params.values()):
+            return None
+        params = {p: np.array(value, dtype=np.float64) for p, value in params.items()}
+        at = cost_at(self.example, step, params) if check.difference == "one_sided" else None
+        estimate = np.zeros_like(params[name])
+        for i in np.ndindex(estimate.shape):
+            start = params[name][i]
+            params[name][i] = start + check.epsilon
+            plus = cost_at(self.example, step, params)
+            if check.difference == "two_sided":
+                params[name][i] = start - check.epsilon
+                estimate[i] = (plus - cost_at(self.example, step, params)) / (2 * check.epsilon)
+            else:
+                estimate[i] = (plus - at) / check.epsilon
+            params[name][i] = start
+        return estimate
+
+    def _test_pass(self, step: int) -> dict[str, np.ndarray]:
+        if self.example is None or self.example.network is None:
+            return {}
+        params = {name: self.array(f"before.{name}", step) for name in self.init}
+        if any(value is None for value in params.values()):
+            return {}
+        return generic.test_pass(self.example, params)
+
+    def margin(self, quantity: str, step: int, index) -> float:
+        """How far float64 determines an element of a derived quantity: the expression
+        evaluated again with every value it reads moved by its own parity bound (128 eps
+        times its size), each element up or down at random (a fixed draw, PROBES times),
+        and the largest change of the element. A difference, a ratio or a threshold of
+        its values carries their uncertainty as it should."""
+        expression = derived.parse(quantity)
+        arrays = {name: np.asarray(self.array(name, step), dtype=np.float64)
+                  for name in expression.names}
+        bounds = {name: FLOAT64.rtol * self.size(name, step) for name in arrays}
+        base = self.derived(quantity, step)[tuple(index)]
+        setting, largest = setting_of(self.example), 0.0
+        for probe in range(PROBES):
+            signs = np.random.default_rng(probe)
+            moved = {name: array + signs.choice((-1.0, 1.0), array.shape) * bounds[name]
+                     for name, array in arrays.items()}
+            value = derived.evaluate(expression, moved.__getitem__, setting)[tuple(index)]
+            largest = max(largest, abs(float(value) - float(base)))
+        return largest if np.isfinite(largest) else float("inf")
+
     def size(self, quantity: str, step: int = 0) -> float:
         """The size a value's float64 rounding is relative to, as parity measures it:
-        the largest magnitude of the quantity so far, or the size of what it cancels."""
-        if quantity.startswith("init."):
-            array = self.init.get(quantity.removeprefix("init."))
+        the largest magnitude of the quantity so far, or the size of what it cancels (a
+        gradient check's estimate cancels costs: their size over its epsilon)."""
+        if quantity.startswith("numerical.") and self.example is not None and \
+                self.example.gradient_check is not None:
+            cost = self.recording.at("cost", step) if self.recording is not None else None
+            size = 0.0 if cost is None else float(np.max(np.abs(cost)))
+            return size / self.example.gradient_check.epsilon
+        if quantity.startswith(derived.COMPUTED) or (
+                self.example is not None and quantity in self.example.data and
+                (self.recording is None or quantity not in self.recording)):
+            array = self.array(quantity, step)
             return 0.0 if array is None else float(np.max(np.abs(array), initial=0.0))
         series = self.recording.series.get(quantity) if self.recording is not None else None
         row = None if series is None else series.row(step)
@@ -178,6 +284,13 @@ class Values:
         if quantity not in self._sizes:  # one pass over a quantity for all its claims
             self._sizes[quantity] = sizes(series)
         return float(self._sizes[quantity][row])
+
+
+def setting_of(example: Example | None) -> derived.Setting:
+    """What accuracy() needs of an example's network (none: derived.Setting())."""
+    if example is None or example.network is None:
+        return derived.Setting()
+    return generic.setting(example)
 
 
 @dataclass(frozen=True)
@@ -194,8 +307,14 @@ class ClaimResult:
         return self.verdict != FAILED
 
 
+PROBES = 8  # evaluations of a derived claim with its values moved (Values.margin)
+
+
 def float64_margin(exact: Values, claim: Claim) -> float:
-    """How far float64 determines the claimed value: the parity bound at its size."""
+    """How far float64 determines the claimed value: the parity bound at its size, or
+    for a derived quantity the bound carried through its expression (Values.margin)."""
+    if exact.is_derived(claim.quantity):
+        return exact.margin(claim.quantity, claim.step, claim.index)
     return FLOAT64.rtol * exact.size(claim.quantity, claim.step)
 
 
@@ -221,8 +340,12 @@ def _judge_one(example, claim, exact, replayed, errata, steps) -> ClaimResult:
     def result(verdict, explanation="", demonstrated=None):
         return ClaimResult(claim, exact_value, replay_value, demonstrated, verdict, explanation)
 
-    exact_value = exact.get(claim.quantity, claim.step, claim.index)
-    replay_value = replayed.get(claim.quantity, claim.step, claim.index) if replayed else None
+    exact_value = replay_value = None
+    try:
+        exact_value = exact.get(claim.quantity, claim.step, claim.index)
+        replay_value = replayed.get(claim.quantity, claim.step, claim.index) if replayed else None
+    except derived.DerivedError as error:  # values its expression cannot be put in
+        return result(FAILED, f"'{claim.quantity}' at step {claim.step}: {error}")
     erratum = example.errata.get(claim.erratum) if claim.erratum else None
     if exact_value is None:
         shortened = steps < example.steps and claim.step >= steps
@@ -245,9 +368,10 @@ def _judge_one(example, claim, exact, replayed, errata, steps) -> ClaimResult:
             return result(CONFIRMED)
         if every_digit(claim, exact_value):
             return result(CONFIRMED, EVERY_DIGIT)
+        bound = ("its parity bound carried through the expression" if exact.is_derived(
+            claim.quantity) else f"128 roundings of its size {margin / FLOAT64.rtol:.3g}")
         return result(NOISE, f"printed past what float64 settles: the value is given to within "
-                             f"{margin:.2g} (128 roundings of its size {margin / FLOAT64.rtol:.3g}) "
-                             f"and the print differs by "
+                             f"{margin:.2g} ({bound}) and the print differs by "
                              f"{abs(exact_value - float(Decimal(claim.printed))):.2g}")
     if agrees(claim, replay_value):
         if refuted:

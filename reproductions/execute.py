@@ -19,7 +19,7 @@ import numpy as np
 import frameworks
 from frameworks._layout import fitted
 
-from . import claims as claims_
+from . import claims as claims_, derived
 from .engines import expressions
 from .generic.definition import (EngineView, examples_axis, expected_shapes, network_of,
                                  value_names)
@@ -302,8 +302,9 @@ def check_every_step_is_recorded(recording: Recording, steps: int, keep: Keep = 
 def check_claims_are_recorded(example: Example, recording: Recording) -> None:
     """Before any other framework runs: every claim names a quantity the reference
     records (a misspelt name would otherwise be found only after every run)."""
-    unknown = sorted({c.quantity for c in example.claims
-                      if not c.quantity.startswith("init.") and c.quantity not in recording})
+    unknown = sorted({name for c in example.claims for name in derived.reads(c)
+                      if not name.startswith(derived.COMPUTED) and name not in recording
+                      and name not in example.data})
     if unknown:
         raise ClaimError(f"claims name {', '.join(map(repr, unknown))}, which the numpy "
                          "implementation never records")

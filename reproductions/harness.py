@@ -14,7 +14,7 @@ import numpy as np
 
 import frameworks
 
-from . import claims as claims_
+from . import claims as claims_, derived
 from .execute import (ENGINES, GENERIC, LOOP_NUMBERS, ClaimError, Context, Hyper,  # noqa: F401
                       ImplementationError, check_claims_are_recorded,
                       check_every_step_is_recorded, engine_of, frameworks_of, implementation,
@@ -61,8 +61,11 @@ def kept_records(example: Example, steps: int, record: Keep) -> Keep:
     if record == KEEP_ALL:
         return KEEP_ALL
     claimed = {claim.step for claim in example.claims if not claim.quantity.startswith("init.")}
+    claimed |= {claim.step - 1 for claim in example.claims if claim.step and any(
+        name.startswith(("before.", "test.")) for name in derived.reads(claim))}
     named = None if record.quantities is None else frozenset(
-        record.quantities | {c.quantity for c in example.claims})
+        record.quantities | set(example.init.shapes()) |
+        {name for claim in example.claims for name in derived.reads(claim)})
     return Keep(record.every, named,
                 frozenset(claimed | {0, max(steps - 2, 0), max(steps - 1, 0), steps}))
 
@@ -164,9 +167,9 @@ class ExampleRun:
             parities = [self.step_by_step(parity, traces) if parted(parity) else parity
                         for parity in parities]
         init = example.initial_parameters()
-        verdicts = claims_.judge(example, claims_.Values(self.exact, init),
-                                 claims_.Values(self.replay, init) if self.replay is not None
-                                 else None, steps)
+        verdicts = claims_.judge(example, claims_.Values(self.exact, init, example),
+                                 claims_.Values(self.replay, init, example)
+                                 if self.replay is not None else None, steps)
         versions = {name: frameworks.adapter(name).version() for name in self.names}
         return ExampleResult(example, dtype, steps, self.names, traces, parities, verdicts,
                              self.replay, self.numerical, versions, growth(example, reference))

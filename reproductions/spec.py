@@ -20,6 +20,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 import frameworks
 
+from . import derived
 from . import printed as printed_text
 from .engines import draws, expressions
 from .generic import definition as generic
@@ -59,6 +60,32 @@ class Claim(Strict):
         None, description="how it was printed, when that sets its precision rather than the "
                           "digits shown: numpy (an array's print: 8 decimals, or 8 mantissa "
                           "decimals), %.Nf, %.Ne, %.Ng, %g, repr (the digits shown)")
+
+    expression: str | None = Field(
+        None, description="instead of quantity: what the source computes from recorded "
+                          "values, such as mean(A1), Z1[0, :3] or accuracy(A2, Y) (derived.py); "
+                          "the claim's quantity is then this text")
+
+    @model_validator(mode="before")
+    @classmethod
+    def an_expression_is_its_quantity(cls, data):
+        if isinstance(data, dict) and data.get("expression") is not None:
+            if "quantity" in data:
+                raise ValueError(f"claim '{data.get('where', '?')}': quantity and expression "
+                                 "both say what is printed: give one")
+            data = dict(data, quantity=data["expression"])
+        return data
+
+    @field_validator("expression")
+    @classmethod
+    def is_an_expression(cls, expression: str | None, info: ValidationInfo) -> str | None:
+        """An expression over names, read by the whitelist (derived.py), never run."""
+        if expression is not None:
+            try:
+                derived.parse(expression)
+            except derived.DerivedError as error:
+                raise ValueError(f"claim '{info.data.get('where', '?')}': {error}") from None
+        return expression
 
     @field_validator("format")
     @classmethod
@@ -189,6 +216,17 @@ def imported(claim: dict, where: str, folder: Path | None) -> tuple[dict, object
     return dict(claim, **{"series" if isinstance(values, dict) else "printed": values}), cite
 
 
+class GradientCheck(Strict):
+    """``[gradient_check]``: how the source estimates a gradient by finite differences,
+    for the ``numerical.<p>`` a derived claim reads (derived.py)."""
+
+    epsilon: float = Field(gt=0, allow_inf_nan=False,
+                           description="added to one element of a parameter at a time")
+    difference: Literal["two_sided", "one_sided"] = Field(
+        "two_sided", description="two_sided: (J(p + e) - J(p - e)) / (2 e); one_sided: "
+                                 "(J(p + e) - J(p)) / e")
+
+
 class Erratum(Strict):
     """Why a printed number differs; ``errata.py`` recomputes it from the cause.
 
@@ -298,6 +336,8 @@ class Example(Strict):
         None, description="steps whose intermediates are recorded ('last': the state "
                           "after training); by default the steps the claims print values at, "
                           "every step when no claim names a value")
+    gradient_check: GradientCheck | None = Field(
+        None, description="the finite differences a gradient check takes: numerical.<p>")
     claims: list[Claim] = []
     errata: dict[str, Erratum] = {}
     folder: Path = Field(description="where its files are: its errata file, NOTES.md, its mirrors, "
@@ -384,6 +424,8 @@ class Example(Strict):
         the shapes of printed intermediates are known only once they are recorded."""
         shapes = self.init.shapes()
         for claim in self.claims:
+            if claim.expression is not None:
+                continue  # checked where the names it reads are known (check_derived)
             name = claim.quantity.removeprefix("init.").removeprefix("grad.")
             if claim.quantity.startswith("init.") and name not in shapes:
                 raise ValueError(f"claim on unknown start value '{claim.quantity}'")
@@ -449,6 +491,12 @@ class Example(Strict):
                                  f"{self.errata_file.name}'s {key}() a docstring")
         return self
 
+    def reads_value(self, claim: Claim) -> bool:
+        """Whether a claim reads a printed intermediate (is_value), itself or in its
+        expression: its step is then one whose intermediates are recorded."""
+        return any(self.is_value(name) for name in derived.reads(claim)
+                   if not name.startswith(derived.COMPUTED) and name not in self.data)
+
     def is_value(self, quantity: str) -> bool:
         """Whether a claimed quantity is a printed intermediate (not the cost, a
         gradient, a parameter or a start value)."""
@@ -469,7 +517,7 @@ class Example(Strict):
         if self.printed_steps == "every":
             return None
         if self.printed_steps is None:
-            claimed = frozenset(c.step for c in self.claims if self.is_value(c.quantity))
+            claimed = frozenset(c.step for c in self.claims if self.reads_value(c))
             return claimed or None  # no claim on a value: every step
         return frozenset(steps if s == "last" else s for s in self.printed_steps)
 
@@ -479,7 +527,7 @@ class Example(Strict):
             return self
         printed = self.value_steps(self.steps)
         for claim in self.claims:
-            if self.is_value(claim.quantity) and claim.step not in printed:
+            if self.reads_value(claim) and claim.step not in printed:
                 raise ValueError(f"claim on '{claim.quantity}' at step {claim.step}, which "
                                  f"printed_steps {self.printed_steps} does not record")
         return self
@@ -620,6 +668,10 @@ def check_graph(table: expressions.GraphTable, example: Example) -> None:
         return  # the mirror records what the claims name
     recorded = expressions.record_shapes(table)
     for claim in example.claims:
+        if claim.expression is not None:
+            generic.check_derived(claim, dict(recorded), derived.Setting(),
+                                  f"the graph records {', '.join(recorded)}")
+            continue
         if claim.quantity.startswith("init."):
             continue
         if claim.quantity not in recorded:

@@ -12,10 +12,12 @@ only a test of what a separate process does (a kill, the import of a framework, 
 README's commands as a user types them) starts one.
 """
 
+import atexit
 import contextlib
 import functools
 import io
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -78,8 +80,14 @@ def without_mirrors(example_id: str) -> spec.Example:
               if (c.quantity.removeprefix("init.") in starts if c.quantity.startswith("init.")
                   else c.quantity in recorded)]
     errata = {key: e for key, e in example.errata.items() if any(c.erratum == key for c in claims)}
-    return example.model_copy(update={"file": example.folder / f"{example_id}.toml",
-                                      "layout": {}, "claims": claims, "errata": errata})
+    folder = Path(tempfile.mkdtemp(prefix=f"{example_id}-as-a-file-"))
+    atexit.register(shutil.rmtree, folder, True)
+    file = folder / f"{example_id}.toml"  # its errata code then is <id>.errata.py beside it
+    shutil.copyfile(example.file, file)
+    if example.errata_file.is_file():
+        shutil.copyfile(example.errata_file, folder / f"{example_id}.errata.py")
+    return example.model_copy(update={"file": file, "folder": folder, "layout": {},
+                                      "claims": claims, "errata": errata})
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ import numpy as np
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_core import InitErrorDetails
 
+from reproductions import derived
 from reproductions.engines import layers as image
 from reproductions.engines import optimizers
 from reproductions.generic.tables import BIASES, COSTS, LAYERS, LAYOUTS, OPTIMIZERS
@@ -123,9 +124,10 @@ class Network(Strict):
         None, description="the examples of each step, from the first again after the last: an "
                           "index (one example a step) or a list of indices (a mini-batch); or "
                           "the name of a [data] entry that lists them")
-    data: dict[Literal["X", "Y"], str] = Field(
-        {}, description="the [data] entries that are the inputs X and the targets Y, where the "
-                        "source names them otherwise (default: X and Y)")
+    data: dict[Literal["X", "Y", "X_test", "Y_test"], str] = Field(
+        {}, description="the [data] entries that are the inputs X and the targets Y, and a "
+                        "held-out test set X_test and Y_test, where the source names them "
+                        "otherwise (default: X, Y, X_test, Y_test)")
     scale: dict[Literal["X", "Y"], str | float] = Field(
         {}, description="how the source scales X or Y before training: divided by a number, or "
                         "'max', each feature divided by its largest value")
@@ -689,7 +691,127 @@ def check_network(network: Network, example: "Example") -> None:
         if isinstance(value, float):
             check_finite(f"hyper.{name}", value)
     m = check_data(network, example)
+    check_test_set(network, example)
     check_start_values(network, example, expected_shapes(network, m))
+
+
+def has_test_set(network: Network, example: "Example") -> bool:
+    """Whether the example holds out a test set: the X_test entry of [data] (or the entry
+    network.data.X_test names)."""
+    return network.data.get("X_test", "X_test") in example.data
+
+
+def test_set(example: "Example", network: Network) -> dict[str, np.ndarray]:
+    """X_test (and Y_test) as the network reads them: scaled as network.scale scales X
+    and Y ('max': by the training set's largest values, as the source scales it)."""
+    found = {}
+    for target, like in (("X_test", "X"), ("Y_test", "Y")):
+        name = network.data.get(target, target)
+        if name not in example.data:
+            continue
+        array, scale = example.array(name), network.scale.get(like)
+        if scale == "max":
+            train = example.array(network.data.get(like, like))
+            scale = np.amax(train, axis=examples_axis(network.layout), keepdims=True)
+        found[target] = array if scale is None else array / scale
+    return found
+
+
+def check_test_set(network: Network, example: "Example") -> None:
+    """A test set holds examples the network takes: X_test as X holds them, and Y_test
+    (where given) as Y holds them, for as many examples."""
+    if not has_test_set(network, example):
+        if network.data.get("Y_test", "Y_test") in example.data:
+            raise ValueError(f"data.{network.data.get('Y_test', 'Y_test')}: a test set's "
+                             f"targets without its inputs data.{network.data.get('X_test', 'X_test')}")
+        return
+    arrays = test_set(example, network)
+    axis = examples_axis(network.layout)
+    for target, array in arrays.items():
+        name = network.data.get(target, target)
+        check_finite(f"data.{name}", example.data[name])
+        train = scaled(example, network, target.removesuffix("_test")) \
+            if target == "X_test" or not forward_only(network) else None
+        if train is not None and (array.ndim != train.ndim or any(
+                n != t for i, (n, t) in enumerate(zip(array.shape, train.shape)) if i != axis)):
+            raise ValueError(f"data.{name}: examples of shape {shape_text(array.shape)} beside "
+                             f"the training set's {shape_text(train.shape)}: a test set holds "
+                             "its examples as the training set does")
+    if "Y_test" in arrays and arrays["Y_test"].shape[axis] != arrays["X_test"].shape[axis]:
+        raise ValueError(f"data.{network.data.get('Y_test', 'Y_test')}: "
+                         f"{arrays['Y_test'].shape[axis]} examples, and "
+                         f"{arrays['X_test'].shape[axis]} in the test set's inputs")
+
+
+def setting(example: "Example") -> "derived.Setting":
+    """What a derived claim's accuracy() needs of the network: the axis of its units,
+    and its output layer's activation."""
+    network = network_of(example)
+    return derived.Setting(1 - examples_axis(dense_layout(network)),
+                           network.layers[-1].activation)
+
+
+def test_pass(example: "Example", params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The generic NumPy engine's forward pass on the test set with ``params`` (by the
+    source's names): Z1, A1, Z2, A2, ... by the source's names (none without a test set)."""
+    from . import numpy as engine  # the reference engine, which imports this module
+
+    network = network_of(example)
+    if not has_test_set(network, example):
+        return {}
+    view = EngineView(example)
+    As, Zs = engine.Net(view.network, view.params(params)).forward(test_set(example, network)["X_test"])
+    return {view.to_source(name): value for name, value in intermediates(Zs, As[1:]).items()}
+
+
+def derived_shapes(network: Network, example: "Example", m: int) -> dict[str, tuple]:
+    """The shape of every name a derived claim may read (derived.py), by the source's
+    names, the values' at a step of ``m`` examples."""
+    shown = source_names(network)
+    starts = example.init.shapes()
+    full = expected_shapes(network, m)
+    shapes = {"cost": (), "learning_rate": ()}
+    for name in recorded_names(network, optimizer_of(example)):
+        parameter = name.partition(".")[2] or name  # W1 of W1, grad.W1, m.W1, ...
+        if parameter in start_names(network):  # held as its start value is
+            shapes[shown.get(name, name)] = starts[shown.get(parameter, parameter)]
+        elif name in full:
+            shapes[shown.get(name, name)] = full[name][0]
+    shapes.update({f"{prefix}.{name}": shape for name, shape in starts.items()
+                   for prefix in ("init", "before")})
+    if getattr(example, "gradient_check", None) is not None and not forward_only(network):
+        shapes.update({f"numerical.{shown.get(name, name)}": starts[shown.get(name, name)]
+                       for name in trained_names(network)})
+    shapes.update({name: np.shape(value) for name, value in example.data.items()
+                   if name not in shapes})
+    if has_test_set(network, example):
+        m_test = test_set(example, network)["X_test"].shape[examples_axis(network.layout)]
+        tested = expected_shapes(network, m_test)
+        shapes.update({f"test.{shown.get(name, name)}": tested[name][0]
+                       for name in value_names(network) if not name.startswith("dZ")})
+    return shapes
+
+
+def check_derived(claim, shapes: dict[str, tuple], setting_: "derived.Setting",
+                  recorded: str) -> None:
+    """A derived claim reads names it may (``shapes``), its values fit its expression,
+    and its index names an element of the value."""
+    for name in derived.parse(claim.quantity).names:
+        if name.startswith("numerical.") and name not in shapes and \
+                not any(n.startswith("numerical.") for n in shapes):
+            raise ValueError(f"claims.expression: '{claim.quantity}' ({claim.where}) reads "
+                             f"'{name}': a gradient check's estimate needs a [gradient_check] "
+                             "table (its epsilon and difference) and a cost")
+        if name not in shapes:
+            raise ValueError(f"claims.expression: '{claim.quantity}' ({claim.where}) reads "
+                             f"'{name}', which is not recorded; {recorded}")
+    try:
+        shape = derived.shape_of(claim.quantity, shapes, setting_)
+    except derived.DerivedError as error:
+        raise ValueError(f"claims.expression: '{claim.quantity}' ({claim.where}): {error}") from None
+    if len(claim.index) != len(shape) or any(not 0 <= i < n for i, n in zip(claim.index, shape)):
+        raise ValueError(f"claims.index: {claim.quantity}{claim.index} ({claim.where}) is "
+                         f"outside its shape {shape_text(shape)}")
 
 
 def check_claims(network: Network, example: "Example") -> None:
@@ -704,6 +826,11 @@ def check_claims(network: Network, example: "Example") -> None:
     order = order_of(example, network)
     network = network.model_copy(update={"order": order})
     for claim in example.claims:
+        if claim.expression is not None:
+            shapes = derived_shapes(network, example, batch_size(network, m, claim.step))
+            check_derived(claim, shapes, setting(example),
+                          f"the engines record {', '.join(recorded)}")
+            continue
         if claim.quantity.startswith("init."):
             continue
         if claim.quantity not in recorded:
@@ -780,7 +907,10 @@ class EngineView:
             "name": None if param.name is None else self.to_engine(param.name),
             "names": None if param.names is None else [self.to_engine(n) for n in param.names]})
             for param in example.init.params]
-        claims = [claim.model_copy(update={"quantity": self.claimed(claim.quantity)})
+        claims = [claim.model_copy(update={"quantity": self.claimed(claim.quantity)} if
+                                   claim.expression is None else {
+                                   "quantity": derived.renamed(claim.expression, self.claimed),
+                                   "expression": derived.renamed(claim.expression, self.claimed)})
                   for claim in example.claims]
         l2_on = network.l2_on if isinstance(network.l2_on, str) else \
             [self.to_engine(name) for name in network.l2_on]
@@ -803,6 +933,9 @@ class EngineView:
         return self.engine_names.get(name, name)
 
     def claimed(self, quantity: str) -> str:
+        prefix, dot, rest = quantity.partition(".")
+        if dot and prefix in ("before", "test"):
+            return f"{prefix}.{self.to_engine(rest)}"
         if quantity.startswith("init."):
             return "init." + self.to_engine(quantity.removeprefix("init."))
         return self.to_engine(quantity)
