@@ -103,8 +103,11 @@ def example_provenance(folder: Path, files: list[Path] | None = None) -> dict:
 
 def definition_files(example: Example) -> list[Path]:
     """The files that define an example: its definition, its errata file and ``NOTES.md``
-    beside it, and the file each framework runs it with, sorted by name."""
+    beside it, the files its [data] reads, and the file each framework runs it with,
+    sorted by name."""
     found = [example.file, example.errata_file, example.folder / "NOTES.md"]
+    found += [example.folder / origin.file for origin in example.data_origins.values()
+              if origin.file is not None]
     found += implementations(example).values()
     return sorted((path for path in found if path.is_file()), key=lambda path: path.name)
 
@@ -146,10 +149,15 @@ def run_provenance(example: Example, versions: dict[str, str], dtype: str, steps
     return {
         **machine_provenance(versions),
         "dtype": dtype,
-        "seeds": {"init": example.init.seed},
+        "seeds": {"init": example.init.seed, **{
+            f"data.{name}": origin.args["random_state"]
+            for name, origin in example.data_origins.items() if origin.generator is not None}},
         "steps": steps,
         "hyper": dict(example.hyper),
         "example": example_provenance(example.folder, definition_files(example)),
+        **({"data": {name: {k: v for k, v in dataclasses.asdict(origin).items() if v is not None}
+                     for name, origin in example.data_origins.items()}}
+           if example.data_origins else {}),
     }
 
 

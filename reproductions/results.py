@@ -250,6 +250,7 @@ class Provenance(Model):
     steps: int | None = None
     hyper: dict = {}
     example: ExampleFolder | None = None
+    data: dict[str, dict] = {}  # where each [data] entry read or made came from
 
     def versions(self) -> str:
         return ", ".join(f"{name} {version}" for name, version in self.frameworks.items())
@@ -268,12 +269,22 @@ class Provenance(Model):
                   ("commit", self.git_commit)]
         if self.example is not None:
             facts.append(("example folder", self.example.text()))
+        for name, origin in self.data.items():
+            facts.append((f"data {name}", data_origin_text(origin)))
         return facts + [("date", self.date)]
 
     def line(self) -> str:
         """The provenance in one line: versions, dtype, platform, commit, date."""
         return (f"{self.versions()}; dtype {self.dtype}; Python {self.python} on {self.platform}; "
                 f"commit {self.git_commit}; {self.date}")
+
+
+def data_origin_text(origin: dict) -> str:
+    """A [data] entry's origin in a line: a file and its sha256, or a generator's call."""
+    if "file" in origin:
+        return f"{origin['file']} ({origin['bytes']} bytes, sha256 {origin['sha256']})"
+    args = ", ".join(f"{key}={value!r}" for key, value in origin.get("args", {}).items())
+    return f"{origin['generator']}({args}), scikit-learn {origin.get('version')}"
 
 
 class Tolerance(Model):

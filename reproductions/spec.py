@@ -7,6 +7,7 @@ printed numbers that disagree (errata).
 """
 
 import ast
+import hashlib
 import re
 import tomllib
 from typing import Literal
@@ -14,13 +15,13 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import numpy as np
-from pydantic import (Field, StrictInt, ValidationError, ValidationInfo,
-                      field_validator, model_validator)
+from pydantic import (ConfigDict, Field, StrictInt, ValidationError, ValidationInfo,
+                      field_serializer, field_validator, model_validator)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 import frameworks
 
-from . import derived
+from . import datasets, derived
 from . import printed as printed_text
 from .engines import draws, expressions
 from .generic import definition as generic
@@ -296,6 +297,8 @@ def read_toml(path: Path) -> dict:
 
 
 class Example(Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
     id: str = Field(description="the results folder's name: letters, digits, '_' and '-'")
     title: str
     source: Source
@@ -303,7 +306,11 @@ class Example(Strict):
     notes: list[str] = Field([], description="findings worth a reader's attention (or NOTES.md)")
     steps: StrictInt = Field(ge=0, description="training steps of the default run (an integer)")
     hyper: dict[str, float | int | str | bool] = {}
-    data: dict[str, float | list] = {}
+    data: dict[str, float | list | np.ndarray] = Field(
+        {}, description="arrays by name: literal, or read from a file or made by a generator "
+                        "as a table says (datasets.py), or drawn in [init] with use = 'data'")
+    data_origins: dict[str, datasets.Origin] = Field(
+        {}, description="where each [data] entry read or made came from (set by the loader)")
     init: Initialisation = Initialisation()
     layout: dict[Literal[frameworks.NAMES], list[str] | dict[str, str]] = Field(
         {}, description="per framework, how it holds the source's arrays: a list of the names "
@@ -372,15 +379,14 @@ class Example(Strict):
         return {name: float(value) if name in REAL_HYPER and type(value) is int else value
                 for name, value in hyper.items()}
 
-    @field_validator("init")
-    @classmethod
-    def draws_are_start_values(cls, init: Initialisation) -> Initialisation:
-        data = list(init.shapes("data"))
-        if data:
-            raise ValueError(f"{', '.join(data)}: drawn as data (use = 'data'), which a "
-                             "definition does not read: give the arrays in [data], and keep "
-                             "the draw with use = 'none' where later draws follow it")
-        return init
+    @model_validator(mode="after")
+    def drawn_data_are_data(self):
+        """A draw with use = 'data' is a [data] entry (the loader draws it there)."""
+        missing = [name for name in self.init.shapes("data") if name not in self.data]
+        if missing:
+            raise ValueError(f"init: {', '.join(missing)} drawn as data (use = 'data') but not "
+                             "in [data]: read the definition with spec.load")
+        return self
 
     @field_validator("layout")
     @classmethod
@@ -409,6 +415,15 @@ class Example(Strict):
         transposed |= {name for name, held in aliases.items() if held in transposed}
         shapes.update({name: shapes[held] for name, held in aliases.items()})
         return frozenset(transposed), shapes
+
+    @field_serializer("data")
+    def arrays_as_digests(self, data: dict) -> dict:
+        """An array read or made (a data set of millions of numbers) by its shape and the
+        sha256 of its float64 bytes, which name it as well as the numbers would."""
+        return {name: value if not isinstance(value, np.ndarray) else {
+            "shape": list(value.shape),
+            "sha256": hashlib.sha256(np.ascontiguousarray(value, np.float64).tobytes()).hexdigest()}
+            for name, value in data.items()}
 
     @field_validator("data")
     @classmethod
@@ -597,7 +612,26 @@ def one_line(path: Path, error: ValidationError, prefix: str = "") -> Definition
     return DefinitionError(f"{path}: {where + ': ' if where else ''}{message}")
 
 
-SET_BY_THE_LOADER = {"folder": "it is the definition's folder", "file": "it is the definition"}
+SET_BY_THE_LOADER = {"folder": "it is the definition's folder", "file": "it is the definition",
+                     "data_origins": "it records where each [data] entry came from"}
+
+
+def read_data(raw: dict, file: Path) -> dict:
+    """The definition's data as arrays: [data]'s tables read from files or made by
+    generators (datasets.py), and [init]'s draws with use = 'data' added to them."""
+    data, origins = datasets.resolve(raw.get("data", {}), file.parent)
+    params = raw.get("init", {}).get("params", []) if isinstance(raw.get("init"), dict) else []
+    if any(isinstance(p, dict) and p.get("use") == "data" for p in params):
+        try:
+            init = Initialisation.model_validate(raw["init"])
+        except ValidationError as error:
+            raise one_line(file, error, "init") from None
+        for name, array in draws.draw_values(init).data.items():
+            if name in data:
+                raise ValueError(f"data.{name}: given in [data] and drawn in [init] (use = "
+                                 "'data'): give it once")
+            data[name] = array
+    return dict(raw, data=data, data_origins=origins) if data or origins else raw
 
 
 def load(path: Path) -> Example:
@@ -616,6 +650,7 @@ def load(path: Path) -> Example:
     network = table = None
     table_key = ""  # the table being read, whose fields an error names
     try:
+        raw = read_data(raw, file)
         if "network" in raw:  # the network against the data and start values, then the rest
             table_key = "network"
             network = generic.read_network(raw["network"])
@@ -630,6 +665,8 @@ def load(path: Path) -> Example:
             generic.check_claims(network, example)  # the engine records every claimed quantity
         if table is not None:
             check_graph(table, example)
+    except DefinitionError:
+        raise
     except ValidationError as error:
         raise one_line(file, error, table_key) from None
     except ValueError as error:
