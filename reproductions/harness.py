@@ -23,6 +23,7 @@ from .execute import (ENGINES, GENERIC, LOOP_NUMBERS, ClaimError, Context, Hyper
 from .numerical import numerical_column
 from .parity import Parity, compare, drift, shared_records
 from .runs import Runs
+from .engines.draws import Initialisation
 from .spec import Example
 from .trace import KEEP_ALL, Keep, Recording
 
@@ -40,6 +41,7 @@ class ExampleResult:
     numerical: Recording | None = None
     versions: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # what the run shows, said, not judged
+    ensemble_runs: int = 0  # runs of the sensitivity ensemble it needed (claims.sensitivity)
 
     @property
     def parity_passed(self) -> bool:
@@ -170,9 +172,41 @@ class ExampleRun:
         verdicts = claims_.judge(example, claims_.Values(self.exact, init, example),
                                  claims_.Values(self.replay, init, example)
                                  if self.replay is not None else None, steps)
+        members = []
+        verdicts = claims_.sensitivity(example, verdicts,
+                                       lambda: members.extend(ensemble(example, steps, self.keep))
+                                       or members)
         versions = {name: frameworks.adapter(name).version() for name in self.names}
         return ExampleResult(example, dtype, steps, self.names, traces, parities, verdicts,
-                             self.replay, self.numerical, versions, growth(example, reference))
+                             self.replay, self.numerical, versions, growth(example, reference),
+                             len(members))
+
+
+MEMBERS = 8  # runs of the sensitivity ensemble, unless [sensitivity] says otherwise
+
+
+def moved_by_one_ulp(start: dict[str, np.ndarray], member: int) -> dict[str, np.ndarray]:
+    """Every element of every start value moved to its next float64 up or down, the
+    directions drawn from a generator seeded by the member's number."""
+    signs = np.random.default_rng(member)
+    return {name: np.nextafter(value, signs.choice((-np.inf, np.inf), np.shape(value)))
+            for name, value in start.items()}
+
+
+def ensemble(example: Example, steps: int, keep: Keep) -> list[claims_.Values]:
+    """The NumPy reference in float64 from start values moved by one ulp, once a member
+    (``[sensitivity] members``, MEMBERS by default): the spread a claim after training
+    steps may lie in (claims.sensitivity)."""
+    count = example.sensitivity.members if example.sensitivity is not None else MEMBERS
+    members = []
+    for member in range(count):
+        start = moved_by_one_ulp(example.initial_parameters(), member)
+        literal = Initialisation(params=[{"name": name, "value": value.tolist()}
+                                         for name, value in start.items()])
+        moved = example.model_copy(update={"init": literal})
+        recording = run_framework(moved, "numpy", "float64", steps, keep=keep)
+        members.append(claims_.Values(recording, start, moved))
+    return members
 
 
 def compare_runs(example: Example, reference: Recording, other: Recording, framework: str,

@@ -204,7 +204,8 @@ def summary(result: ExampleResult, trace_sha256: str | None = None,
         claims=[results.Claim(**c.claim.model_dump(include=set(results.Claim.model_fields)),
                               exact=finite(c.exact), replayed=finite(c.replayed),
                               demonstrated=finite(c.demonstrated), verdict=c.verdict,
-                              explanation=c.explanation) for c in result.claims],
+                              explanation=c.explanation, spread=c.spread)
+                for c in result.claims],
         claim_counts={v: n for v in results.VERDICTS
                       if (n := sum(c.verdict == v for c in result.claims))},
         warnings=result.warnings, implementations=implementations_of(example),

@@ -14,19 +14,21 @@ from pydantic import BaseModel, ConfigDict
 
 import frameworks
 
-from .claims import CONFIRMED, ERRATUM, FAILED, NOISE, NOT_REACHED, REFUTED, ROUNDED, TYPO
+from .claims import (CONFIRMED, ERRATUM, FAILED, NOISE, NOT_REACHED, REFUTED, ROUNDED, SENSITIVE,
+                     TYPO)
 from .parity import Divergence
 
-VERDICTS = (CONFIRMED, NOISE, ROUNDED, ERRATUM, TYPO, REFUTED, NOT_REACHED, FAILED)
-CALLED_OUT = (FAILED, REFUTED, ERRATUM, TYPO)  # the claims named one by one, in this order
-CAUSE = {ERRATUM: "cause", TYPO: "cause", REFUTED: "no cause found; tried", FAILED: "why"}
+VERDICTS = (CONFIRMED, NOISE, ROUNDED, SENSITIVE, ERRATUM, TYPO, REFUTED, NOT_REACHED, FAILED)
+CALLED_OUT = (FAILED, REFUTED, ERRATUM, TYPO, SENSITIVE)  # the claims named one by one, in this order
+CAUSE = {ERRATUM: "cause", TYPO: "cause", REFUTED: "no cause found; tried", FAILED: "why",
+         SENSITIVE: "spread"}
 REFUTED_MEANS = ("Refuted: printed numbers this example declares wrong, with no cause found; "
                  "the check fails the day one is reproduced.")
 PARITY_COLUMNS = ("`rel` is the largest difference relative to the NumPy value, `rel/size` "
                   "relative to the quantity's size (its largest magnitude so far, or the size "
                   "of the operands where a value is computed by cancellation); `used` is the "
                   "largest share of the tolerance any element took (at most 100% passes).")
-CALLED_OUT_MEANS = "Each erratum, refuted or failed claim, with its cause."
+CALLED_OUT_MEANS = "Each erratum, refuted, sensitive or failed claim, with its cause."
 FINDINGS, FINDINGS_MEANS = "Findings", ("Values where the frameworks or the source's own formulas "
                                         "legitimately differ (kinks). Reported, not compared.")
 GRADIENTS, GRADIENTS_MEANS = "Gradients beside the numerical estimate", (
@@ -196,6 +198,7 @@ class Claim(Model):
     demonstrated: float | None = None
     verdict: str
     explanation: str = ""
+    spread: tuple[float, float] | None = None  # the sensitivity ensemble's lowest and highest
 
     def named(self) -> str:
         index = f"[{element(self.index)}]" if self.index else ""

@@ -228,6 +228,13 @@ class GradientCheck(Strict):
                                  "(J(p + e) - J(p)) / e")
 
 
+class Sensitivity(Strict):
+    """``[sensitivity]``: the ensemble a claim the exact run misses after training is
+    judged against (claims.sensitivity); it runs only for such claims."""
+
+    members: int = Field(8, ge=2, le=64, description="runs from start values moved by one ulp")
+
+
 class Erratum(Strict):
     """Why a printed number differs; ``errata.py`` recomputes it from the cause.
 
@@ -345,6 +352,8 @@ class Example(Strict):
                           "every step when no claim names a value")
     gradient_check: GradientCheck | None = Field(
         None, description="the finite differences a gradient check takes: numerical.<p>")
+    sensitivity: Sensitivity | None = Field(
+        None, description="the ensemble that judges a claim no float64 run settles")
     claims: list[Claim] = []
     errata: dict[str, Erratum] = {}
     folder: Path = Field(description="where its files are: its errata file, NOTES.md, its mirrors, "
@@ -378,6 +387,13 @@ class Example(Strict):
         """``learning_rate = 1`` is the rate 1.0: a framework's optimizer takes a float."""
         return {name: float(value) if name in REAL_HYPER and type(value) is int else value
                 for name, value in hyper.items()}
+
+    @model_validator(mode="after")
+    def sensitivity_needs_training(self):
+        if self.sensitivity is not None and self.steps == 0:
+            raise ValueError("sensitivity: steps = 0, no training: a start value moved by one "
+                             "ulp moves by one ulp, and no claim can be sensitive")
+        return self
 
     @model_validator(mode="after")
     def drawn_data_are_data(self):
