@@ -58,6 +58,7 @@ import numpy as np
 
 from . import derived
 from .generic import definition as generic
+from .generic import numpy as engine
 from .parity import POLICY, sizes
 from .printed import PRINT_FORMAT
 from .spec import Claim, Example
@@ -158,10 +159,11 @@ class Values:
     derived one, ``values.get("mean(A1)", step=0)`` (derived.py), on a run of ``example``."""
 
     def __init__(self, recording: Recording | None, init: dict[str, np.ndarray],
-                 example: Example | None = None):
+                 example: Example | None = None, cost_at: Callable | None = None):
         self.init = init
         self.recording = recording
         self.example = example
+        self.cost_at = cost_at  # the reference's cost_at(example, step, params), for numerical.
         self._sizes: dict[str, np.ndarray] = {}
         self._derived: dict[tuple[str, int], np.ndarray] = {}
 
@@ -177,6 +179,8 @@ class Values:
         A derived quantity whose values do not fit raises derived.DerivedError."""
         if self.is_derived(quantity):
             return self._element(self.derived(quantity, step), index)
+        if quantity.startswith(derived.COMPUTED) and not quantity.startswith("init."):
+            return self._element(self.array(quantity, step), index)  # before.W1, test.A2, ...
         if quantity.startswith("init."):
             array = self.init.get(quantity.removeprefix("init."))
             return None if array is None else float(np.asarray(array)[tuple(index)])
@@ -200,7 +204,7 @@ class Values:
                 return None
             return self.init[name] if step == 0 else self.array(name, step - 1)
         if name.startswith("test."):
-            return self._test_pass(step).get(name.removeprefix("test."))
+            return self._held_out_pass(step).get(name.removeprefix("test."))
         if name.startswith("numerical."):
             return self._numerical(name.removeprefix("numerical."), step)
         found = None if self.recording is None else self.recording.at(name, step)
@@ -222,10 +226,8 @@ class Values:
     def _numerical(self, name: str, step: int) -> np.ndarray | None:
         """The gradient check's estimate of a parameter's gradient (derived.py), on the
         NumPy reference's cost at the start of the step."""
-        from .execute import reference_function  # which imports this module
-
         check = None if self.example is None else self.example.gradient_check
-        cost_at = None if check is None else reference_function(self.example, "cost_at")
+        cost_at = None if check is None else self.cost_at
         params = {p: self.array(f"before.{p}", step) for p in self.init}
         if cost_at is None or name not in params or any(v is None for v in params.values()):
             return None
@@ -244,13 +246,13 @@ class Values:
             params[name][i] = start
         return estimate
 
-    def _test_pass(self, step: int) -> dict[str, np.ndarray]:
+    def _held_out_pass(self, step: int) -> dict[str, np.ndarray]:
         if self.example is None or self.example.network is None:
             return {}
         params = {name: self.array(f"before.{name}", step) for name in self.init}
         if any(value is None for value in params.values()):
             return {}
-        return generic.test_pass(self.example, params)
+        return engine.held_out_pass(self.example, params)
 
     def margin(self, quantity: str, step: int, index) -> float:
         """How far float64 determines an element of a derived quantity: the expression

@@ -169,8 +169,9 @@ class ExampleRun:
             parities = [self.step_by_step(parity, traces) if parted(parity) else parity
                         for parity in parities]
         init = example.initial_parameters()
-        verdicts = claims_.judge(example, claims_.Values(self.exact, init, example),
-                                 claims_.Values(self.replay, init, example)
+        cost_at = reference_function(example, "cost_at")
+        verdicts = claims_.judge(example, claims_.Values(self.exact, init, example, cost_at),
+                                 claims_.Values(self.replay, init, example, cost_at)
                                  if self.replay is not None else None, steps)
         members = []
         verdicts = claims_.sensitivity(example, verdicts,
@@ -205,7 +206,8 @@ def ensemble(example: Example, steps: int, keep: Keep) -> list[claims_.Values]:
                                          for name, value in start.items()])
         moved = example.model_copy(update={"init": literal})
         recording = run_framework(moved, "numpy", "float64", steps, keep=keep)
-        members.append(claims_.Values(recording, start, moved))
+        members.append(claims_.Values(recording, start, moved,
+                                      reference_function(moved, "cost_at")))
     return members
 
 

@@ -71,7 +71,7 @@ BROKEN = [
     ("draws without a seed", "seed = 0\n", "",
      "init: start values ['W1', 'b1', 'W4', 'b4'] are drawn, so [init] needs a seed"),
     ("a draw kept as data", W4, W4.replace(" }", ', use = "data" }'),
-     "init: W4: drawn as data (use = 'data'), which a definition does not read"),
+     "init.params.W4: missing (the network's start values are W1, b1, W4, b4)"),
     ("a claim on a pool's Z", 'quantity = "A2"', 'quantity = "Z2"',
      "claims.quantity: 'Z2' (the pool's output, first image, first channel, top left) is not "
      "recorded; the engines record cost, W1, b1, W4, b4, grad.W1, grad.b1, grad.W4, grad.b4, "

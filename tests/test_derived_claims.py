@@ -210,3 +210,30 @@ printed = "0.1"
     result = harness.run_example(spec.load(path), [])
     assert [c.verdict for c in result.claims] == [claims.CONFIRMED] * 2 + [claims.FAILED,
                                                                           claims.CONFIRMED]
+
+
+def test_a_one_sided_difference_is_taken_as_the_source_takes_it(tmp_path):
+    """(J(p + e) - J(p)) / e errs by about e times the curvature, the two-sided difference
+    by e squared: at e = 1e-4 the one-sided check is the coarser by orders of magnitude,
+    and its estimate is that quotient, computed here again from the reference's cost."""
+    one_step = XOR[:XOR_CLAIMS].replace("steps = 5000\n", "steps = 1\n", 1)
+    check = ('[gradient_check]\nepsilon = 1e-4\ndifference = "{kind}"\n\n'
+             '[[claims]]\nwhere = "check"\n'
+             'expression = "relative_difference(grad.W2, numerical.W2)"\nprinted = "0"\n'
+             'within = 1\n\n[[claims]]\nwhere = "estimate"\nexpression = "numerical.W2"\n'
+             'index = [0, 2]\nprinted = "0"\nwithin = 1\n')
+    found = {}
+    for kind in ("one_sided", "two_sided"):
+        path = tmp_path / f"{kind}.toml"
+        path.write_text(one_step + check.format(kind=kind))
+        example = spec.load(path)
+        result = harness.run_example(example, [])
+        found[kind] = [c.exact for c in result.claims]
+    assert found["one_sided"][0] > 100 * found["two_sided"][0] > 0
+    from reproductions.execute import reference_function
+
+    cost_at = reference_function(example, "cost_at")
+    params = example.initial_parameters()
+    at = cost_at(example, 0, params)
+    params["W2"][0, 2] += 1e-4
+    assert found["one_sided"][1] == (cost_at(example, 0, params) - at) / 1e-4

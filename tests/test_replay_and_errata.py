@@ -141,14 +141,7 @@ def test_an_erratum_whose_demonstration_misses_fails(tmp_path):
     assert "recomputes" in b.explanation
 
 
-@pytest.mark.parametrize("docstring, verdict, explanation", [
-    ('"""0.999 with its last two\n    digits swapped."""', claims.ERRATUM, "0.999 with its last two digits swapped."),
-    ("", claims.FAILED, "erratum 'digits_swapped' explains nothing"),
-])
-def test_an_erratum_without_an_explanation_takes_its_functions_docstring(
-        tmp_path, docstring, verdict, explanation):
-    errata = ERRATA.replace("values):\n", f"values):\n    {docstring}\n", 1)
-    example = make_example(tmp_path, CLAIM_A + '''
+SWAPPED = CLAIM_A + '''
     [[claims]]
     where = "line 2"
     quantity = "b"
@@ -156,9 +149,22 @@ def test_an_erratum_without_an_explanation_takes_its_functions_docstring(
     erratum = "digits_swapped"
     [errata.digits_swapped]
     kind = "cause"
-    ''', errata)
-    b = verdicts(example)["0.998"]
-    assert b.verdict == verdict and b.explanation.startswith(explanation)
+    '''
+
+
+def test_an_erratum_without_an_explanation_takes_its_functions_docstring(tmp_path):
+    docstring = '"""0.999 with its last two\n    digits swapped."""'
+    errata = ERRATA.replace("values):\n", f"values):\n    {docstring}\n", 1)
+    b = verdicts(make_example(tmp_path, SWAPPED, errata))["0.998"]
+    assert b.verdict == claims.ERRATUM
+    assert b.explanation == "0.999 with its last two digits swapped."
+
+
+def test_an_erratum_explained_by_nothing_is_refused_when_read(tmp_path):
+    with pytest.raises(spec.DefinitionError, match="errata.digits_swapped: explains nothing: "
+                                                   "give it an explanation or errata.py's "
+                                                   r"digits_swapped\(\) a docstring"):
+        make_example(tmp_path, SWAPPED, ERRATA)
 
 
 def test_the_summary_may_open_notes_md_above_its_notes(tmp_path):

@@ -691,17 +691,17 @@ def check_network(network: Network, example: "Example") -> None:
         if isinstance(value, float):
             check_finite(f"hyper.{name}", value)
     m = check_data(network, example)
-    check_test_set(network, example)
+    check_held_out_set(network, example)
     check_start_values(network, example, expected_shapes(network, m))
 
 
-def has_test_set(network: Network, example: "Example") -> bool:
+def has_held_out_set(network: Network, example: "Example") -> bool:
     """Whether the example holds out a test set: the X_test entry of [data] (or the entry
     network.data.X_test names)."""
     return network.data.get("X_test", "X_test") in example.data
 
 
-def test_set(example: "Example", network: Network) -> dict[str, np.ndarray]:
+def held_out_set(example: "Example", network: Network) -> dict[str, np.ndarray]:
     """X_test (and Y_test) as the network reads them: scaled as network.scale scales X
     and Y ('max': by the training set's largest values, as the source scales it)."""
     found = {}
@@ -717,15 +717,15 @@ def test_set(example: "Example", network: Network) -> dict[str, np.ndarray]:
     return found
 
 
-def check_test_set(network: Network, example: "Example") -> None:
+def check_held_out_set(network: Network, example: "Example") -> None:
     """A test set holds examples the network takes: X_test as X holds them, and Y_test
     (where given) as Y holds them, for as many examples."""
-    if not has_test_set(network, example):
+    if not has_held_out_set(network, example):
         if network.data.get("Y_test", "Y_test") in example.data:
             raise ValueError(f"data.{network.data.get('Y_test', 'Y_test')}: a test set's "
                              f"targets without its inputs data.{network.data.get('X_test', 'X_test')}")
         return
-    arrays = test_set(example, network)
+    arrays = held_out_set(example, network)
     axis = examples_axis(network.layout)
     for target, array in arrays.items():
         name = network.data.get(target, target)
@@ -751,19 +751,6 @@ def setting(example: "Example") -> "derived.Setting":
                            network.layers[-1].activation)
 
 
-def test_pass(example: "Example", params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The generic NumPy engine's forward pass on the test set with ``params`` (by the
-    source's names): Z1, A1, Z2, A2, ... by the source's names (none without a test set)."""
-    from . import numpy as engine  # the reference engine, which imports this module
-
-    network = network_of(example)
-    if not has_test_set(network, example):
-        return {}
-    view = EngineView(example)
-    As, Zs = engine.Net(view.network, view.params(params)).forward(test_set(example, network)["X_test"])
-    return {view.to_source(name): value for name, value in intermediates(Zs, As[1:]).items()}
-
-
 def derived_shapes(network: Network, example: "Example", m: int) -> dict[str, tuple]:
     """The shape of every name a derived claim may read (derived.py), by the source's
     names, the values' at a step of ``m`` examples."""
@@ -784,8 +771,8 @@ def derived_shapes(network: Network, example: "Example", m: int) -> dict[str, tu
                        for name in trained_names(network)})
     shapes.update({name: np.shape(value) for name, value in example.data.items()
                    if name not in shapes})
-    if has_test_set(network, example):
-        m_test = test_set(example, network)["X_test"].shape[examples_axis(network.layout)]
+    if has_held_out_set(network, example):
+        m_test = held_out_set(example, network)["X_test"].shape[examples_axis(network.layout)]
         tested = expected_shapes(network, m_test)
         shapes.update({f"test.{shown.get(name, name)}": tested[name][0]
                        for name in value_names(network) if not name.startswith("dZ")})

@@ -19,8 +19,10 @@ import numpy as np
 
 from reproductions.engines.numpy import layers as image
 from reproductions.engines.numpy.optimizers import Optimizer
-from reproductions.generic.definition import (HAS_B, batch, dense_layout, examples_axis, has_z,
-                                              is_image, network_of, optimizer_of, penalised,
+from reproductions.generic.definition import (HAS_B, EngineView, batch, dense_layout,
+                                              examples_axis, has_held_out_set, has_z,
+                                              held_out_set, intermediates, is_image,
+                                              network_of, optimizer_of, penalised,
                                               smaller_batch, start_names, trained_names,
                                               update_of)
 from reproductions.trace import no_record
@@ -161,6 +163,18 @@ def predict(example, params, X):
         return None
     As, _ = Net(network, params).forward(X)
     return As[-1]
+
+
+def held_out_pass(example, params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The generic NumPy engine's forward pass on the test set with ``params`` (by the
+    source's names): Z1, A1, Z2, A2, ... by the source's names (none without a test set)."""
+    network = network_of(example)
+    if not has_held_out_set(network, example):
+        return {}
+    view = EngineView(example)
+    X_test = held_out_set(example, network)["X_test"]
+    As, Zs = Net(view.network, view.params(params)).forward(X_test)
+    return {view.to_source(name): value for name, value in intermediates(Zs, As[1:]).items()}
 
 
 # %% cost
