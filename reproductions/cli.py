@@ -271,7 +271,7 @@ def command_list(args, catalogue) -> int:
     if examples:
         columns([("id", "frameworks", "steps", "claims", "source")] + [
             (e.id, ", ".join(harness.frameworks_of(e)), str(e.steps), str(len(e.claims)),
-             f"{e.source.seed}, {e.source.section}") for e in examples])
+             f"{e.source.text()}, {e.source.section}") for e in examples])
     return 2 if unreadable else 0
 
 

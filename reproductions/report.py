@@ -318,7 +318,7 @@ def markdown(r: Results, folder: Path | None = None) -> str:
     links to the code are relative to."""
     folder = Path("results") / r.id if folder is None else folder
     prov = r.provenance
-    lines = [f"# {r.id}: {r.title}", "", f"Source: `{r.source.seed}`, {r.source.section}.", ""]
+    lines = [f"# {r.id}: {r.title}", "", f"Source: `{r.source.text()}`, {r.source.section}.", ""]
     if r.summary:
         lines += [r.summary, ""]
     lines += [f"**{'PASSED' if r.passed else 'FAILED'}**: {r.verdict()}.", "",
@@ -417,7 +417,7 @@ def index_markdown(rows: list[Results]) -> str:
         return text + "No results yet.\n"
     header = ["example", "title", "source", "dtype", "steps", "max abs diff (tolerance used)",
               "claims", "refuted", "status"]
-    table = [[f"[{r.id}]({r.id}/report.md)", r.title, f"{r.source.seed}, {r.source.section}",
+    table = [[f"[{r.id}]({r.id}/report.md)", r.title, f"{r.source.text()}, {r.source.section}",
               r.dtype, r.steps, r.parity_text(), r.claims_text(), r.refuted_text(), r.status]
              for r in rows]
     return text + md_table(header, table) + "\n"

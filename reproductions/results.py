@@ -17,6 +17,7 @@ import frameworks
 from .claims import (CONFIRMED, ERRATUM, FAILED, NOISE, NOT_REACHED, REFUTED, ROUNDED, SENSITIVE,
                      TYPO)
 from .parity import Divergence
+from .spec import citation
 
 VERDICTS = (CONFIRMED, NOISE, ROUNDED, SENSITIVE, ERRATUM, TYPO, REFUTED, NOT_REACHED, FAILED)
 CALLED_OUT = (FAILED, REFUTED, ERRATUM, TYPO, SENSITIVE)  # the claims named one by one, in this order
@@ -218,8 +219,20 @@ class Claim(Model):
 # --- provenance --------------------------------------------------------------------------
 
 class Source(Model):
-    seed: str
+    seed: str | None = None
+    repository: str | None = None
+    path: str | None = None
+    commit: str | None = None
+    url: str | None = None
     section: str
+
+    @property
+    def outside(self) -> bool:
+        """A source beyond the five seed documents."""
+        return self.seed is None
+
+    def text(self) -> str:
+        return citation(self)
 
 
 class ExampleFolder(Model):

@@ -31,8 +31,45 @@ EXAMPLES_DIR = Path(__file__).parent / "examples"
 
 
 class Source(Strict):
-    seed: str = Field(description="file name in shared/seeds/")
-    section: str = Field(description="section, figure or code block")
+    """Where the printed numbers are: one of the seed documents the project started from
+    (``seed``), a file of a public repository at a commit (``repository``, ``path``,
+    ``commit``), or a published page (``url``); and the section, cell or figure in it."""
+
+    seed: str | None = Field(None, description="file name in shared/seeds/")
+    repository: str | None = Field(None, description="owner/name of a public repository")
+    path: str | None = Field(None, description="the file in the repository")
+    commit: str | None = Field(None, pattern=r"^[0-9a-f]{40}$", description="the commit read")
+    url: str | None = Field(None, description="a published page, where there is no repository")
+    section: str = Field(description="section, cell, figure or code block")
+
+    @model_validator(mode="after")
+    def one_place(self):
+        given = [self.seed is not None, self.repository is not None, self.url is not None]
+        if sum(given) != 1:
+            raise ValueError("give one of seed, repository (with path and commit) or url")
+        if self.repository is not None and (self.path is None or self.commit is None):
+            raise ValueError("a repository is cited with its path and commit")
+        if self.repository is None and (self.path is not None or self.commit is not None):
+            raise ValueError("path and commit belong to a repository")
+        return self
+
+    @property
+    def outside(self) -> bool:
+        """A source beyond the five seed documents."""
+        return self.seed is None
+
+    def text(self) -> str:
+        return citation(self)
+
+
+def citation(source) -> str:
+    """Where a source is, in a few words: the seed file, the repository's file at its
+    commit, or the page (for spec's Source and the results' alike)."""
+    if source.seed is not None:
+        return source.seed
+    if source.repository is not None:
+        return f"{source.repository} @ {source.commit[:8]}, {source.path}"
+    return source.url
 
 
 # [init]: the start values as the source draws them (engines/draws.py, DRAWS.md): a
