@@ -11,7 +11,9 @@ what the source does to it, in this order:
    generator's ``X`` or ``y``;
 2. ``columns`` (of a CSV or any 2-D array: the ones taken, by index) and ``rows``
    (``[start, stop]``: a split, such as a training and a test set of one file);
-3. ``one_hot`` (labels 0 to n - 1 as rows of n zeros and a one) and ``reshape``;
+3. ``relabel`` (labels 0 to n - 1 as the n numbers it lists: ``[-1, 1]`` for a source's
+   ``y = 2 * y - 1``), ``one_hot`` (labels 0 to n - 1 as rows of n zeros and a one) and
+   ``reshape``;
 4. ``scale``: a number the array is divided by (``255``), ``"standardise"``
    (``(x - mean) / std`` of each column, NumPy's population std as scikit-learn's
    StandardScaler) or ``"min_max"`` (``(x - min) / (max - min)`` of each column), on
@@ -56,6 +58,8 @@ class DataSource(Strict):
     header: int = Field(0, ge=0, description="lines of a CSV file before its numbers")
     columns: list[int] | None = Field(None, description="the columns taken, by index")
     rows: tuple[int, int] | None = Field(None, description="[start, stop]: the rows taken")
+    relabel: list[float] | None = Field(None, min_length=2, description="labels 0 to n - 1 "
+                                                                    "as these n numbers")
     one_hot: int | None = Field(None, ge=2, description="labels 0 to n - 1 as one-hot rows")
     reshape: list[int] | None = None
     scale: float | Literal["standardise", "min_max"] | None = None
@@ -269,6 +273,11 @@ def shaped(source: DataSource, array: np.ndarray) -> np.ndarray:
         if not 0 <= start < stop <= len(array):
             raise ValueError(f"rows: [{start}, {stop}] is not a span of the {len(array)} rows")
         array = array[start:stop]
+    if source.relabel is not None:  # y = 2 y - 1 of labels 0 and 1 is relabel = [-1, 1]
+        labels = array
+        if not np.all((labels == np.round(labels)) & (labels >= 0) & (labels < len(source.relabel))):
+            raise ValueError(f"relabel: labels must be integers 0 to {len(source.relabel) - 1}")
+        array = np.array(source.relabel, dtype=np.float64)[labels.astype(np.int64)]
     if source.one_hot is not None:
         labels = array.reshape(-1)
         if not np.all((labels == np.round(labels)) & (labels >= 0) & (labels < source.one_hot)):

@@ -16,7 +16,7 @@ float64 NumPy on the exact run (and on the rounded replay), never run as code:
   A's largest value against Y's (one-hot) otherwise;
 - ``relative_difference(a, b)``: ``norm(a - b) / (norm(a) + norm(b))``, the number a
   gradient check prints, and ``concat(a, b, ...)``, every element of each in C order (a
-  check over all parameters at once).
+  check over all parameters at once); ``size(x)``, how many numbers x holds.
 
 Names: whatever the run records (the claims' names), ``init.<p>`` (a start value),
 ``before.<p>`` (a parameter as the step's forward pass used it: its start value at
@@ -98,6 +98,7 @@ FUNCTIONS: dict[str, tuple[Callable, tuple[int, ...], tuple[int, ...]]] = {
     "accuracy": (None, (2,), ()),  # needs the network's units axis: Setting
     "relative_difference": (_relative_difference, (2,), ()),
     "concat": (lambda *xs: np.concatenate([np.ravel(x) for x in xs]), tuple(range(1, 33)), ()),
+    "size": (lambda x: np.float64(np.size(x)), (1,), ()),
 }
 OPERATORS = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply,
              ast.Div: np.divide, ast.Pow: np.power, ast.MatMult: np.matmul}
