@@ -204,7 +204,9 @@ def summary(result: ExampleResult, trace_sha256: str | None = None,
         claims=[results.Claim(**c.claim.model_dump(include=set(results.Claim.model_fields)),
                               exact=finite(c.exact), replayed=finite(c.replayed),
                               demonstrated=finite(c.demonstrated), verdict=c.verdict,
-                              explanation=c.explanation, spread=c.spread)
+                              explanation=c.explanation, spread=c.spread,
+                              cause=example.errata[c.claim.erratum].group
+                              if c.claim.erratum else None)
                 for c in result.claims],
         claim_counts={v: n for v in results.VERDICTS
                       if (n := sum(c.verdict == v for c in result.claims))},
@@ -408,19 +410,47 @@ INDEX_INTRO = ("One row per example, from each `summary.json`. Parity: the large
                "NumPy's parameters. Refuted: printed numbers the example declares wrong.")
 
 
+INDEX_HEADER = ["example", "title", "source", "dtype", "steps", "max abs diff (tolerance used)",
+                "claims", "refuted", "status"]
+ATLAS_INTRO = ("Every erratum and refuted claim of the catalogue, grouped by cause: the printed "
+               "value, the exact one (float64 NumPy), the value the declared cause recomputes, "
+               "and where the source prints it. Each links to its example's called-out claims, "
+               "where the demonstration's explanation is; the code that recomputes it is the "
+               "example's errata file.")
+
+
 def index_markdown(rows: list[Results]) -> str:
-    """``README.md``, for reading on any git host; ``site/index.html`` shows the same rows."""
+    """``README.md``, for reading on any git host; ``site/index.html`` shows the same rows,
+    and ``site/errata.html`` the same atlas."""
     text = (f"# Results\n\n{INDEX_INTRO}\n\nThe same index with a page per example (plots, "
             "parity and claims tables, the code side by side) is `site/index.html`, to open "
-            "in a browser from disk.\n\n")
+            "in a browser from disk; the errata atlas is also `site/errata.html`.\n\n")
     if not rows:
         return text + "No results yet.\n"
-    header = ["example", "title", "source", "dtype", "steps", "max abs diff (tolerance used)",
-              "claims", "refuted", "status"]
-    table = [[f"[{r.id}]({r.id}/report.md)", r.title, f"{r.source.text()}, {r.source.section}",
-              r.dtype, r.steps, r.parity_text(), r.claims_text(), r.refuted_text(), r.status]
-             for r in rows]
-    return text + md_table(header, table) + "\n"
+    for outside, heading in ((False, "The seed documents"), (True, "Outside sources")):
+        chosen = [r for r in rows if r.source.outside == outside]
+        if chosen:
+            text += f"## {heading}\n\n" + md_table(INDEX_HEADER, [
+                [f"[{r.id}]({r.id}/report.md)", r.title, f"{r.source.text()}, {r.source.section}",
+                 r.dtype, r.steps, r.parity_text(), r.claims_text(), r.refuted_text(), r.status]
+                for r in chosen]) + "\n\n"
+    text += "## Sources\n\nPer source document: its examples, the numbers they claim from it, " \
+            "and how many of those are confirmed.\n\n" + md_table(
+                ["source", "kind", "examples", "printed numbers", "confirmed"],
+                [[t.citation, "outside" if t.outside else "seed", ", ".join(t.examples), t.printed,
+                  t.confirmed] for t in results.source_tallies(rows)]) + "\n\n"
+    text += f"## Errata atlas\n\n{ATLAS_INTRO}\n\n"
+    groups = results.atlas(rows)
+    if not groups:
+        return text + "No erratum or refuted claim.\n"
+    for _, title, entries in groups:
+        text += f"### {title}\n\n" + md_table(
+            ["example", "where", "claim", "printed", "exact", "recomputed", "cause"],
+            [[f"[{e.example.id}]({e.example.id}/report.md#called-out)",
+              f"{e.example.source.text()}: {e.claim.where}", e.claim.named(), e.claim.printed,
+              results.exact(e.claim.exact), results.exact(e.claim.demonstrated),
+              e.claim.explanation] for e in entries]) + "\n\n"
+    return text.rstrip() + "\n"
 
 
 def write_index(out: Path, folders: dict[str, Path] | None = None) -> None:

@@ -8,6 +8,7 @@ again from that file, so every renderer reads the same facts whether it ran the 
 or not. A field a summary written before it existed lacks takes its default.
 """
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
@@ -200,6 +201,7 @@ class Claim(Model):
     verdict: str
     explanation: str = ""
     spread: tuple[float, float] | None = None  # the sensitivity ensemble's lowest and highest
+    cause: str | None = None  # an erratum's or a refutation's group in the errata atlas
 
     def named(self) -> str:
         index = f"[{element(self.index)}]" if self.index else ""
@@ -451,3 +453,72 @@ class Results(Model):
 def read(path: Path) -> Results:
     """An example's results from its ``summary.json``."""
     return Results.model_validate_json(path.read_bytes())
+
+
+# --- across examples: the sources and the errata atlas ------------------------------------
+
+ATLAS_GROUPS = {
+    "slip": "Typos and slips of the pen",
+    "rounded": "Arithmetic on rounded intermediates",
+    "stale": "Stale printouts",
+    "state": "A different state than the text says",
+    "formula": "A formula that differs from the code",
+    "refuted": "Refuted: no cause found",
+}
+EXPLAINED = (ERRATUM, TYPO, REFUTED)
+
+
+def source_key(source: Source) -> str:
+    """The document an example's numbers are printed in: a seed file, a repository's
+    file, or a page."""
+    if source.repository is not None:
+        return f"{source.repository}/{source.path}"
+    return source.seed if source.seed is not None else source.url
+
+
+@dataclass(frozen=True)
+class SourceTally:
+    """One source document: its examples, how many numbers they claim from it, and how
+    many of those are confirmed."""
+
+    key: str
+    citation: str
+    outside: bool
+    examples: tuple[str, ...]
+    printed: int
+    confirmed: int
+
+
+def source_tallies(rows: list["Results"]) -> list[SourceTally]:
+    """Per source document, the seeds first, in the order of their first example."""
+    grouped: dict[str, list[Results]] = {}
+    for r in rows:
+        grouped.setdefault(source_key(r.source), []).append(r)
+    tallies = [SourceTally(key, members[0].source.text(), members[0].source.outside,
+                           tuple(r.id for r in members), sum(len(r.claims) for r in members),
+                           sum(r.claim_counts.get(CONFIRMED, 0) for r in members))
+               for key, members in grouped.items()]
+    return sorted(tallies, key=lambda t: t.outside)
+
+
+def atlas_group(claim: Claim) -> str:
+    """A claim's group in the atlas: refuted, or its erratum's cause."""
+    return "refuted" if claim.verdict == REFUTED else claim.cause or "slip"
+
+
+@dataclass(frozen=True)
+class AtlasEntry:
+    example: "Results"
+    claim: Claim
+
+
+def atlas(rows: list["Results"]) -> list[tuple[str, str, list[AtlasEntry]]]:
+    """Every erratum and refuted claim of the catalogue, grouped by cause: (group, its
+    title, its entries), the groups in ATLAS_GROUPS's order, empty ones left out."""
+    groups = []
+    for group, title in ATLAS_GROUPS.items():
+        entries = [AtlasEntry(r, c) for r in rows for c in r.claims
+                   if c.verdict in EXPLAINED and atlas_group(c) == group]
+        if entries:
+            groups.append((group, title, entries))
+    return groups

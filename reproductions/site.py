@@ -11,7 +11,9 @@ and need no server, network or JavaScript.
 
 Layout::
 
-    site/index.html          every example: source, status, worst difference, claims
+    site/index.html          every example: source, status, worst difference, claims; the
+                             seeds apart from the outside sources, and a tally per source
+    site/errata.html         the errata atlas: every erratum and refuted claim, by cause
     site/style.css           the one style sheet (a copy of templates/style.css)
     site/<id>/index.html     the example's page
     site/<id>/*.png          copies of the plots beside its report (cost, difference,
@@ -117,8 +119,10 @@ def render(folders: Path | dict[str, Path], dest: Path) -> list[Path]:
         written.append(path)
 
     put(dest / "style.css", (TEMPLATES / "style.css").read_bytes())
+    put(dest / "errata.html", env.get_template("errata.html").render(
+        root="", groups=results.atlas(models), intro=report.ATLAS_INTRO).encode())
     put(dest / "index.html", env.get_template("index.html").render(
-        root="", rows=models, groups=run_groups(models),
+        root="", rows=models, groups=run_groups(models), tallies=results.source_tallies(models),
         intro=Markup(MARKDOWN.renderInline(report.INDEX_INTRO)),
         failed=sum(not r.passed for r in models), refuted=sum(len(r.refuted()) for r in models),
         mirrors=results.framework_titles(list(dict.fromkeys(

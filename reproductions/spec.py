@@ -272,6 +272,17 @@ class Sensitivity(Strict):
     members: int = Field(8, ge=2, le=64, description="runs from start values moved by one ulp")
 
 
+# the kinds of cause an erratum names, as the errata atlas groups them
+CAUSES = {
+    "slip": "a slip of the pen or of the hand arithmetic (a digit, a sign, a decimal point, "
+            "a wrong operand)",
+    "rounded": "arithmetic on rounded intermediates",
+    "stale": "a stale printout: code that changed after it printed",
+    "state": "a different state than the text says (other weights, another step)",
+    "formula": "a formula that differs from the code's or from the text's own",
+}
+
+
 class Erratum(Strict):
     """Why a printed number differs; ``errata.py`` recomputes it from the cause.
 
@@ -288,6 +299,9 @@ class Erratum(Strict):
     explanation: str = Field("", description="why; by default the docstring of errata.py's "
                                               "function of the same name")
     kind: Literal["cause", "typo", "refuted"] = "cause"
+    cause: Literal[tuple(CAUSES)] | None = Field(
+        None, description="what kind of cause, for the errata atlas: " + "; ".join(
+            f"{key}: {text}" for key, text in CAUSES.items()) + " (a typo's is slip)")
 
     @model_validator(mode="after")
     def a_refutation_says_what_was_tried(self):
@@ -295,6 +309,22 @@ class Erratum(Strict):
             raise ValueError("a refuted claim's erratum must say, in its explanation, what "
                              "was tried")
         return self
+
+    @model_validator(mode="after")
+    def a_cause_is_named(self):
+        if self.kind == "cause" and self.cause is None:
+            raise ValueError(f"cause: missing (an erratum of kind 'cause' names its kind of "
+                             f"cause: {', '.join(CAUSES)})")
+        if self.kind == "refuted" and self.cause is not None:
+            raise ValueError("cause: a refuted claim has no cause found")
+        if self.kind == "typo" and self.cause not in (None, "slip"):
+            raise ValueError("cause: a typo's cause is a slip")
+        return self
+
+    @property
+    def group(self) -> str:
+        """The errata atlas's group: its cause, a typo's slip, or refuted."""
+        return "refuted" if self.kind == "refuted" else self.cause or "slip"
 
 
 REAL_HYPER = ("learning_rate",)  # hyperparameters that are real numbers even when written 1

@@ -105,6 +105,7 @@ def test_an_erratum_explains_only_what_its_demonstration_recomputes(tmp_path, ki
     [errata.digits_swapped]
     explanation = "0.999 with its last digit mistyped"
     kind = "{kind}"
+    cause = "slip"
     ''', ERRATA)
     b = verdicts(example)["0.998"]
     assert b.verdict == verdict
@@ -120,6 +121,7 @@ def test_a_declared_erratum_fails_when_the_printed_value_agrees(tmp_path):
     erratum = "digits_swapped"
     [errata.digits_swapped]
     explanation = "not really wrong"
+    cause = "slip"
     ''', ERRATA)
     a = verdicts(example)["0.333"]
     assert a.verdict == claims.FAILED
@@ -135,6 +137,7 @@ def test_an_erratum_whose_demonstration_misses_fails(tmp_path):
     erratum = "digits_swapped"
     [errata.digits_swapped]
     explanation = "claimed, not shown"
+    cause = "slip"
     ''', ERRATA)
     b = verdicts(example)["0.997"]
     assert b.verdict == claims.FAILED
@@ -149,6 +152,7 @@ SWAPPED = CLAIM_A + '''
     erratum = "digits_swapped"
     [errata.digits_swapped]
     kind = "cause"
+    cause = "slip"
     '''
 
 

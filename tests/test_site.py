@@ -18,8 +18,10 @@ from reproductions import report, site, spec
 
 REPO = Path(__file__).resolve().parents[1]
 STEP_LOCAL = REPO / "tests" / "definitions" / "xor_2_2_1_tanh_step_local.toml"
-EXAMPLES = ["xor_feature_cross", "or_batch"]
+EXAMPLES = ["xor_feature_cross", "or_batch", "mazur_backprop"]  # mazur_backprop: an outside source
+OUTSIDE = ["mazur_backprop"]
 IDS = sorted([*EXAMPLES, "xor_2_2_1_tanh_step_local"])
+LISTED = [i for i in IDS if i not in OUTSIDE] + OUTSIDE  # the index: the seeds' examples first
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 
 pytestmark = pytest.mark.xdist_group("site")  # one worker makes the run once for every test
@@ -76,9 +78,10 @@ class Page(HTMLParser):
             self._cell.append(data)
 
     def table(self, name: str) -> list[list[str]]:
-        """The body rows of the table of class ``name``."""
-        (found,) = [t for t in self.tables if name in t["class"].split()]
-        return found["rows"][1:]
+        """The body rows of the tables of class ``name``, in the page's order."""
+        found = [t for t in self.tables if name in t["class"].split()]
+        assert found, name
+        return [row for t in found for row in t["rows"][1:]]
 
     def target(self, link: str) -> tuple[Path, str]:
         parts = urllib.parse.urlsplit(link)
@@ -95,13 +98,14 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 def test_the_index_lists_every_example_as_index_md_does(results):
     page = Page(results / "site" / "index.html")
     rows = page.table("index")
-    assert [row[0].split()[0] for row in rows] == IDS
+    assert [row[0].split()[0] for row in rows] == LISTED
     links = {target for tag, target in page.links if tag == "a"}
     assert {f"{i}/index.html" for i in IDS} <= links
     by_id = {row[0].split()[0]: row for row in rows}
     for example_id in IDS:
         s, row = summary(results, example_id), by_id[example_id]
-        assert s["title"] in row[0] and s["source"]["seed"] in row[1] and s["source"]["section"] in row[1]
+        source = report.results.Source(**s["source"])
+        assert s["title"] in row[0] and source.text() in row[1] and s["source"]["section"] in row[1]
         assert row[2].startswith("passed")
         for p in s["parity"]:  # the worst difference per framework, and the share of the tolerance
             assert f"{p['framework']} {p['max_abs_diff']:.1e} ({p['tolerance_used']:.2%}" in row[3]
@@ -124,6 +128,57 @@ def test_the_index_lists_every_example_as_index_md_does(results):
         assert row.parity_text() in line and row.claims_text() in line and row.status in line
         assert row.refuted_text() in line
     assert "step-local" in markdown and "squared_residual[0,1] step 1 printed 0.113689" in markdown
+
+
+def test_the_index_keeps_the_seeds_apart_and_tallies_each_source(results):
+    page = Page(results / "site" / "index.html")
+    sections = re.findall(r'<section id="([^"]+)">(.*?)</section>',
+                          (results / "site" / "index.html").read_text(), re.S)
+    listed = {name: re.findall(r'<a href="([^"/]+)/index.html"><code>', html) for name, html in sections}
+    assert listed["the-seed-documents"] == [i for i in LISTED if i not in OUTSIDE]
+    assert listed["outside-sources"] == OUTSIDE
+    tally = {row[0]: row for row in page.table("sources")}
+    models = report.summaries(results)
+    for r in models:
+        row = tally[r.source.text()]
+        members = [m for m in models if m.source.text() == r.source.text()]
+        assert row[1] == ("outside" if r.source.outside else "seed") and r.id in row[2]
+        assert int(row[3]) == sum(len(m.claims) for m in members)
+        assert int(row[4]) == sum(m.claim_counts.get("confirmed", 0) for m in members)
+    assert int(tally[summary_source(results, "mazur_backprop")][4]) > 0
+    assert "## Outside sources" in (results / "README.md").read_text()
+
+
+def summary_source(results, example_id: str) -> str:
+    return report.results.Source(**summary(results, example_id)["source"]).text()
+
+
+def atlas_rows(results) -> set[tuple[str, str, str]]:
+    """(example, where, printed) of every erratum and refuted claim of the run."""
+    return {(r.id, c.where, c.printed) for r in report.summaries(results) for c in r.claims
+            if c.verdict in ("erratum", "erratum (typo)", "refuted")}
+
+
+def test_the_errata_atlas_lists_every_erratum_and_refuted_claim_by_cause(results):
+    page = Page(results / "site" / "errata.html")
+    expected = atlas_rows(results)
+    assert {r for r in expected if r[0] == "mazur_backprop"} and \
+        {r for r in expected if r[0] == "or_batch"}  # an outside source's errata and a seed's
+    rows = page.table("atlas")
+    found = {(row[0], row[1].removeprefix(summary_source(results, row[0])).strip(), row[3])
+             for row in rows}
+    assert found == expected
+    assert len(rows) == len(expected)
+    titles = [t for t in report.results.ATLAS_GROUPS.values() if t in page.text]
+    assert "Refuted: no cause found" in titles and "Stale printouts" in titles
+    for tag, link in page.links:
+        if tag == "a" and "#called-out" in link:
+            path, fragment = page.target(link)
+            assert fragment in Page(path).ids
+    markdown = (results / "README.md").read_text()
+    assert "## Errata atlas" in markdown and "### Stale printouts" in markdown
+    for example_id, where, printed in expected:
+        assert where.replace("|", "\\|") in markdown or where in markdown
 
 
 def test_each_example_page_has_its_plots_tables_and_provenance(results):
@@ -191,7 +246,7 @@ def test_every_link_and_source_resolves_from_disk(results):
 def test_the_site_is_swapped_in_whole_and_leaves_nothing_behind(results):
     assert not list(results.glob(".staging-*"))
     assert not [p for p in (results / "site").rglob(".*")]  # no temporary file
-    assert {p.name for p in (results / "site").iterdir()} == {"index.html", "style.css", *IDS}
+    assert {p.name for p in (results / "site").iterdir()} == {"index.html", "errata.html", "style.css", *IDS}
 
 
 def test_pages_are_escaped_not_concatenated(results, tmp_path):
@@ -336,7 +391,7 @@ def test_a_browser_opens_the_site_from_disk_and_every_page_renders(results, brow
     assert browser.title.startswith("Results")
     browser.save_screenshot(str(tmp_path / "index.png"))
     hrefs = [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "table.index a")]
-    assert [urllib.parse.unquote(h).split("/")[-2] for h in hrefs] == IDS
+    assert [urllib.parse.unquote(h).split("/")[-2] for h in hrefs] == LISTED
     # the stylesheet applied: tables scroll in their box, the page itself never sideways
     assert browser.execute_script("return getComputedStyle(document.querySelector('.table-box'))"
                                   ".overflowX") == "auto"
@@ -366,6 +421,14 @@ def test_a_browser_opens_the_site_from_disk_and_every_page_renders(results, brow
                                       "document.documentElement.clientWidth"), example_id
         if example_id == "or_batch":
             browser.save_screenshot(str(tmp_path / "or_batch.png"))
+    browser.get((results / "site" / "errata.html").as_uri())
+    assert browser.title == "Results: the errata atlas"
+    cells = browser.find_elements(By.CSS_SELECTOR, "table.atlas tbody tr")
+    assert len(cells) == len(atlas_rows(results)) > 0
+    assert browser.find_element(By.ID, "stale").is_displayed()
+    assert browser.execute_script("return document.documentElement.scrollWidth <= "
+                                  "document.documentElement.clientWidth")
+    browser.save_screenshot(str(tmp_path / "errata.png"))
     assert (tmp_path / "index.png").stat().st_size > 0 and (tmp_path / "or_batch.png").stat().st_size > 0
     assert not (results / "site" / "screenshots").exists()
 
