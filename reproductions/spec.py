@@ -771,6 +771,16 @@ def check_graph(table: expressions.GraphTable, example: Example) -> None:
     NumPy mirror) every claim names something they record, and an element of it."""
     moves = table.moves
     which = "ascent" if table.ascent is not None else "descent"
+    optimizer = expressions.optimizer_of(example)
+    if optimizer is not None and table.descent is None:
+        raise ValueError("optimizer: updates a [graph] by descent: give graph.descent (ascent "
+                         "and no update take none)")
+    if optimizer is not None and moves.learning_rate is not None:
+        raise ValueError("graph.descent.learning_rate: the [optimizer] sets the rate: give it "
+                         "there alone")
+    if moves is not None and optimizer is None and moves.learning_rate is None:
+        raise ValueError(f"graph.{which}.learning_rate: missing (or an [optimizer] table, for "
+                         "descent)")
     if moves is None and example.steps:
         raise ValueError(f"steps: {example.steps}, but a graph without ascent or descent is "
                          "evaluated once: steps = 0")
@@ -786,7 +796,7 @@ def check_graph(table: expressions.GraphTable, example: Example) -> None:
                              "value given twice is one value")
     if has_mirror(example, "numpy"):
         return  # the mirror records what the claims name
-    recorded = expressions.record_shapes(table)
+    recorded = expressions.record_shapes(table, optimizer)
     for claim in example.claims:
         if claim.expression is not None:
             generic.check_derived(claim, dict(recorded), derived.Setting(),

@@ -56,6 +56,7 @@ import numpy as np
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from reproductions.schema import Strict, shape_text  # not spec, which reads [graph] with this module
+from reproductions.engines import optimizers
 
 ELEMENTWISE = ("exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu")
 # a function's op for each number of arguments it takes
@@ -640,7 +641,10 @@ class Update(Strict):
 
     on: list[str] | None = Field(None, min_length=1, description="the inputs and parameters "
                                  "to move (default: every parameter)")
-    learning_rate: float = Field(gt=0, allow_inf_nan=False)
+    learning_rate: float | None = Field(None, gt=0, allow_inf_nan=False,
+                                        description="the rate of gradient descent or ascent; "
+                                                    "none where a definition's [optimizer] "
+                                                    "updates (descent)")
     steps: int = Field(1, ge=1, description="how many updates (in a definition file, the "
                                             "top-level steps must be the same)")
 
@@ -659,7 +663,7 @@ class Moves:
 
     sign: int
     names: tuple[str, ...]
-    learning_rate: float
+    learning_rate: float | None  # None: an [optimizer] updates
     steps: int
 
 
@@ -825,12 +829,19 @@ def output_node(graph: Graph, output: str | None) -> int:
     return graph.named[output] if output is not None else graph.statements[-1].node
 
 
-def record_shapes(table: GraphTable) -> dict[str, tuple]:
+def record_shapes(table: GraphTable, optimizer=None) -> dict[str, tuple]:
     """Every name a run of ``table`` records (GRAPHS.md's names table), with its shape:
-    what a claim on the graph may name. Findings at a kink, ``kink.<name>``, are
-    recorded only where they occur, so they are left out."""
+    what a claim on the graph may name; with an ``optimizer`` (engines/optimizers.py's
+    spec), its state after each update (``velocity.x``, ``m.x``, ..., ``learning_rate``).
+    Findings at a kink, ``kink.<name>``, are recorded only where they occur, so they are
+    left out."""
     graph, shapes = table.graph, table.shapes
     names = {}
+    if optimizer is not None and table.moves is not None:
+        for quantity in optimizers.STATE[optimizer.kind]:
+            for name in table.moves.names:
+                names[f"{quantity}.{name}"] = shapes[graph.named[name]]
+        names["learning_rate"] = ()
     for name, node in graph.named.items():
         names[name] = shapes[node]
     for name, node in graph.named.items():
@@ -933,11 +944,25 @@ class Recorder:
         for name, value in updated.items():
             self.param(name, value)
 
+    def state(self, named: dict) -> None:
+        """An [optimizer]'s state after an update, by the source's names, as the
+        parameters are recorded."""
+        for name, value in named.items():
+            self.trace.param(name, value)
 
-def run_into(trace, table: GraphTable, engine, dtype, steps: int | None = None) -> None:
+
+def run_into(trace, table: GraphTable, engine, dtype, steps: int | None = None,
+             optimizer=None) -> None:
     """Run ``table`` with a framework's graph module ``engine`` (its ``run``) and record
     every step into ``trace``: what a generic engine's ``reproduce(ctx)`` does with
-    ``ctx.trace``, ``ctx.dtype`` and ``ctx.steps``."""
+    ``ctx.trace``, ``ctx.dtype`` and ``ctx.steps``; ``optimizer``, the definition's
+    [optimizer] (its checked spec), updates instead of plain descent."""
     recorder = Recorder(trace, table)
-    for _ in engine.run(table, dtype, steps, recorder):
+    for _ in engine.run(table, dtype, steps, recorder, optimizer):
         pass
+
+
+def optimizer_of(example):
+    """A definition's [optimizer] spec for its graph (None without one)."""
+    table = getattr(example, "optimizer", None)
+    return None if table is None else optimizers.optimizer_of(table)

@@ -27,6 +27,7 @@ import optax
 
 from frameworks import jax_adapter
 from reproductions.engines import expressions as ex
+from reproductions.engines.jax import optimizers
 
 FORWARD = {
     "identity": lambda x: x,  # its shift makes it a value of its own
@@ -156,10 +157,12 @@ def evaluate(graph: ex.Graph, leaves: dict, dtype, output: str | None = None, up
 
 
 @functools.lru_cache(maxsize=64)
-def training_step(graph: ex.Graph, output: int, local: bool, layout: str, moves: ex.Moves):
-    """The jitted step: the evaluation, then one optax.sgd update of the moved values."""
+def training_step(graph: ex.Graph, output: int, local: bool, layout: str, moves: ex.Moves,
+                  spec=None):
+    """The jitted step: the evaluation, then one optax.sgd update of the moved values, or
+    the [optimizer] ``spec`` as engines/jax/optimizers.py builds it (its state named)."""
     evaluation = program(graph, output, local, layout)
-    optimizer = optax.sgd(moves.learning_rate)
+    optimizer = optax.sgd(moves.learning_rate) if spec is None else optimizers.build(spec)
 
     def step(leaves: dict, state, upstream):
         values, grads, derivatives = evaluation(leaves, upstream)
@@ -168,20 +171,23 @@ def training_step(graph: ex.Graph, output: int, local: bool, layout: str, moves:
         if moves.sign > 0:  # optax.sgd descends: ascent hands it the negated gradients
             descent = jax.tree.map(jnp.negative, descent)
         updates, state = optimizer.update(descent, state, moved)
-        return values, grads, derivatives, optax.apply_updates(moved, updates), state
+        named = {} if spec is None else optimizers.state(spec, state)
+        return values, grads, derivatives, optax.apply_updates(moved, updates), state, named
 
     return optimizer, jax.jit(step)
 
 
-def run(table: ex.GraphTable, dtype, steps: int | None = None, record=None):
+def run(table: ex.GraphTable, dtype, steps: int | None = None, record=None, optimizer=None):
     """The table's run, one ``expressions.Step`` at a time, as NumPy's ``run``; the
-    update is ``optax.sgd`` on the moved inputs and parameters, in one jitted step."""
+    update is ``optax.sgd`` on the moved inputs and parameters, or the [optimizer]
+    ``optimizer``, in one jitted step."""
     graph, moves, steps = table.graph, table.moves, ex.steps_of(table, steps)
     out, local, layout = table.output_node, table.local_derivatives, table.jacobian_layout
     leaves = {name: jnp.asarray(value, dtype=dtype) for name, value in table.leaves.items()}
     upstream = seed(graph, leaves, out, table.upstream_array, dtype)
     if moves is not None:
-        optimizer, step_of = training_step(graph, out, local, layout, moves)
+        spec = optimizer
+        optimizer, step_of = training_step(graph, out, local, layout, moves, spec)
         state = optimizer.init({name: leaves[name] for name in moves.names})
     for step in range(steps + 1):
         if record is not None:
@@ -193,11 +199,13 @@ def run(table: ex.GraphTable, dtype, steps: int | None = None, record=None):
                 record.evaluation(evaluation)
             yield ex.Step(step, evaluation)
             return
-        values, grads, derivatives, updated, state = step_of(leaves, state, upstream)
+        values, grads, derivatives, updated, state, named = step_of(leaves, state, upstream)
         evaluation = finished(graph, values, grads, derivatives, local)
         if record is not None:
             record.evaluation(evaluation)
             record.updated(updated)
+            if spec is not None:
+                record.state(named)
         leaves = {**leaves, **updated}
         yield ex.Step(step, evaluation, updated)
 
@@ -208,4 +216,5 @@ def reproduce(ctx):
     ``ctx.steps`` updates where it has ascent or descent, recorded into ``ctx.trace`` by
     the graph's names (GRAPHS.md)."""
     table = ex.GraphTable.model_validate(ctx.example.graph)
-    ex.run_into(ctx.trace, table, sys.modules[__name__], ctx.dtype, ctx.steps)
+    ex.run_into(ctx.trace, table, sys.modules[__name__], ctx.dtype, ctx.steps,
+                ex.optimizer_of(ctx.example))

@@ -30,6 +30,7 @@ import sys
 import numpy as np
 
 from reproductions.engines import expressions as ex
+from reproductions.engines.numpy.optimizers import Optimizer
 
 # --- forward: what each op computes --------------------------------------------------
 
@@ -340,14 +341,17 @@ def evaluate(graph: ex.Graph, leaves: dict, dtype, output: str | None = None, up
     return evaluation
 
 
-def run(table: ex.GraphTable, dtype, steps: int | None = None, record=None):
+def run(table: ex.GraphTable, dtype, steps: int | None = None, record=None, optimizer=None):
     """The table's run, one ``expressions.Step`` at a time: without an update, one
     evaluation (step 0); with ascent or descent, each step's evaluation and the moved
-    values after its update (x + rate * grad, or x - rate * grad), then the evaluation
-    after the last update (step ``steps``). ``record`` (an ``expressions.Recorder``)
-    records as it goes, and the run goes on with what it gives back."""
+    values after its update (x + rate * grad, or x - rate * grad, or the ``optimizer``'s
+    rule written out, engines/numpy/optimizers.py), then the evaluation after the last
+    update (step ``steps``). ``record`` (an ``expressions.Recorder``) records as it goes,
+    and the run goes on with what it gives back."""
     graph, moves, steps = table.graph, table.moves, ex.steps_of(table, steps)
     leaves = {name: np.array(value, dtype=dtype) for name, value in table.leaves.items()}
+    rule = None if optimizer is None or moves is None else Optimizer(
+        optimizer, {name: leaves[name] for name in moves.names})
     for step in range(steps + 1):
         if record is not None:
             record.start(step)
@@ -357,7 +361,14 @@ def run(table: ex.GraphTable, dtype, steps: int | None = None, record=None):
             yield ex.Step(step, evaluation)
             return
         updated = {}
-        for name in moves.names:
+        if rule is not None:  # the [optimizer]'s update, descending
+            moved = rule.step({name: leaves[name] for name in moves.names},
+                              {name: evaluation.grad(graph, name) for name in moves.names})
+            updated = {name: value if record is None else record.param(name, value)
+                       for name, value in moved.items()}
+            if record is not None:
+                record.state(rule.state())
+        for name in moves.names if rule is None else ():
             grad = evaluation.grad(graph, name)
             if moves.sign > 0:  # ascent: up the gradient
                 moved = leaves[name] + moves.learning_rate * grad
@@ -374,4 +385,5 @@ def reproduce(ctx):
     ``ctx.steps`` updates where it has ascent or descent, recorded into ``ctx.trace`` by
     the graph's names (GRAPHS.md)."""
     table = ex.GraphTable.model_validate(ctx.example.graph)
-    ex.run_into(ctx.trace, table, sys.modules[__name__], ctx.dtype, ctx.steps)
+    ex.run_into(ctx.trace, table, sys.modules[__name__], ctx.dtype, ctx.steps,
+                ex.optimizer_of(ctx.example))

@@ -25,6 +25,7 @@ import tensorflow as tf
 
 from frameworks import tensorflow_adapter
 from reproductions.engines import expressions as ex
+from reproductions.engines.tensorflow import optimizers
 
 
 def matmul(a, b):
@@ -147,12 +148,18 @@ def evaluate(graph: ex.Graph, leaves: dict, dtype, output: str | None = None, up
     return evaluate_held(graph, held_leaves(leaves, dtype), dtype, output, upstream, local, layout)
 
 
-def run(table: ex.GraphTable, dtype, steps: int | None = None, record=None):
+def run(table: ex.GraphTable, dtype, steps: int | None = None, record=None, optimizer=None):
     """The table's run, one ``expressions.Step`` at a time, as NumPy's ``run``; the
-    update is ``keras.optimizers.SGD`` on the moved variables."""
+    update is ``keras.optimizers.SGD`` on the moved variables, or the [optimizer]
+    ``optimizer`` as engines/tensorflow/optimizers.py builds it."""
     graph, moves, steps = table.graph, table.moves, ex.steps_of(table, steps)
     held = held_leaves(table.leaves, dtype)
-    optimizer = None if moves is None else keras.optimizers.SGD(learning_rate=moves.learning_rate)
+    spec, moved = optimizer, {} if moves is None else {name: held[name] for name in moves.names}
+    if spec is not None and moves is not None:
+        optimizer = optimizers.build(spec, moved)
+    else:
+        optimizer = None if moves is None else keras.optimizers.SGD(
+            learning_rate=moves.learning_rate)
     for step in range(steps + 1):
         if record is not None:
             record.start(step)
@@ -170,6 +177,8 @@ def run(table: ex.GraphTable, dtype, steps: int | None = None, record=None):
         updated = {name: tf.identity(held[name]) for name in moves.names}
         if record is not None:
             record.updated(updated)
+            if spec is not None:
+                record.state(optimizers.state(spec, optimizer, moved))
         yield ex.Step(step, evaluation, updated)
 
 
@@ -179,4 +188,5 @@ def reproduce(ctx):
     ``ctx.steps`` updates where it has ascent or descent, recorded into ``ctx.trace`` by
     the graph's names (GRAPHS.md)."""
     table = ex.GraphTable.model_validate(ctx.example.graph)
-    ex.run_into(ctx.trace, table, sys.modules[__name__], ctx.dtype, ctx.steps)
+    ex.run_into(ctx.trace, table, sys.modules[__name__], ctx.dtype, ctx.steps,
+                ex.optimizer_of(ctx.example))

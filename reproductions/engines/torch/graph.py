@@ -23,6 +23,7 @@ import torch
 
 from frameworks import torch_adapter
 from reproductions.engines import expressions as ex
+from reproductions.engines.torch import optimizers
 
 FORWARD = {
     "identity": torch.clone,  # a tensor of its own, with a gradient of its own
@@ -134,14 +135,19 @@ def evaluate(graph: ex.Graph, leaves: dict, dtype, output: str | None = None, up
     return evaluate_held(graph, held_leaves(leaves, dtype), dtype, output, upstream, local, layout)
 
 
-def run(table: ex.GraphTable, dtype, steps: int | None = None, record=None):
+def run(table: ex.GraphTable, dtype, steps: int | None = None, record=None, optimizer=None):
     """The table's run, one ``expressions.Step`` at a time, as NumPy's ``run``; the
-    update is ``torch.optim.SGD`` on the moved inputs and parameters. ``record`` (an
+    update is ``torch.optim.SGD`` on the moved inputs and parameters, or the [optimizer]
+    ``optimizer`` as engines/torch/optimizers.py builds it. ``record`` (an
     ``expressions.Recorder``) records each step's evaluation and update."""
     graph, moves, steps = table.graph, table.moves, ex.steps_of(table, steps)
     held = held_leaves(table.leaves, dtype)
-    optimizer = None if moves is None else torch.optim.SGD(
-        [held[name] for name in moves.names], lr=moves.learning_rate, maximize=moves.sign > 0)
+    spec, moved = optimizer, {} if moves is None else {name: held[name] for name in moves.names}
+    if spec is not None and moves is not None:
+        optimizer = optimizers.build(spec, moved)
+    else:
+        optimizer = None if moves is None else torch.optim.SGD(
+            list(moved.values()), lr=moves.learning_rate, maximize=moves.sign > 0)
     for step in range(steps + 1):
         if record is not None:
             record.start(step)
@@ -158,6 +164,8 @@ def run(table: ex.GraphTable, dtype, steps: int | None = None, record=None):
         updated = {name: held[name].detach().clone() for name in moves.names}
         if record is not None:
             record.updated(updated)
+            if spec is not None:
+                record.state(optimizers.state(spec, optimizer, moved))
         yield ex.Step(step, evaluation, updated)
 
 
@@ -167,4 +175,5 @@ def reproduce(ctx):
     ``ctx.steps`` updates where it has ascent or descent, recorded into ``ctx.trace`` by
     the graph's names (GRAPHS.md)."""
     table = ex.GraphTable.model_validate(ctx.example.graph)
-    ex.run_into(ctx.trace, table, sys.modules[__name__], ctx.dtype, ctx.steps)
+    ex.run_into(ctx.trace, table, sys.modules[__name__], ctx.dtype, ctx.steps,
+                ex.optimizer_of(ctx.example))
