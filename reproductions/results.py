@@ -490,7 +490,7 @@ class SourceTally:
 
 
 def source_tallies(rows: list["Results"]) -> list[SourceTally]:
-    """Per source document, the seeds first, in the order of their first example."""
+    """Per source document, the seeds first, each kind by its name."""
     grouped: dict[str, list[Results]] = {}
     for r in rows:
         grouped.setdefault(source_key(r.source), []).append(r)
@@ -498,7 +498,7 @@ def source_tallies(rows: list["Results"]) -> list[SourceTally]:
                            tuple(r.id for r in members), sum(len(r.claims) for r in members),
                            sum(r.claim_counts.get(CONFIRMED, 0) for r in members))
                for key, members in grouped.items()]
-    return sorted(tallies, key=lambda t: t.outside)
+    return sorted(tallies, key=lambda t: (t.outside, t.key))
 
 
 def atlas_group(claim: Claim) -> str:
