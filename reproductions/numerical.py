@@ -22,7 +22,8 @@ def start_parameters(recording: Recording, init: dict, step: int) -> dict[str, n
     """Parameters at the start of ``step``: the start values, or those after step - 1."""
     if step == 0:
         return {name: np.array(value, dtype=np.float64) for name, value in init.items()}
-    return {name: recording.at(name, step - 1) for name in init}
+    return {name: recording.at(name, step - 1) if name in recording  # a fixed bias is never
+            else np.array(value, dtype=np.float64) for name, value in init.items()}  # updated
 
 
 def chosen_elements(params: dict, elements: dict | None = None) -> dict[str, list[tuple]]:
@@ -38,11 +39,15 @@ def chosen_elements(params: dict, elements: dict | None = None) -> dict[str, lis
 
 
 def central_differences(cost_at, example, step: int, params: dict,
-                        elements: dict | None = None) -> dict[str, np.ndarray]:
-    """The estimate of each chosen element (``chosen_elements``); NaN at the others."""
+                        elements: dict | None = None,
+                        names: list[str] | None = None) -> dict[str, np.ndarray]:
+    """The estimate of each chosen element (``chosen_elements``) of the parameters
+    ``names`` (by default all); NaN at the others."""
     estimates = {}
-    chosen = chosen_elements(params, elements)
-    for name, value in params.items():
+    names = list(params) if names is None else names
+    chosen = chosen_elements({name: params[name] for name in names}, elements)
+    for name in names:
+        value = params[name]
         estimate = np.full(np.shape(value), np.nan)
         for i in chosen[name]:
             h = H * max(1.0, abs(value[i]))
@@ -60,12 +65,13 @@ def numerical_column(cost_at, example, recording: Recording, init: dict, steps,
                      elements: dict | None = None) -> Recording:
     """The estimates, as a recording of ``grad.<name>`` at each of ``steps`` it could reach."""
     found: dict[str, list] = {}
+    trained = [name for name in init if f"grad.{name}" in recording]  # a fixed bias has none
     for step in steps:
         params = start_parameters(recording, init, step)
         if any(value is None for value in params.values()):
             continue
         for name, estimate in central_differences(cost_at, example, step, params,
-                                                  elements).items():
+                                                  elements, trained).items():
             found.setdefault(f"grad.{name}", []).append((step, estimate))
     return Recording({
         quantity: Series("grad", np.array([s for s, _ in rows], dtype=np.int64),

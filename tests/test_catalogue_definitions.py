@@ -19,6 +19,7 @@ import pytest
 
 from conftest import CATALOGUE, within
 from reproductions import harness
+from reproductions.spec import has_mirror
 from reproductions.trace import Series
 
 FRAMEWORKS = ["numpy", "torch", "tensorflow", "jax"]
@@ -142,7 +143,9 @@ def test_every_catalogue_example_is_a_network_a_graph_or_says_why_not():
     assert set(CATALOGUE) - set(NETWORKS) - set(GRAPHS) - set(NEITHER) == set(), \
         "catalogue examples with no [network] or [graph], not named in NEITHER"
     assert len(NETWORKS) >= 13
-    assert GRAPHS == ["computational_graph", "jacobian_square"]
+    mirrored = [i for i in GRAPHS if has_mirror(CATALOGUE[i], "numpy")]
+    assert mirrored == ["computational_graph", "jacobian_square"]
+    assert all(CATALOGUE[i].source.outside for i in set(GRAPHS) - set(mirrored))
 
 
 def test_repro_check_runs_a_catalogue_folder_as_a_definition(tmp_path):

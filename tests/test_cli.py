@@ -343,7 +343,11 @@ def test_every_link_of_a_report_resolves_for_any_out_and_examples_dir(tmp_path, 
     assert {examples.resolve() / "hours_studied" / f"{n}_impl.py"
             for n in ("numpy", "torch", "tensorflow")} <= named
     for target in LINK.findall((out / "README.md").read_text()):
-        assert (out / target).is_file(), target
+        path, _, fragment = target.partition("#")  # the atlas links to a report's section
+        assert (out / path).is_file(), target
+        if fragment:
+            headings = re.findall(r"^#+ (.+)$", (out / path).read_text(), re.M)
+            assert fragment in {h.lower().replace(" ", "-") for h in headings}, target
 
 
 def test_the_committed_layout_keeps_its_links():

@@ -559,7 +559,7 @@ def test_the_numpy_reference_goes_on_with_what_the_trace_returns():
 def test_the_examples_in_GRAPHS_md_are_tables_whose_claims_hold():
     text = (REPO / "reproductions" / "engines" / "GRAPHS.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```toml\n(.*?)```", text, flags=re.S)
-    assert len(blocks) == 5
+    assert len(blocks) == 6
     frameworks.require("numpy").setup("float64")
     for block in blocks:
         raw = tomllib.loads(block)
@@ -568,7 +568,8 @@ def test_the_examples_in_GRAPHS_md_are_tables_whose_claims_hold():
         assert raw.get("steps", 0) == (moves.steps if moves else 0)
         trace = Trace()
         for _ in numpy_graph.run(table, np.dtype("float64"), min(raw.get("steps", 0), 2),
-                                 ex.Recorder(trace, table)):
+                                 ex.Recorder(trace, table), ex.optimizer_of(
+                                     type("Definition", (), {"optimizer": raw.get("optimizer")}))):
             pass
         recording = trace.recording()
         for claim in map(Claim.model_validate, raw.get("claims", [])):
@@ -591,7 +592,7 @@ def test_every_framework_module_has_the_same_functions_and_ops():
         module = import_module(f"reproductions.engines.{framework}.graph")
         assert set(module.FORWARD) == ops, framework
         assert all(callable(getattr(module, name, None)) for name in shared), framework
-        assert parameters(module.run) == ["table", "dtype", "steps", "record"]
+        assert parameters(module.run) == ["table", "dtype", "steps", "record", "optimizer"]
         # NumPy's evaluate also records as it goes (the rounded replay)
         assert parameters(module.evaluate) == [
             "graph", "leaves", "dtype", "output", "upstream", "local", "layout",
