@@ -216,16 +216,27 @@ def run_framework(example: Example, framework: str, dtype: str, steps: int,
     NumPy's ``reference`` run, the run is step-local (``Context.start_from_reference``). The
     generic engine runs on the example in its own names (``EngineView``), renamed back; the
     graph engine records in the graph's names, the source's."""
+    view, seen, module = as_run(example, framework, engine)
+    if view is not None:
+        recording = run_module(seen, module, framework, dtype, steps, view.rounding(rounding),
+                               on_step, view.recording_to_engine(reference), view.keep(keep),
+                               spill)
+        return view.recording_to_source(recording)
+    return run_module(seen, module, framework, dtype, steps, rounding, on_step, reference, keep,
+                      spill)
+
+
+def as_run(example: Example, framework: str, engine: str | None = None):
+    """What runs ``example`` in ``framework`` and how it sees it: (the generic engine's
+    view, or None), the example as the module takes it, the module. The generic engine
+    runs the example in its own names; the graph engine in the source's layout ([layout]
+    is the mirrors'); a mirror as it is."""
     if engine == "generic" or runs_generic(example, framework):
         view = EngineView(example)
-        recording = run_module(view.example, implementation(example, framework, "generic"),
-                               framework, dtype, steps, view.rounding(rounding), on_step,
-                               view.recording_to_engine(reference), view.keep(keep), spill)
-        return view.recording_to_source(recording)
-    if runs_graph(example, framework):  # in the source's layout: [layout] is the mirrors'
-        example = example.model_copy(update={"layout": {}})
-    return run_module(example, implementation(example, framework), framework, dtype, steps,
-                      rounding, on_step, reference, keep, spill)
+        return view, view.example, implementation(example, framework, "generic")
+    if runs_graph(example, framework):
+        return None, example.model_copy(update={"layout": {}}), implementation(example, framework)
+    return None, example, implementation(example, framework)
 
 
 def run_module(example: Example, module, framework: str, dtype: str, steps: int, rounding,

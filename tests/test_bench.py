@@ -140,3 +140,12 @@ def test_the_profile_puts_imports_and_every_engine_in_their_phases():
     for path in ("examples/or_batch/jax_impl.py", "generic/jax.py", "engines/jax/graph.py"):
         assert phase_of("reproduce", f"/repo/reproductions/{path}") == "training: jax", path
     assert phase_of("numerical_column", "/repo/reproductions/numerical.py") == "numerical column"
+
+
+@pytest.mark.parametrize("example_id", ["mazur_backprop", "d2l_momentum"])
+def test_the_floor_runs_a_definition_as_a_run_sees_it(example_id):
+    """A catalogue example without mirrors (a [network], a [graph] with an [optimizer])
+    runs in the floor's bare loop through the generic engine's view, as in a run."""
+    from reproductions.bench import floor
+
+    floor.run_bare(CATALOGUE[example_id], "torch", "float64", 3)  # torch holds X as rows

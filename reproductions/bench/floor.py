@@ -89,11 +89,13 @@ def bare_context(example, framework: str, dtype: str, steps: int):
 
 
 def run_bare(example, framework: str, dtype: str, steps: int | None = None) -> None:
-    """One implementation run on a NullTrace."""
-    from ..harness import implementation
+    """One implementation run on a NullTrace, on the example as that implementation sees
+    it in a run (a definition's view for the generic engine)."""
+    from ..execute import as_run
 
     steps = example.steps if steps is None else steps
-    implementation(example, framework).reproduce(bare_context(example, framework, dtype, steps))
+    _, seen, module = as_run(example, framework)
+    module.reproduce(bare_context(seen, framework, dtype, steps))
 
 
 def examples_named(argv: list[str]) -> list:
