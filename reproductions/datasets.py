@@ -22,14 +22,21 @@ what the source does to it, in this order:
 5. ``transpose``: one example a column, for a source whose layout is that.
 
 Each file is hashed (sha256) into the run's provenance, with its size; each generator
-with scikit-learn's version. Nothing here runs code from the definition.
+with scikit-learn's version. A generator's arrays are kept in a cache folder
+(``cache_folder``), keyed by the call and scikit-learn's version, so that a process
+that reads the definition again does not import scikit-learn. Nothing here runs code
+from the definition.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import importlib.metadata
 import io
+import json
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -241,13 +248,31 @@ READERS = {"csv": read_csv, "npy": read_npy, "npz": read_npz, "hdf5": read_hdf5}
 
 
 def sklearn_version() -> str:
-    import sklearn
+    """The installed scikit-learn's version, read without importing it."""
+    return importlib.metadata.version("scikit-learn")
 
-    return sklearn.__version__
+
+def cache_folder() -> Path:
+    """Where generated data are kept between processes: $REPRO_CACHE, else
+    ~/.cache/repro (importing scikit-learn takes about two seconds a process)."""
+    return Path(os.environ.get("REPRO_CACHE") or Path.home() / ".cache" / "repro") / "datasets"
 
 
 def generated(source: DataSource) -> np.ndarray:
-    """The generator's X or y, called as the source calls it."""
+    """The generator's X or y, called as the source calls it: from the cache where this
+    version of scikit-learn has made them before, else made and kept there."""
+    call = json.dumps([source.generator, source.args, sklearn_version()], sort_keys=True)
+    path = cache_folder() / f"{hashlib.sha256(call.encode()).hexdigest()}.npz"
+    try:
+        with np.load(path, allow_pickle=False) as kept:
+            X, y = kept["X"], kept["y"]
+    except (OSError, ValueError, KeyError):  # not made yet, or a file that is not whole
+        X, y = made(source)
+        keep(path, X, y)
+    return np.asarray(X if source.part == "X" else y, dtype=np.float64)
+
+
+def made(source: DataSource) -> tuple[np.ndarray, np.ndarray]:
     from sklearn import datasets
 
     try:
@@ -255,7 +280,22 @@ def generated(source: DataSource) -> np.ndarray:
     except (TypeError, ValueError) as error:
         raise ValueError(f"{source.generator}({', '.join(f'{k}={v!r}' for k, v in source.args.items())}): "
                          f"{str(error).splitlines()[0]}") from None
-    return np.asarray(X if source.part == "X" else y, dtype=np.float64)
+    return np.asarray(X), np.asarray(y)
+
+
+def keep(path: Path, X: np.ndarray, y: np.ndarray) -> None:
+    """Write the arrays whole or not at all (a temporary file, then a rename); a cache
+    that cannot be written is no error."""
+    temporary = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as file:
+            temporary = file.name
+            np.savez(file, X=X, y=y)
+        os.replace(temporary, path)
+    except OSError:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
 
 
 def shaped(source: DataSource, array: np.ndarray) -> np.ndarray:

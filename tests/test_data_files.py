@@ -163,3 +163,26 @@ def test_a_seeded_draw_is_data_as_the_source_draws_it(tmp_path):
     X = state.randn(2, 6)
     assert np.array_equal(example.array("X"), X)
     assert np.array_equal(example.initial_parameters()["W1"], state.randn(3, 2) * 0.1)
+
+
+def test_generated_data_are_kept_and_read_back_as_scikit_learn_made_them(tmp_path, monkeypatch):
+    """The first read makes the data and keeps them, keyed by the call and scikit-learn's
+    version; the next reads them back, the same bytes, without making them again."""
+    from sklearn.datasets import make_moons
+
+    from reproductions import datasets
+
+    monkeypatch.setenv("REPRO_CACHE", str(tmp_path / "cache"))
+    source = datasets.DataSource(generator="make_moons", part="X",
+                                 args={"n_samples": 30, "noise": 0.1, "random_state": 5})
+    first = datasets.generated(source)
+    (kept,) = (tmp_path / "cache" / "datasets").iterdir()
+    stamp = kept.stat().st_mtime_ns
+    monkeypatch.setattr(datasets, "made", lambda source: pytest.fail("made again"))
+    again = datasets.generated(source)
+    assert kept.stat().st_mtime_ns == stamp and not list(kept.parent.glob("*.tmp*"))
+    assert np.array_equal(first, again) and np.array_equal(first, make_moons(30, noise=0.1, random_state=5)[0])
+    kept.write_bytes(b"not an npz")  # a damaged file is made again
+    monkeypatch.undo()
+    monkeypatch.setenv("REPRO_CACHE", str(tmp_path / "cache"))
+    assert np.array_equal(datasets.generated(source), first)
