@@ -272,8 +272,8 @@ def target_rows(bench: Bench) -> list[Target]:
                            "" if ratio is None else f"{ratio:.2f}x", target,
                            "" if met is None else "yes" if met else "NO"))
 
-    command("check", "full `repro check`, 18 examples, 4 frameworks, float64, imports included",
-            15, 1.5)
+    command("check", f"full `repro check`, {len(spec.folders())} examples, 4 frameworks, float64, "
+            "imports included", 15, 1.5)
     command("long_definition", "a 10,000-step 2-2-2 sigmoid definition, 4 frameworks", 8, 1.5)
     command("run_numpy", "`repro run hours_studied --frameworks numpy` (results and site written)", 0.8)
     command("list", "`repro list`", 0.3)
