@@ -362,7 +362,8 @@ def reads(claim) -> tuple[str, ...]:
 
 def shape_of(quantity: str, shapes: dict[str, tuple], setting: Setting = Setting()) -> tuple:
     """The shape of a derived quantity's value, from the shapes of the names it reads
-    (each must be in ``shapes``): evaluated on arrays of ones."""
+    (each must be in ``shapes``): evaluated on arrays of 0.75, where log, sqrt and a
+    division stay finite."""
     expression = parse(quantity)
 
     def lookup(name):

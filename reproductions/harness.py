@@ -199,9 +199,9 @@ def ensemble(example: Example, steps: int, keep: Keep) -> list[claims_.Values]:
     (``[sensitivity] members``, MEMBERS by default): the spread a claim after training
     steps may lie in (claims.sensitivity)."""
     count = example.sensitivity.members if example.sensitivity is not None else MEMBERS
-    members = []
+    members, drawn = [], example.initial_parameters()  # drawn once, moved per member
     for member in range(count):
-        start = moved_by_one_ulp(example.initial_parameters(), member)
+        start = moved_by_one_ulp(drawn, member)
         literal = Initialisation(params=[{"name": name, "value": value.tolist()}
                                          for name, value in start.items()])
         moved = example.model_copy(update={"init": literal})
