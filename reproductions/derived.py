@@ -10,7 +10,9 @@ float64 NumPy on the exact run (and on the rounded replay), never run as code:
 - elementwise: ``abs``, ``sqrt``, ``exp``, ``log``, ``tanh``, ``sigmoid``, ``round(x)``
   (to even, as NumPy rounds; ``round(x, 2)``), ``+ - * / **``, ``@``, a comparison
   (``==``, ``!=``, ``<``, ``<=``, ``>``, ``>=``: 1 where it holds, 0 where not),
-  ``transpose(x)``, ``argmax(x, axis)``;
+  ``transpose(x)``, ``argmax(x, axis)``, and ``maximum(a, b)``, ``minimum(a, b)``, the
+  larger and the smaller of two, element by element (cs231n's relative error divides by
+  ``maximum(1e-8, abs(x) + abs(y))``);
 - ``accuracy(A, Y)``: the fraction of examples a network classifies right, from its
   output A and the targets Y: A above 0.5 against Y with one output unit, the unit of
   A's largest value against Y's (one-hot) otherwise;
@@ -87,6 +89,8 @@ FUNCTIONS: dict[str, tuple[Callable, tuple[int, ...], tuple[int, ...]]] = {
     "min": (_reduction(np.min), (1, 2), (1,)),
     "norm": (_norm, (1,), ()),
     "abs": (np.abs, (1,), ()),
+    "maximum": (np.maximum, (2,), ()),
+    "minimum": (np.minimum, (2,), ()),
     "sqrt": (np.sqrt, (1,), ()),
     "exp": (np.exp, (1,), ()),
     "log": (np.log, (1,), ()),

@@ -37,7 +37,8 @@ BROKEN = [
      "network.layers.2: a dense layer takes rows of features; its input is images of shape "
      "(2, 2, 2): put a flatten before it"),
     ("an image network ending in a flatten", '  { units = 2, activation = "softmax" },', "",
-     "network.layers.2: an image network ends with a dense layer, its output; found a flatten"),
+     "network.layers.2: an image network with a cost ends with a dense layer, its output; "
+     "found a flatten"),
     ("a key no conv has", "kernel = 3,", "kernel_size = 3,",
      "network.layers.0.kernel_size: not a key of this layer"),
     ("a pool padded by more than half its window", '"max_pool2d", window = 2',

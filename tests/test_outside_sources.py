@@ -13,8 +13,47 @@ from reproductions import harness, spec
 OUTSIDE = sorted(i for i, e in CATALOGUE.items() if e.source.outside)
 
 
-def test_the_catalogue_has_outside_sources():
-    assert len(OUTSIDE) >= 6, OUTSIDE
+IMAGE_ENTRIES = {"conv2d", "max_pool2d", "avg_pool2d"}
+ADAPTIVE = {"momentum", "nesterov", "rmsprop", "adam"}
+
+
+def claim_names(claim) -> set[str]:
+    """The quantity a claim reads, or every name and function its expression reads."""
+    return {claim.quantity} | set(re.findall(r"[A-Za-z_]\w*", claim.expression or ""))
+
+
+def kinds_of(example) -> set[str]:
+    """What an outside example is, read from its definition: a scalar graph; a training
+    by momentum, RMSprop or Adam; a convolution or pooling; data made by a generator or
+    read from a file (or drawn as the source draws it) with claims on the network's
+    output or its accuracy; start values from torch.manual_seed."""
+    kinds = set()
+    if example.graph is not None and "descent" not in example.graph:  # differentiated, not trained
+        kinds.add("graph")
+    if (example.optimizer or {}).get("kind") in ADAPTIVE:
+        kinds.add("adaptive")
+    layers = (example.network or {}).get("layers", [])
+    if any(isinstance(entry, dict) and entry.get("type") in IMAGE_ENTRIES for entry in layers):
+        kinds.add("convolution")
+    made = example.data_origins or example.init.shapes("data")
+    output = {f"Z{len(layers)}", f"A{len(layers)}"}
+    if made and any(output & claim_names(c) or "accuracy" in claim_names(c)
+                    for c in example.claims):
+        kinds.add("data")
+    if example.init.generator == "torch":
+        kinds.add("torch_seed")
+    return kinds
+
+
+def test_the_outside_catalogue_has_the_mix_it_promises():
+    """At least twelve outside examples: three scalar graphs, three trainings by momentum,
+    RMSprop or Adam, two with a convolution or a pool, three on generated or file data
+    with prediction or accuracy claims, one whose start values are torch.manual_seed's."""
+    assert len(OUTSIDE) >= 12, OUTSIDE
+    counts = {kind: sum(kind in kinds_of(CATALOGUE[i]) for i in OUTSIDE)
+              for kind in ("graph", "adaptive", "convolution", "data", "torch_seed")}
+    needed = {"graph": 3, "adaptive": 3, "convolution": 2, "data": 3, "torch_seed": 1}
+    assert all(counts[kind] >= n for kind, n in needed.items()), counts
 
 
 @pytest.mark.parametrize("example_id", OUTSIDE)

@@ -201,7 +201,8 @@ class Network(Strict):
     @classmethod
     def nll_has_its_output(cls, cost: str | None, info: ValidationInfo) -> str | None:
         layers = info.data.get("layers")  # absent when they were invalid
-        needed, found = NLL_OUTPUT.get(cost), layers[-1].activation if layers else None
+        needed = NLL_OUTPUT.get(cost)
+        found = getattr(layers[-1], "activation", None) if layers else None  # a pool has none
         if needed is not None and found is not None and found != needed:
             raise ValueError(f"'{cost}' needs a {needed} output layer, found '{found}'")
         return cost
@@ -284,9 +285,10 @@ def check_image_network(raw: dict) -> None:
     except image.LayerError as error:
         text = str(error)
         raise ValueError(f"network.{text}" if text.startswith("input:") else text) from None
-    if parsed[-1].type != "dense":
-        raise ValueError(f"{where}.{len(parsed) - 1}: an image network ends with a dense layer, "
-                         f"its output; found a {parsed[-1].type}")
+    if parsed[-1].type != "dense" and raw.get("cost") is not None:
+        raise ValueError(f"{where}.{len(parsed) - 1}: an image network with a cost ends with a "
+                         f"dense layer, its output; found a {parsed[-1].type} (a forward pass "
+                         "alone, without a cost, may end with any entry)")
     for k, entry in enumerate(parsed):
         if entry.type == "conv2d" and entry.bias_gradient == "as_if_once":
             raise ValueError(f"{where}.{k}.bias_gradient: 'as_if_once' is no derivative of the "
@@ -748,7 +750,7 @@ def setting(example: "Example") -> "derived.Setting":
     and its output layer's activation."""
     network = network_of(example)
     return derived.Setting(1 - examples_axis(dense_layout(network)),
-                           network.layers[-1].activation)
+                           getattr(network.layers[-1], "activation", None))  # a pool has none
 
 
 def derived_shapes(network: Network, example: "Example", m: int) -> dict[str, tuple]:
