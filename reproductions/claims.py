@@ -166,6 +166,7 @@ class Values:
         self.cost_at = cost_at  # the reference's cost_at(example, step, params), for numerical.
         self._sizes: dict[str, np.ndarray] = {}
         self._derived: dict[tuple[str, int], np.ndarray] = {}
+        self._estimates: dict[tuple[str, int], np.ndarray | None] = {}
 
     def _element(self, array: np.ndarray | None, index) -> float | None:
         index = tuple(index)
@@ -225,7 +226,13 @@ class Values:
 
     def _numerical(self, name: str, step: int) -> np.ndarray | None:
         """The gradient check's estimate of a parameter's gradient (derived.py), on the
-        NumPy reference's cost at the start of the step."""
+        NumPy reference's cost at the start of the step; made once per parameter and step
+        (a claim and its float64 margin read the same one)."""
+        if (name, step) not in self._estimates:
+            self._estimates[name, step] = self._estimate(name, step)
+        return self._estimates[name, step]
+
+    def _estimate(self, name: str, step: int) -> np.ndarray | None:
         check = None if self.example is None else self.example.gradient_check
         cost_at = None if check is None else self.cost_at
         params = {p: self.array(f"before.{p}", step) for p in self.init}

@@ -82,6 +82,15 @@ def positions(Xp, layer):
             yield (i, j), window_at(i, j, layer)
 
 
+def every_window(Xp, layer):
+    """The window of every output position at once, (N, Ho, Wo, fh, fw, C): element
+    [n, i, j] is Xp[n, rows, columns, :] for ``window_at(i, j)`` (a view, no copy)."""
+    (fh, fw), (sh, sw) = kernel_or_window(layer), layer.stride
+    Ho, Wo = output_size(Xp, layer)
+    views = np.lib.stride_tricks.sliding_window_view(Xp, (fh, fw), axis=(1, 2))
+    return views[:, :Ho * sh:sh, :Wo * sw:sw].transpose(0, 1, 2, 4, 5, 3)
+
+
 # --- convolution -----------------------------------------------------------------------
 
 def conv2d_forward(X, W, b, layer):
@@ -93,14 +102,14 @@ def conv2d_forward(X, W, b, layer):
     Xp = pad_input(to_channels_last(X, layer.layout), pads(layer))
     W = to_hwio(W, layer.kernel_layout)
     Ho, Wo = output_size(Xp, layer)
-    Z = np.zeros((Xp.shape[0], Ho, Wo, W.shape[3]), dtype=Xp.dtype)
     per_product = b is not None and layer.bias_counted == "per_product"
-    for (i, j), (rows, columns) in positions(Xp, layer):
-        window = Xp[:, rows, columns, :, None]  # (N, fh, fw, C_in, 1): one copy per filter
-        products = window * W  # (N, fh, fw, C_in, C_out)
-        if per_product:
-            products = products + b.reshape(-1)
-        Z[:, i, j, :] = np.sum(products, axis=(1, 2, 3))
+    # each output position's (N, fh, fw, C_in, C_out) block of products, positions first so
+    # that every block is summed as one position at a time would sum it (the same bits)
+    windows = np.ascontiguousarray(every_window(Xp, layer).transpose(1, 2, 0, 3, 4, 5))
+    products = windows[..., None] * W  # (Ho, Wo, N, fh, fw, C_in, C_out)
+    if per_product:
+        products = products + b.reshape(-1)
+    Z = np.sum(products, axis=(3, 4, 5)).transpose(2, 0, 1, 3)  # (N, Ho, Wo, C_out)
     if b is not None and not per_product:
         Z = Z + b.reshape(-1)
     return from_channels_last(Z, layer.layout)
@@ -144,10 +153,7 @@ def max_pool2d_forward(X, layer):
     """A[n, i, j, c] = the largest Xpad[n, i*sh + p, j*sw + q, c] of the window, channel by
     channel; the padding is -inf, never the largest."""
     Xp = pad_input(to_channels_last(X, layer.layout), layer.padding, -np.inf)
-    Ho, Wo = output_size(Xp, layer)
-    A = np.zeros((Xp.shape[0], Ho, Wo, Xp.shape[3]), dtype=Xp.dtype)
-    for (i, j), (rows, columns) in positions(Xp, layer):
-        A[:, i, j, :] = np.max(Xp[:, rows, columns, :], axis=(1, 2))
+    A = np.max(every_window(Xp, layer), axis=(3, 4))  # (N, Ho, Wo, C)
     return from_channels_last(A, layer.layout)
 
 
