@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from conftest import CATALOGUE, EXAMPLE_IDS, repro
-from reproductions import claims
+from reproductions import claims, execute
 from reproductions.spec import Claim
 
 
@@ -59,9 +59,10 @@ def test_no_verdict_changes_with_the_cpu(run_result, example_id, roundings):
     """Every verdict holds with every exact value moved by 32 float64 roundings of its
     size either way, more than any two CPUs were measured to differ."""
     result = run_result(example_id, "float64")
+    cost_at = execute.reference_function(result.example, "cost_at")  # for numerical.<p>
     exact = claims.Values(result.traces["numpy"], result.example.initial_parameters(),
-                          result.example)
-    replay = claims.Values(result.replay, exact.init, result.example) \
+                          result.example, cost_at)
+    replay = claims.Values(result.replay, exact.init, result.example, cost_at) \
         if result.replay is not None else None
     moved = claims.judge(result.example, Moved(exact, roundings), replay, result.steps)
     assert [c.verdict for c in moved] == [as_moved(c) for c in result.claims]

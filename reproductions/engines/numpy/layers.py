@@ -84,11 +84,12 @@ def positions(Xp, layer):
 
 def every_window(Xp, layer):
     """The window of every output position at once, (N, Ho, Wo, fh, fw, C): element
-    [n, i, j] is Xp[n, rows, columns, :] for ``window_at(i, j)`` (a view, no copy)."""
-    (fh, fw), (sh, sw) = kernel_or_window(layer), layer.stride
+    [n, i, j] is Xp[n, rows, columns, :] for ``window_at(i, j)``."""
     Ho, Wo = output_size(Xp, layer)
-    views = np.lib.stride_tricks.sliding_window_view(Xp, (fh, fw), axis=(1, 2))
-    return views[:, :Ho * sh:sh, :Wo * sw:sw].transpose(0, 1, 2, 4, 5, 3)
+    rows = [window_at(i, 0, layer)[0].start for i in range(Ho)]  # where each window starts
+    columns = [window_at(0, j, layer)[1].start for j in range(Wo)]
+    views = np.lib.stride_tricks.sliding_window_view(Xp, kernel_or_window(layer), axis=(1, 2))
+    return views[:, rows][:, :, columns].transpose(0, 1, 2, 4, 5, 3)
 
 
 # --- convolution -----------------------------------------------------------------------
