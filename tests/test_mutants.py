@@ -354,8 +354,10 @@ MUTANTS = [
            "np.fmax(np.fmax(largest, 0.0), ref.scale)",
            # the gradients fall from 460 towards 0; which step and which gradient first show
            # the frameworks' rounding (over 128 eps of the gradient itself) is a matter of
-           # last bits (step 43 on one CPU, 50-55 on another): any step, any gradient
-           ("diverges", r"\d+", None, "0,0"), ("--steps", "60")),
+           # last bits (step 43 on one CPU, 50-55 on another, none in 60 steps on an Intel
+           # Xeon, whose torch run stayed at 99.3 % of the bound): 200 steps, any step, any
+           # gradient
+           ("diverges", r"\d+", None, "0,0"), ("--steps", "200")),
     Mutant("parity_scale_ignored", "reproductions/parity.py",
            "a record's scale ignored: a cancelled value judged against itself",
            "hours_studied", "torch",
