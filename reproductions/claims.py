@@ -56,7 +56,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from . import derived
+from . import derived, numerical
 from .generic import definition as generic
 from .generic import numpy as engine
 from .parity import POLICY, sizes
@@ -234,32 +234,26 @@ class Values:
 
     def _estimate(self, name: str, step: int) -> np.ndarray | None:
         check = None if self.example is None else self.example.gradient_check
-        cost_at = None if check is None else self.cost_at
-        params = {p: self.array(f"before.{p}", step) for p in self.init}
-        if cost_at is None or name not in params or any(v is None for v in params.values()):
+        params = self._before(step)
+        if check is None or self.cost_at is None or params is None or name not in params:
             return None
         params = {p: np.array(value, dtype=np.float64) for p, value in params.items()}
-        at = cost_at(self.example, step, params) if check.difference == "one_sided" else None
-        estimate = np.zeros_like(params[name])
-        for i in np.ndindex(estimate.shape):
-            start = params[name][i]
-            params[name][i] = start + check.epsilon
-            plus = cost_at(self.example, step, params)
-            if check.difference == "two_sided":
-                params[name][i] = start - check.epsilon
-                estimate[i] = (plus - cost_at(self.example, step, params)) / (2 * check.epsilon)
-            else:
-                estimate[i] = (plus - at) / check.epsilon
-            params[name][i] = start
-        return estimate
+        return numerical.finite_differences(
+            lambda: self.cost_at(self.example, step, params), params[name],
+            list(np.ndindex(np.shape(params[name]))), lambda _: check.epsilon,
+            check.difference, stated_h=True)
 
     def _held_out_pass(self, step: int) -> dict[str, np.ndarray]:
-        if self.example is None or self.example.network is None:
-            return {}
-        params = {name: self.array(f"before.{name}", step) for name in self.init}
-        if any(value is None for value in params.values()):
+        params = self._before(step)
+        if self.example is None or self.example.network is None or params is None:
             return {}
         return engine.held_out_pass(self.example, params)
+
+    def _before(self, step: int) -> dict[str, np.ndarray] | None:
+        """Every parameter as the step's forward pass used it (``before.``); None where one
+        was not recorded."""
+        params = {name: self.array(f"before.{name}", step) for name in self.init}
+        return None if any(value is None for value in params.values()) else params
 
     def margin(self, quantity: str, step: int, index) -> float:
         """How far float64 determines an element of a derived quantity: the expression

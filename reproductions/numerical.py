@@ -38,27 +38,42 @@ def chosen_elements(params: dict, elements: dict | None = None) -> dict[str, lis
             for name, value in params.items()}
 
 
+def finite_differences(cost, value: np.ndarray, elements, h_of, difference: str = "two_sided",
+                       stated_h: bool = False) -> np.ndarray:
+    """The slope of ``cost()`` along each of ``elements`` of ``value`` (which ``cost``
+    reads), NaN at the others: one element at a time moved by ``h = h_of(element)`` and put
+    back. ``two_sided``: (J(p + h) - J(p - h)) over the step; ``one_sided``: (J(p + h) -
+    J(p)) over it. The step is the one float64 took, (p + h) - (p - h), or ``stated_h``: h
+    itself (2 h two-sided), as a source's gradient check divides by it."""
+    estimate = np.full(np.shape(value), np.nan)
+    at = cost() if difference == "one_sided" else None
+    for i in elements:
+        start = value[i]
+        h = h_of(start)
+        value[i] = start + h
+        plus, up = cost(), value[i]
+        if difference == "two_sided":
+            value[i] = start - h
+            minus, down = cost(), value[i]
+        else:
+            minus, down = at, start
+        value[i] = start
+        taken = (2 * h if difference == "two_sided" else h) if stated_h else up - down
+        estimate[i] = (plus - minus) / taken
+    return estimate
+
+
 def central_differences(cost_at, example, step: int, params: dict,
                         elements: dict | None = None,
                         names: list[str] | None = None) -> dict[str, np.ndarray]:
     """The estimate of each chosen element (``chosen_elements``) of the parameters
-    ``names`` (by default all); NaN at the others."""
-    estimates = {}
+    ``names`` (by default all), with h = H * max(1, |p|); NaN at the others."""
     names = list(params) if names is None else names
     chosen = chosen_elements({name: params[name] for name in names}, elements)
-    for name in names:
-        value = params[name]
-        estimate = np.full(np.shape(value), np.nan)
-        for i in chosen[name]:
-            h = H * max(1.0, abs(value[i]))
-            up = {k: v.copy() for k, v in params.items()}
-            down = {k: v.copy() for k, v in params.items()}
-            up[name][i] += h
-            down[name][i] -= h
-            estimate[i] = (cost_at(example, step, up) - cost_at(example, step, down)) / (
-                up[name][i] - down[name][i])
-        estimates[name] = estimate
-    return estimates
+    moved = {name: np.array(value, dtype=np.float64) for name, value in params.items()}
+    return {name: finite_differences(lambda: cost_at(example, step, moved), moved[name],
+                                     chosen[name], lambda p: H * max(1.0, abs(p)))
+            for name in names}
 
 
 def numerical_column(cost_at, example, recording: Recording, init: dict, steps,
