@@ -546,33 +546,48 @@ def _compare_divergence(reference: Recording, other: Recording, framework: str,
 
 
 def self_check() -> list[str]:
-    """The comparison tried on planted errors before it is trusted with any example:
-    an error a correct comparison must see, in each dtype, and the same numbers that it
-    must accept. Returns what it got wrong (nothing, when it works). A check whose
-    comparison accepted anything would otherwise pass every correct example, and the
-    examples alone could never show it."""
-    def recording(costs, grads):
+    """The comparison tried on planted numbers before it is trusted with any example:
+    errors a correct comparison must see, in each dtype, and differences of 64 roundings
+    of what the policy sizes them by, which it must accept. Returns what it got wrong
+    (nothing, when it works). A comparison that accepted anything would otherwise pass
+    every correct example, and one sized wrongly would fail or pass an example by the
+    last bits of the CPU it ran on; the examples alone could show neither."""
+    def recording(costs, grads, change):
         trace = Trace()
         for step, (cost, grad) in enumerate(zip(costs, grads)):
             trace.step(step)
             trace.cost(cost)
             trace.grad("W", np.array(grad))
+            if step == 0:  # a change of the cost after a nudge: cancelled, sized by the cost
+                trace.value("change", change, scale=cost)
         return trace.recording()
 
-    costs, grads = [4255.854, 2.5, 0.031], [[460.0, -12.0], [30.0, 2.0], [0.03, 7.5e-5]]
-    reference = recording(costs, grads)
-    zeroed = ("a gradient recorded as zeros", recording(costs, [*grads[:2], [0.0, 0.0]]), 2)
-    planted = {  # per dtype: what each planted error is, and the step it must be found at
-        "float64": [("a cost 1e-9 off", recording([costs[0], costs[1] * (1 + 1e-9), costs[2]], grads), 1),
-                    zeroed],
-        "float32": [zeroed, ("a cost 1e-4 off", recording([costs[0] * (1 + 1e-4), *costs[1:]], grads), 0)],
-    }
+    costs, grads, change = [4255.854, 2.5, 0.031], [[460.0, -12.0], [30.0, 2.0], [0.03, 7.5e-5]], -0.06
+    reference = recording(costs, grads, change)
     wrong = []
-    for dtype, errors in planted.items():
+    for dtype in ("float64", "float32"):
+        roundings = 64 * float(np.finfo(dtype).eps)
+        zeroed = ("a gradient recorded as zeros", recording(costs, [*grads[:2], [0.0, 0.0]], change), 2)
+        errors = {  # what each planted error is, and the step it must be found at
+            "float64": [("a cost 1e-9 off", recording([costs[0], costs[1] * (1 + 1e-9), costs[2]], grads, change), 1),
+                        zeroed],
+            "float32": [zeroed, ("a cost 1e-4 off", recording([costs[0] * (1 + 1e-4), *costs[1:]], grads, change), 0)],
+        }[dtype]
+        accepted = [  # sized by the cost itself, by the largest gradient so far, by a scale
+            ("a cost 64 roundings off", recording([costs[0] * (1 + roundings), *costs[1:]], grads, change)),
+            ("a fallen gradient 64 roundings of the largest so far off",
+             recording(costs, [*grads[:2], [grads[2][0] + 460.0 * roundings, grads[2][1]]], change)),
+            ("a cancelled value 64 roundings of its scale off",
+             recording(costs, grads, change + costs[0] * roundings)),
+        ]
         if not compare(reference, reference, "itself", dtype).passed:
             wrong.append(f"{dtype}: the same numbers do not agree")
         for what, other, step in errors:
             found = compare(reference, other, "planted", dtype).first_divergence
             if found is None or found.step != step:
                 wrong.append(f"{dtype}: {what} at step {step} is not found")
+        for what, other in accepted:
+            found = compare(reference, other, "planted", dtype).first_divergence
+            if found is not None:
+                wrong.append(f"{dtype}: {what} is not accepted (step {found.step}, {found.quantity})")
     return wrong

@@ -22,7 +22,8 @@ framework, the step and the quantity of the first failure: the first line
 first ``claim failed <where>: <quantity>[index] step N`` under ``<id> FAILED`` (claims are
 judged on NumPy's float64 run), ``<id>: the <framework> implementation raised ...
 at step N``, or, for a comparison that fails its own check before any example runs,
-``the comparison itself is broken: <dtype>: <planted error> at step N is not found``.
+``the comparison itself is broken: <dtype>: <planted error> at step N is not found`` (or
+``<planted difference> is not accepted (step N, <quantity>)``: one it must pass).
 One test per mutant, so the kill rate is the pass rate of ``test_the_mutant_is_killed``.
 
 A mutant that survives stays in the table as it is, marked ``# SURVIVES`` with why:
@@ -342,28 +343,29 @@ MUTANTS = [
            "xor_hidden_layer", "torch",
            "failing = np.flatnonzero(row_max > bound)\n", "failing = np.flatnonzero(row_max != row_max)\n",
            ("self_check", "float64", "a cost 1e-9 off", 1), SHORT),
+    # A comparison sized wrongly fails honest runs, but which run and where is a matter of
+    # the CPU's last bits (parity_size_not_cumulative failed hours_studied at step 43 on
+    # one CPU, 50-55 on another, and never with SIMD lowered): the self-check plants
+    # differences of 64 roundings of what the policy sizes them by, which it must accept.
     Mutant("parity_bound_without_size", "reproductions/parity.py",
            "the bound taken absolute, 128 eps, without the quantity's size",
            "hours_studied", "torch",
            "bound = size * tolerance.rtol\n", "bound = np.ones_like(size) * tolerance.rtol\n",
-           ("diverges", 0, "cost_after_w_nudge", ""), SHORT),
+           ("self_check_accepts", "float64", "a cost 64 roundings off", 0, "cost"), SHORT),
     Mutant("parity_size_not_cumulative", "reproductions/parity.py",
            "the size of each record its own largest value, not the largest so far",
            "hours_studied", "torch",
            "np.fmax(np.fmax.accumulate(np.fmax(largest, 0.0)), ref.scale)",
            "np.fmax(np.fmax(largest, 0.0), ref.scale)",
-           # the gradients fall from 460 towards 0; which step and which gradient first show
-           # the frameworks' rounding (over 128 eps of the gradient itself) is a matter of
-           # last bits (step 43 on one CPU, 50-55 on another, none in 60 steps on an Intel
-           # Xeon, whose torch run stayed at 99.3 % of the bound): 200 steps, any step, any
-           # gradient
-           ("diverges", r"\d+", None, "0,0"), ("--steps", "200")),
+           ("self_check_accepts", "float64", "a fallen gradient 64 roundings of the largest so far off",
+            2, "grad.W"), SHORT),
     Mutant("parity_scale_ignored", "reproductions/parity.py",
            "a record's scale ignored: a cancelled value judged against itself",
            "hours_studied", "torch",
            "np.fmax(np.fmax.accumulate(np.fmax(largest, 0.0)), ref.scale)",
            "np.fmax.accumulate(np.fmax(largest, 0.0))",
-           ("diverges", 0, "change_after_w_nudge", ""), SHORT),
+           ("self_check_accepts", "float64", "a cancelled value 64 roundings of its scale off", 0, "change"),
+           SHORT),
     Mutant("claims_unit_one_decimal_coarser", "reproductions/claims.py",
            "off-by-one in printed precision: a printed string judged one decimal coarser",
            "car_price", "numpy",
@@ -452,8 +454,15 @@ def self_check(framework, dtype, what, step):
             "is not found")
 
 
+def self_check_accepts(framework, dtype, what, step, quantity):
+    """The comparison's own check rejects a planted difference it must accept:
+    ``the comparison itself is broken: <dtype>: <planted> is not accepted (step N, <quantity>)``."""
+    return (rf"^the comparison itself is broken: {dtype}: {re.escape(what)} is not accepted "
+            rf"\(step {step}, {re.escape(quantity)}\)")
+
+
 FAILURES = {"diverges": diverges, "one_sided": one_sided, "claim_failed": claim_failed,
-            "raised": raised, "self_check": self_check}
+            "raised": raised, "self_check": self_check, "self_check_accepts": self_check_accepts}
 
 
 assert len({m.id for m in MUTANTS}) == len(MUTANTS), "mutant ids must be distinct"

@@ -148,6 +148,18 @@ def test_a_comparison_that_accepts_anything_fails_its_own_check(monkeypatch):
     assert parity.self_check() == ["float64: a cost 1e-9 off at step 1 is not found"]
 
 
+def test_a_comparison_stricter_than_the_policy_fails_its_own_check(monkeypatch):
+    """32 roundings where the policy allows 128: the planted differences of 64 are refused,
+    so the harness stops before it fails honest runs by the last bits of a CPU."""
+    from reproductions import parity
+
+    monkeypatch.setitem(parity.POLICY, "float64", parity.Tolerance(32, parity.POLICY["float64"].eps))
+    assert parity.self_check() == [
+        "float64: a cost 64 roundings off is not accepted (step 0, cost)",
+        "float64: a fallen gradient 64 roundings of the largest so far off is not accepted (step 2, grad.W)",
+        "float64: a cancelled value 64 roundings of its scale off is not accepted (step 0, change)"]
+
+
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_a_gradient_is_judged_against_the_terms_it_sums(dtype):
     """A gradient that cancels to far below its terms is judged against the terms, element
