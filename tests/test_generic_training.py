@@ -147,7 +147,9 @@ def test_step_local_parity_holds_where_free_running_runs_part():
     for parity in result.parities:
         assert parity.mode == "step_local" and parity.used <= 1
         assert parity.drift.first_beyond(parity.tolerance.roundings) is not None
-        assert parity.drift.largest[1] > 1e6  # about 1e12 roundings on the machines tried
+        # a rounding apart grows about twofold a step: past 1e6 roundings within the 150
+        # steps wherever the runs part (1e12 by step 40 on the machines tried)
+        assert parity.drift.largest[1] > 1e6
     free = example.model_copy(update={"parity": "free_running"})
     free_result = harness.run_example(free, FRAMEWORKS)
     assert not free_result.parity_passed
@@ -182,7 +184,9 @@ def test_the_report_says_which_mode_gave_the_verdict(tmp_path):
     parity = json.loads((folder / "summary.json").read_text())["parity"][0]
     assert parity["mode"] == "step_local"
     drift = parity["free_running_drift"]
-    assert drift["first_step_beyond_bound"] < 20 and drift["largest_roundings"] > 1e6
+    # the step they part at is the CPU's last bits (7 to 12 on the machines tried)
+    assert 0 < drift["first_step_beyond_bound"] < spec.load(CHAOTIC).steps
+    assert drift["largest_roundings"] > 1e6
     report = (folder / "report.md").read_text()
     assert "Verdict from step-local runs: every torch step started from NumPy's parameters" in report
     assert (folder / "drift.png").read_bytes()[:4] == b"\x89PNG"
@@ -324,7 +328,8 @@ def test_a_definition_run_names_the_file_and_the_engines_it_ran():
 @pytest.mark.parametrize("declared, code", [("auto", 0), ("free_running", 1)])
 def test_free_running_runs_that_part_are_judged_step_by_step(tmp_path, declared, code):
     """The chaotic 2-2-1 tanh XOR without its step-local declaration: the free-running runs
-    part by accumulated rounding within ten steps, and every step agrees on its own. By
+    part by accumulated rounding (at a step the CPU's last bits decide: 7 to 12 on the
+    machines tried), and every step agrees on its own. By
     default the verdict is then step-local, and the report says where they parted; an
     example that wants free-running parity fails, and says that every step agrees."""
     from conftest import repro
@@ -340,7 +345,7 @@ def test_free_running_runs_that_part_are_judged_step_by_step(tmp_path, declared,
     if declared == "auto":
         assert parity["mode"] == "step_local" and parity["passed"]
         assert "the trajectories part by accumulated rounding from step" in text
-        assert parity["parted"]["step"] < 10
+        assert 0 < parity["parted"]["step"] < spec.load(CHAOTIC).steps
     else:
         assert parity["mode"] == "free_running" and not parity["passed"]
         assert parity["step_local_check"] == "holds at every step"

@@ -770,5 +770,11 @@ def test_draws_no_cpu_feature_changes_are_the_same_without_fma_and_avx2():
             same = hashlib.sha256(value.tobytes()).hexdigest() == elsewhere[key][name]
             assert same or name in dependent, (key, name)
             differing |= set() if same else {name}
-    if cpu_has("fma", "avx2"):  # this CPU is really another than the simulated one
-        assert {"r", "W2"} <= differing, differing
+    # where this process is not itself held to the simulated CPU, that CPU is another:
+    # glibc's libm (r, NumPy's randn) and torch's kernels (W2, a Linear's init) then differ
+    if cpu_has("fma", "avx2"):
+        assert "r" in differing, differing
+        import torch
+
+        if torch.backends.cpu.get_cpu_capability() != "DEFAULT":
+            assert "W2" in differing, differing
