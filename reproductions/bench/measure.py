@@ -179,7 +179,8 @@ def provenance() -> dict:
 
     versions = {name: frameworks.adapter(name).version() for name in frameworks.NAMES}
     return {**machine_provenance(versions), "processor": processor(), "cores": _cores(),
-            "numpy_blas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default")}
+            "numpy_blas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default"),
+            "python_bytecode": "cached (commands run without PYTHONDONTWRITEBYTECODE)"}
 
 
 def processor() -> str:
