@@ -470,8 +470,8 @@ class Trace:
         return self.printed_at(self.current_step)
 
     def value(self, name: str, value, scale=None):
-        if not self.printed:
-            return value
+        if self.printed_steps is not None and self.current_step not in self.printed_steps:
+            return value  # (self.printed, inline: called for every intermediate of every step)
         return self._record("value", name, value, scale)
 
     def values(self, **named) -> None:
@@ -488,16 +488,21 @@ class Trace:
                                               self.keep.quantity(quantity_name(kind, name))):
             return value
         # the common case, a quantity recorded before in the same way: one copy into place
+        # (and one of its terms, where it has them: its first terms make their array)
         plan = (self._plans.get((kind, name)) if self.rounding is None and scale is None
-                and terms is None else None)
+                else None)
         if plan is not None:
             record, transpose = plan
             array = self.as_array(value)
             if transpose:
                 array = array.T
             k, step = record.count, self.current_step
-            if array.shape == record.shape and k < len(record.values) and step > record.last:
+            if (array.shape == record.shape and k < len(record.values) and step > record.last
+                    and (terms is None or record.terms is not None)):
                 record.values[k] = array
+                if terms is not None:
+                    terms = self.as_array(terms)
+                    record.terms[k] = terms.T if transpose else terms
                 record.steps[k], record.order[k] = step, self._count  # scale, terms: NaN
                 record.count, record.last = k + 1, step
                 self._count += 1

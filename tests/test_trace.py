@@ -37,6 +37,20 @@ def test_a_record_without_a_scale_or_terms_has_nan_there_however_the_storage_gre
     assert (terms[:3] == 1).all() and np.isnan(terms[3:]).all()
 
 
+def test_terms_are_kept_in_the_sources_layout_at_every_step_they_are_given():
+    """Terms go the common path of their gradient (one copy into place), transposed as
+    the gradient is, from the first step that gives them; NaN where a step gives none."""
+    trace = Trace(transposed=frozenset({"W"}))
+    given = {1: np.arange(6.0).reshape(2, 3), 2: None, 3: -np.arange(6.0).reshape(2, 3)}
+    for step in range(4):  # as the framework holds W: (2, 3); the source: (3, 2)
+        trace.step(step)
+        trace.grad("W", np.full((2, 3), float(step)), terms=given.get(step))
+    series = trace.recording()["grad.W"]
+    assert series.values.shape == series.terms.shape == (4, 3, 2)
+    assert np.isnan(series.terms[[0, 2]]).all()
+    assert (series.terms[1] == given[1].T).all() and (series.terms[3] == given[3].T).all()
+
+
 def test_a_record_is_a_copy_not_a_view_of_the_callers_array():
     trace, weights = Trace(), np.zeros(2)
     for step in range(2):

@@ -16,7 +16,8 @@ measures taken on the code before it was made fast, on the same machine).
   (``bare_<framework>.py``: the same layers, losses, optimiser and loop, nothing
   recorded) against the mirror inside the harness (``run_framework``, every cost,
   gradient and parameter recorded). A step's time is the difference of two whole runs,
-  of at least 5000 steps and of a tenth of them, over the difference in steps: what a
+  of at least 5000 steps (more, until the bare loop's steps take 0.3 s) and of a tenth
+  of them, over the difference in steps: what a
   run costs once (set-up, compiling a loop, the step-0 printouts) cancels, and a loop
   the framework compiles, which returns to Python only at its end, is timed as it runs;
 - **scale**: a 784-W-10 network (``scale_mlp/``), 40 steps, each framework and dtype:
@@ -50,6 +51,8 @@ from .scale import scale_example
 
 LOOP_EXAMPLES = ("hours_studied", "xor_hidden_layer", "test_scores")
 LOOP_STEPS = 5000  # the loops are timed over at least this many steps
+LOOP_SECONDS = 0.3  # and over enough that a run takes this much longer than a tenth of it
+LOOP_MOST = 1_000_000  # but no more steps than this
 WIDTHS = (16, 64, 256, 1024)
 SCALE_STEPS = 40
 BASELINE = Path(__file__).resolve().parents[2] / "results" / "bench" / "baseline.json"
@@ -87,10 +90,28 @@ class LoopTiming:
     bare_per_step: float  # seconds
     harness_per_step: float
     ratio: float
+    steps: int  # of the longer run of each pair
 
 
 def run_bare(example, framework: str, dtype: str, steps: int):
     return run(example.id, context(example, framework, dtype, steps))
+
+
+def enough_steps(steps: int, run) -> int:
+    """``steps``, or ten, a hundred... times as many (at most LOOP_MOST), until a run of
+    them takes LOOP_SECONDS longer than a run of a tenth of them. A loop a framework
+    compiles to a microsecond a step then outgrows what a run costs once (tracing and
+    compiling it, about 0.1 s) and that cost's jitter, which at 5000 steps made JAX's
+    per-step times anything from NaN to 157 times the bare loop's."""
+    while steps * 10 <= LOOP_MOST:
+        start = time.perf_counter()
+        run(max(1, steps // 10))
+        middle = time.perf_counter()
+        run(steps)
+        if (time.perf_counter() - middle) - (middle - start) >= LOOP_SECONDS:
+            break
+        steps *= 10
+    return steps
 
 
 def per_step(repeat: int, steps: int, run) -> float:
@@ -108,13 +129,15 @@ def loop_timings(repeat: int) -> list[LoopTiming]:
     rows = []
     for example_id in LOOP_EXAMPLES:
         example = spec.load_example(spec.folders()[example_id])
-        steps = max(example.steps, LOOP_STEPS)  # enough that a compiled loop's steps show
         for framework in harness.frameworks_of(example):  # those it has a mirror in
+            # as many steps for both, enough that the bare loop's steps show
+            steps = enough_steps(max(example.steps, LOOP_STEPS),
+                                 lambda n: run_bare(example, framework, "float64", n))
             bare = per_step(repeat, steps, lambda n: run_bare(example, framework, "float64", n))
             inside = per_step(repeat, steps, lambda n: harness.run_framework(
                 example, framework, "float64", n))
             rows.append(LoopTiming(example_id, framework, "float64", bare, inside,
-                                   inside / bare if bare > 0 else float("nan")))
+                                   inside / bare if bare > 0 else float("nan"), steps))
     return rows
 
 
@@ -362,14 +385,15 @@ def markdown(bench: Bench) -> str:
     lines += ["## Imports (fresh process)", "",
               md_table(["module", "seconds"], [[k, f"{v:.2f}"] for k, v in bench.imports.items()]), ""]
     lines += ["## Training loops: bare and inside the harness", "",
-              "A step's time is the difference of two whole runs (the example's steps, and a "
-              "tenth of them) over the steps between. *bare*: the same loop with nothing "
+              "A step's time is the difference of two whole runs (*steps*, and a tenth of "
+              "them) over the steps between; *steps* is the example's, at least 5000, and ten "
+              "times more until the bare loop's steps take 0.3 s. *bare*: the same loop with nothing "
               "recorded (`bare_<framework>.py`); *harness*: the mirror recording every cost, "
               "gradient and parameter. *before*: the ratio on the baseline's commit, where "
               "TensorFlow and JAX ran a compiled step per Python iteration.", "",
-              md_table(["example", "framework", "bare µs/step", "harness µs/step", "harness / bare",
-                        "before"],
-                       [[r.example, r.framework, f"{r.bare_per_step * 1e6:.1f}",
+              md_table(["example", "framework", "steps", "bare µs/step", "harness µs/step",
+                        "harness / bare", "before"],
+                       [[r.example, r.framework, f"{r.steps:,}", f"{r.bare_per_step * 1e6:.1f}",
                          f"{r.harness_per_step * 1e6:.1f}", f"{r.ratio:.2f}",
                          next((f"{b['ratio']:.2f}" for b in base.get("loops", [])
                                if b["example"] == r.example and b["framework"] == r.framework), "")]
