@@ -393,8 +393,8 @@ def markdown(bench: Bench) -> str:
               "TensorFlow and JAX ran a compiled step per Python iteration.", "",
               md_table(["example", "framework", "steps", "bare µs/step", "harness µs/step",
                         "harness / bare", "before"],
-                       [[r.example, r.framework, f"{r.steps:,}", f"{r.bare_per_step * 1e6:.1f}",
-                         f"{r.harness_per_step * 1e6:.1f}", f"{r.ratio:.2f}",
+                       [[r.example, r.framework, f"{r.steps:,}", f"{r.bare_per_step * 1e6:.2f}",
+                         f"{r.harness_per_step * 1e6:.2f}", f"{r.ratio:.2f}",
                          next((f"{b['ratio']:.2f}" for b in base.get("loops", [])
                                if b["example"] == r.example and b["framework"] == r.framework), "")]
                         for r in bench.loops]), ""]
