@@ -564,15 +564,15 @@ def self_check() -> list[str]:
 
     costs, grads, change = [4255.854, 2.5, 0.031], [[460.0, -12.0], [30.0, 2.0], [0.03, 7.5e-5]], -0.06
     reference = recording(costs, grads, change)
+    zeroed = ("a gradient recorded as zeros", recording(costs, [*grads[:2], [0.0, 0.0]], change), 2)
+    planted = {  # per dtype: what each planted error is, and the step it must be found at
+        "float64": [("a cost 1e-9 off", recording([costs[0], costs[1] * (1 + 1e-9), costs[2]], grads, change), 1),
+                    zeroed],
+        "float32": [zeroed, ("a cost 1e-4 off", recording([costs[0] * (1 + 1e-4), *costs[1:]], grads, change), 0)],
+    }
     wrong = []
-    for dtype in ("float64", "float32"):
+    for dtype, errors in planted.items():
         roundings = 64 * float(np.finfo(dtype).eps)
-        zeroed = ("a gradient recorded as zeros", recording(costs, [*grads[:2], [0.0, 0.0]], change), 2)
-        errors = {  # what each planted error is, and the step it must be found at
-            "float64": [("a cost 1e-9 off", recording([costs[0], costs[1] * (1 + 1e-9), costs[2]], grads, change), 1),
-                        zeroed],
-            "float32": [zeroed, ("a cost 1e-4 off", recording([costs[0] * (1 + 1e-4), *costs[1:]], grads, change), 0)],
-        }[dtype]
         accepted = [  # sized by the cost itself, by the largest gradient so far, by a scale
             ("a cost 64 roundings off", recording([costs[0] * (1 + roundings), *costs[1:]], grads, change)),
             ("a fallen gradient 64 roundings of the largest so far off",
