@@ -958,7 +958,7 @@ def run_into(trace, table: GraphTable, engine, dtype, steps: int | None = None,
     ``ctx.trace``, ``ctx.dtype`` and ``ctx.steps``; ``optimizer``, the definition's
     [optimizer] (its checked spec), updates instead of plain descent."""
     recorder = Recorder(trace, table)
-    for _ in engine.run(table, dtype, steps, recorder, optimizer):
+    for _ in engine.run(table, dtype, steps, recorder, spec=optimizer):
         pass
 
 

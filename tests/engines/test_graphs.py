@@ -592,7 +592,7 @@ def test_every_framework_module_has_the_same_functions_and_ops():
         module = import_module(f"reproductions.engines.{framework}.graph")
         assert set(module.FORWARD) == ops, framework
         assert all(callable(getattr(module, name, None)) for name in shared), framework
-        assert parameters(module.run) == ["table", "dtype", "steps", "record", "optimizer"]
+        assert parameters(module.run) == ["table", "dtype", "steps", "record", "spec"]
         # NumPy's evaluate also records as it goes (the rounded replay)
         assert parameters(module.evaluate) == [
             "graph", "leaves", "dtype", "output", "upstream", "local", "layout",

@@ -177,16 +177,15 @@ def training_step(graph: ex.Graph, output: int, local: bool, layout: str, moves:
     return optimizer, jax.jit(step)
 
 
-def run(table: ex.GraphTable, dtype, steps: int | None = None, record=None, optimizer=None):
+def run(table: ex.GraphTable, dtype, steps: int | None = None, record=None, spec=None):
     """The table's run, one ``expressions.Step`` at a time, as NumPy's ``run``; the
     update is ``optax.sgd`` on the moved inputs and parameters, or the [optimizer]
-    ``optimizer``, in one jitted step."""
+    ``spec``, in one jitted step."""
     graph, moves, steps = table.graph, table.moves, ex.steps_of(table, steps)
     out, local, layout = table.output_node, table.local_derivatives, table.jacobian_layout
     leaves = {name: jnp.asarray(value, dtype=dtype) for name, value in table.leaves.items()}
     upstream = seed(graph, leaves, out, table.upstream_array, dtype)
     if moves is not None:
-        spec = optimizer
         optimizer, step_of = training_step(graph, out, local, layout, moves, spec)
         state = optimizer.init({name: leaves[name] for name in moves.names})
     for step in range(steps + 1):

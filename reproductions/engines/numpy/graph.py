@@ -341,17 +341,17 @@ def evaluate(graph: ex.Graph, leaves: dict, dtype, output: str | None = None, up
     return evaluation
 
 
-def run(table: ex.GraphTable, dtype, steps: int | None = None, record=None, optimizer=None):
+def run(table: ex.GraphTable, dtype, steps: int | None = None, record=None, spec=None):
     """The table's run, one ``expressions.Step`` at a time: without an update, one
     evaluation (step 0); with ascent or descent, each step's evaluation and the moved
-    values after its update (x + rate * grad, or x - rate * grad, or the ``optimizer``'s
+    values after its update (x + rate * grad, or x - rate * grad, or the [optimizer] ``spec``'s
     rule written out, engines/numpy/optimizers.py), then the evaluation after the last
     update (step ``steps``). ``record`` (an ``expressions.Recorder``) records as it goes,
     and the run goes on with what it gives back."""
     graph, moves, steps = table.graph, table.moves, ex.steps_of(table, steps)
     leaves = {name: np.array(value, dtype=dtype) for name, value in table.leaves.items()}
-    rule = None if optimizer is None or moves is None else Optimizer(
-        optimizer, {name: leaves[name] for name in moves.names})
+    rule = None if spec is None or moves is None else Optimizer(
+        spec, {name: leaves[name] for name in moves.names})
     for step in range(steps + 1):
         if record is not None:
             record.start(step)
@@ -360,21 +360,17 @@ def run(table: ex.GraphTable, dtype, steps: int | None = None, record=None, opti
         if step == steps:
             yield ex.Step(step, evaluation)
             return
-        updated = {}
+        grads = {name: evaluation.grad(graph, name) for name in moves.names}
         if rule is not None:  # the [optimizer]'s update, descending
-            moved = rule.step({name: leaves[name] for name in moves.names},
-                              {name: evaluation.grad(graph, name) for name in moves.names})
-            updated = {name: value if record is None else record.param(name, value)
-                       for name, value in moved.items()}
-            if record is not None:
-                record.state(rule.state())
-        for name in moves.names if rule is None else ():
-            grad = evaluation.grad(graph, name)
-            if moves.sign > 0:  # ascent: up the gradient
-                moved = leaves[name] + moves.learning_rate * grad
-            else:  # descent: down it
-                moved = leaves[name] - moves.learning_rate * grad
-            updated[name] = moved if record is None else record.param(name, moved)
+            moved = rule.step({name: leaves[name] for name in moves.names}, grads)
+        elif moves.sign > 0:  # ascent: up the gradient
+            moved = {name: leaves[name] + moves.learning_rate * grads[name] for name in grads}
+        else:  # descent: down it
+            moved = {name: leaves[name] - moves.learning_rate * grads[name] for name in grads}
+        updated = {name: value if record is None else record.param(name, value)
+                   for name, value in moved.items()}
+        if rule is not None and record is not None:
+            record.state(rule.state())
         leaves.update(updated)
         yield ex.Step(step, evaluation, updated)
 

@@ -135,19 +135,21 @@ def evaluate(graph: ex.Graph, leaves: dict, dtype, output: str | None = None, up
     return evaluate_held(graph, held_leaves(leaves, dtype), dtype, output, upstream, local, layout)
 
 
-def run(table: ex.GraphTable, dtype, steps: int | None = None, record=None, optimizer=None):
+def run(table: ex.GraphTable, dtype, steps: int | None = None, record=None, spec=None):
     """The table's run, one ``expressions.Step`` at a time, as NumPy's ``run``; the
     update is ``torch.optim.SGD`` on the moved inputs and parameters, or the [optimizer]
-    ``optimizer`` as engines/torch/optimizers.py builds it. ``record`` (an
+    ``spec`` as engines/torch/optimizers.py builds it. ``record`` (an
     ``expressions.Recorder``) records each step's evaluation and update."""
     graph, moves, steps = table.graph, table.moves, ex.steps_of(table, steps)
     held = held_leaves(table.leaves, dtype)
-    spec, moved = optimizer, {} if moves is None else {name: held[name] for name in moves.names}
-    if spec is not None and moves is not None:
+    moved = {} if moves is None else {name: held[name] for name in moves.names}
+    if moves is None:
+        optimizer = None
+    elif spec is not None:
         optimizer = optimizers.build(spec, moved)
     else:
-        optimizer = None if moves is None else torch.optim.SGD(
-            list(moved.values()), lr=moves.learning_rate, maximize=moves.sign > 0)
+        optimizer = torch.optim.SGD(list(moved.values()), lr=moves.learning_rate,
+                                    maximize=moves.sign > 0)
     for step in range(steps + 1):
         if record is not None:
             record.start(step)
