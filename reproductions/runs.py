@@ -12,7 +12,9 @@ NumPy runs in this process: it is the reference, cheap, and what every other run
 example is compared with. Every other framework runs, with ``jobs`` above 1, in worker
 processes by framework: a worker imports its framework once and runs every example
 asked of it, in the order asked, so that torch, TensorFlow and JAX (seconds each to
-import) are each imported once however many examples run, and train side by side.
+import) are each imported once however many examples run, and train side by side
+(the start values are drawn here and handed over with the run: a source's torch-drawn
+weights import torch in no worker but torch's).
 With fewer jobs than frameworks, frameworks share workers (the heaviest import alone
 first). A worker writes its large records to files as it makes them and this process
 reads each once (``OnDisk``), so that a large network's trace is never held twice, nor
@@ -39,6 +41,7 @@ import numpy as np
 
 import frameworks
 
+from .engines import draws
 from .execute import rounded_replay, run_framework
 from .spec import Example
 from .trace import KEEP_ALL, SPILL_BYTES, FileRows, Keep, Recording
@@ -129,7 +132,8 @@ def _reporter(example_id: str, framework: str, steps: int) -> Callable[[int], No
 
 
 def _run(example: Example, framework: str, dtype: str, steps: int,
-         reference: Recording | None, keep: Keep, folder: str) -> Recording:
+         reference: Recording | None, keep: Keep, folder: str, drawn: draws.Drawn) -> Recording:
+    draws.remember(example.init, drawn)  # not drawn again here: torch is imported only to train
     recording = run_framework(example, framework, dtype, steps, reference=reference,
                               on_step=_reporter(example.id, framework, steps), keep=keep,
                               spill=folder)
@@ -281,7 +285,8 @@ class Runs:
                                                      keep=keep)
             else:
                 self._futures[key] = executor.submit(_run, example, framework, dtype, steps,
-                                                     reference, keep, self._folder())
+                                                     reference, keep, self._folder(),
+                                                     draws.draw_values(example.init))
                 group = next(i for i, g in enumerate(self._groups) if framework in g)
                 self._given.setdefault(group, []).append(self._futures[key])
         return self._futures[key]

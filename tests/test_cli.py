@@ -8,6 +8,7 @@ import sys
 import urllib.parse
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import frameworks
@@ -217,6 +218,24 @@ def test_a_large_run_reaches_this_process_through_files_and_gives_the_same_resul
             "README.md", "mlp_784_120_10", "site"]  # the staging folder and its files gone
     one, two = (tmp_path / jobs / "mlp_784_120_10" / "trace.parquet" for jobs in ("1", "2"))
     assert one.read_bytes() == two.read_bytes()
+
+
+def test_a_worker_is_handed_the_start_values_and_imports_no_torch_to_draw_them():
+    """iris_torch_linear draws its start values from torch's generator. This process
+    draws them and hands them to the JAX worker with the run: the worker imports no
+    torch, and its run is the one this process makes from the same values."""
+    from reproductions import runs
+
+    example = spec.load(REPO / "tests" / "definitions" / "iris_torch_linear.toml")
+    assert example.init.generator == "torch"
+    with runs.Runs(2, ["jax"]) as shared:
+        there = shared.run(example, "jax", "float64", 1).result()
+        worker = shared._executor("jax")
+        assert worker is not shared._here
+        assert worker.submit(eval, "'torch' in __import__('sys').modules").result() is False
+    here = runs.Runs(1).run(example, "jax", "float64", 1).result()
+    for name in ("W1", "b1", "W2", "b2"):
+        assert np.array_equal(there.series[name].values, here.series[name].values), name
 
 
 def test_a_bad_job_count_exits_2():

@@ -11,11 +11,14 @@ anything, a little high.
 
 ``repro bench`` starts one floor process per framework at once, the arrangement
 ``repro check`` runs its frameworks in, and takes the wall time until the last ends:
-the floor of the check (every example) and of one long definition. Run as
-``python -m reproductions.bench.floor FRAMEWORK DTYPE (--spec FILE | EXAMPLE ...)``; it
-prints the seconds it took, imports included.
+the floor of the check (every example) and of one long definition. The start values are
+drawn before the floor processes start (``save_draws``), as a check draws them before
+its workers start. Run as ``python -m reproductions.bench.floor FRAMEWORK DTYPE
+DRAWS_FILE (--spec FILE | EXAMPLE ...)``; it prints the seconds it took, imports
+included.
 """
 
+import pickle
 import sys
 import time
 from pathlib import Path
@@ -106,12 +109,33 @@ def examples_named(argv: list[str]) -> list:
     return [spec.load_example(spec.folders()[name]) for name in argv]
 
 
+def save_draws(framework_args: dict[str, list[str]], path: Path) -> None:
+    """Every start value and drawn array the floor processes' examples draw, in ``path``:
+    drawn here, before they start, as ``repro check`` draws them in its own process
+    and hands them to its workers (``runs.py``)."""
+    from ..engines import draws
+
+    for args in framework_args.values():
+        for example in examples_named(args):
+            draws.draw_values(example.init)
+    with open(path, "wb") as file:
+        pickle.dump(draws.kept_draws(), file)
+
+
+def load_draws(path: str) -> None:
+    from ..engines import draws
+
+    with open(path, "rb") as file:
+        draws.keep_draws(pickle.load(file))
+
+
 def main(argv: list[str]) -> int:
     start = time.perf_counter()
-    framework, dtype, *rest = argv
+    framework, dtype, draws_file, *rest = argv
     import frameworks
 
     frameworks.require(framework).setup(dtype)  # the import, once
+    load_draws(draws_file)
     for example in examples_named(rest):
         from ..harness import frameworks_of
 

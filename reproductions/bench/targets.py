@@ -7,8 +7,8 @@ and the CPU time (user + system, of the process and every process it started).
 
 The floor of a check is the frameworks' own work in the same arrangement (``floor.py``):
 one process per framework, all started at once, each importing its framework and
-running every example's mirror with a recorder that keeps nothing; its time is the
-wall time until the last one ends.
+running every example's mirror with a recorder that keeps nothing, from start values
+drawn before they start; its time is the wall time until the last one ends.
 """
 
 import os
@@ -80,12 +80,16 @@ def repro_time(*args: str, out: bool = True) -> Timing:
 def floor_time(framework_args: dict[str, list[str]], dtype: str = "float64") -> Timing:
     """The floor processes (``floor.py``), one per framework with the given examples (or
     ``--spec FILE``), started at once: the wall time until the last ends."""
+    from .floor import save_draws
+
     with tempfile.TemporaryDirectory() as folder:
         env = fresh_env(str(Path(folder) / "jax-cache"))
+        draws = Path(folder) / "draws.pickle"
+        save_draws(framework_args, draws)
         before = _children_cpu()
         start = time.perf_counter()
         processes = [subprocess.Popen([sys.executable, "-m", "reproductions.bench.floor",
-                                       framework, dtype, *args], env=env,
+                                       framework, dtype, str(draws), *args], env=env,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
                      for framework, args in framework_args.items()]
         errors = [(p.args, p.communicate()[1]) for p in processes]

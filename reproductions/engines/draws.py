@@ -10,7 +10,8 @@ keeping anything, or seeds it again where the source does. Every array comes bac
 as float64 NumPy in the source's layout. DRAWS.md documents the keys.
 
 ``read_init`` validates an ``[init]`` table; ``draw_values`` draws it. Torch is
-imported only to draw a torch stream, never to validate one.
+imported only to draw a torch stream, never to validate one, and a process draws a
+table once: a run in a worker is handed the draws its parent made (``runs.py``).
 """
 
 import ast
@@ -777,10 +778,40 @@ def layer_values(param: InitialParameter, tensor) -> np.ndarray:
     return placed(values.reshape(-1), param.filled_shape, param.order)
 
 
+DRAWN_KEPT = 64  # tables whose draws a process keeps (a table's arrays are its own)
+_drawn: dict[str, Drawn] = {}  # by the table's JSON, the last drawn last
+
+
 def draw_values(init: Initialisation) -> Drawn:
     """Every array the table fills, drawn in order from its one stream: the start
     values and the drawn data, float64, in the source's layout. The library's global
-    generators are left as they were."""
+    generators are left as they were. A table is drawn once in a process (the same
+    table draws the same numbers): each call has copies of its own."""
+    key = init.model_dump_json()
+    drawn = _drawn.pop(key, None) or drawn_once(init)
+    remember(init, drawn, key)
+    return Drawn(*({name: array.copy() for name, array in arrays.items()} for arrays in drawn))
+
+
+def remember(init: Initialisation, drawn: Drawn, key: str | None = None) -> None:
+    """Keep ``drawn`` as the table's draws: handed to a process that would otherwise
+    import torch only to draw them again."""
+    _drawn[key or init.model_dump_json()] = drawn
+    while len(_drawn) > DRAWN_KEPT:
+        del _drawn[next(iter(_drawn))]
+
+
+def kept_draws() -> dict[str, Drawn]:
+    """The draws this process keeps, by table: to hand to another process."""
+    return dict(_drawn)
+
+
+def keep_draws(kept: dict[str, Drawn]) -> None:
+    """Keep the draws another process made (``kept_draws``)."""
+    _drawn.update(kept)
+
+
+def drawn_once(init: Initialisation) -> Drawn:
     start, data = {}, {}
     with stream_of(init) as state:
         pending_bias = None  # a torch layer's bias, drawn with its weight

@@ -236,6 +236,25 @@ def test_a_table_draws_the_same_bits_every_time():
         same_bits(again.start[name], first.start[name])
 
 
+def test_a_table_is_drawn_once_a_process_and_each_caller_has_copies_of_its_own(monkeypatch):
+    from reproductions.engines import draws
+
+    init = read_init(table("""
+        [init]
+        seed = 11
+        params = [{ name = "W", randn = [2, 3] }]
+        """))
+    made = []
+    monkeypatch.setattr(draws, "_drawn", {})
+    monkeypatch.setattr(draws, "drawn_once", lambda table: made.append(table) or
+                        draws.Drawn({"W": np.arange(6.0).reshape(2, 3)}, {}))
+    first = draw_values(init)
+    first.start["W"][0, 0] = 99.0  # a caller's own copy
+    again = draw_values(init)
+    assert len(made) == 1
+    assert again.start["W"][0, 0] == 0.0
+
+
 # --- order, layout and scale --------------------------------------------------------------
 
 def test_columns_fill_the_first_index_fastest():
