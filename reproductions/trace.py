@@ -293,7 +293,8 @@ class Trace:
     current_step: int = 0
     watched: dict = field(default_factory=dict)
     _quantities: dict = field(default_factory=dict)
-    _plans: dict = field(default_factory=dict)  # (kind, name) -> (storage, transposed)
+    _plans: dict = field(default_factory=dict)  # (kind, name) -> (storage, transposed,
+    # the shape the framework holds it in, transposed where it is; the shape it is put in)
     _count: int = 0
 
     def watch(self, **parameters) -> None:
@@ -492,17 +493,18 @@ class Trace:
         plan = (self._plans.get((kind, name)) if self.rounding is None and scale is None
                 else None)
         if plan is not None:
-            record, transpose = plan
+            record, transpose, held, fit = plan
             array = self.as_array(value)
             if transpose:
                 array = array.T
             k, step = record.count, self.current_step
-            if (array.shape == record.shape and k < len(record.values) and step > record.last
+            if (array.shape == held and k < len(record.values) and step > record.last
                     and (terms is None or record.terms is not None)):
-                record.values[k] = array
+                record.values[k] = array if fit is None else array.reshape(fit)
                 if terms is not None:
                     terms = self.as_array(terms)
-                    record.terms[k] = terms.T if transpose else terms
+                    terms = terms.T if transpose else terms
+                    record.terms[k] = terms if fit is None else terms.reshape(fit)
                 record.steps[k], record.order[k] = step, self._count  # scale, terms: NaN
                 record.count, record.last = k + 1, step
                 self._count += 1
@@ -512,7 +514,9 @@ class Trace:
             decimals = self.rounding(self.current_step, quantity)
             if decimals is not None:
                 value = round_by_hand(value, decimals)
-        array = self.in_source_layout(name, self.as_array(value))
+        array = self.as_array(value)
+        held = array.shape  # as the framework holds it
+        array = self.in_source_layout(name, array)
         # a quantity recorded at step 0 is likely recorded at every step
         capacity = self.expected_steps + 1 if kind != "value" or self.current_step else 1
         record = self._storage(quantity, kind, array.shape, max(capacity, 1))
@@ -523,9 +527,12 @@ class Trace:
         except ValueError as error:
             raise ValueError(f"'{quantity}' {error}") from None
         self._count += 1
-        shape = self.shapes.get(name)
-        if shape is None or shape == record.shape:  # no reshape to the source's shape needed
-            self._plans[(kind, name)] = (record, name in self.transposed)
+        shape, transpose = self.shapes.get(name), name in self.transposed
+        if shape is None or shape == record.shape:  # in the source's shape, or not given one
+            held = held[::-1] if transpose else held
+            # next time: an array held as this one is put in the source's shape as it was
+            self._plans[(kind, name)] = (record, transpose, held,
+                                         None if held == record.shape else record.shape)
         return value
 
     def recording(self) -> Recording:

@@ -51,6 +51,23 @@ def test_terms_are_kept_in_the_sources_layout_at_every_step_they_are_given():
     assert (series.terms[1] == given[1].T).all() and (series.terms[3] == given[3].T).all()
 
 
+def test_a_vector_goes_the_common_path_into_the_sources_column_at_every_step():
+    """A framework's (3,) bias, which the source keeps as a (3, 1) column, is put in that
+    shape at every step (one copy into place after the first), terms as well; an array
+    held in another shape is still refused in the source's words."""
+    trace = Trace(shapes={"b": (3, 1)}, expected_steps=3)  # room made at once: no growing
+    for step in range(3):
+        trace.step(step)
+        trace.grad("b", np.arange(3.0) + step, terms=np.full(3, float(step)))
+    series = trace.recording()["grad.b"]
+    assert series.values.shape == series.terms.shape == (3, 3, 1)
+    assert series.values[:, :, 0].tolist() == [[0, 1, 2], [1, 2, 3], [2, 3, 4]]
+    assert series.terms[:, :, 0].tolist() == [[0.0] * 3, [1.0] * 3, [2.0] * 3]
+    trace.step(3)
+    with pytest.raises(ValueError, match=r"'grad.b' recorded as grad \(4,\) at step 3, as grad \(3, 1\) before"):
+        trace.grad("b", np.zeros(4))
+
+
 def test_a_record_is_a_copy_not_a_view_of_the_callers_array():
     trace, weights = Trace(), np.zeros(2)
     for step in range(2):
