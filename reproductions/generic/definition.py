@@ -223,8 +223,19 @@ class Network(Strict):
         return self
 
 
+_read: list[tuple[object, Network]] = []  # the last few tables read, and what they read as
+
+
 def network_of(example: "Example") -> Network:
-    return Network.model_validate(example.network)
+    """The example's [network], read once for each table: the numerical column and a
+    gradient check evaluate the cost (``cost_at``) thousands of times."""
+    table = example.network
+    for known, network in _read:
+        if known is table:  # the same table (an example's tables never change once read)
+            return network
+    _read.insert(0, (table, Network.model_validate(table)))
+    del _read[8:]
+    return _read[0][1]
 
 
 def located(error: ValidationError, where: tuple) -> ValidationError:
