@@ -207,13 +207,17 @@ def provenance() -> dict:
 
 
 def processor() -> str:
+    """The CPU's name, family and model, and whether it has AVX-512: machines sold under
+    one name ("AMD EPYC") differ by half in how long an import or a step takes."""
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+        fields = dict(line.split(":", 1) for line in
+                      Path("/proc/cpuinfo").read_text().split("\n\n")[0].splitlines() if ":" in line)
     except OSError:
-        pass
-    return platform.processor() or "unknown"
+        return platform.processor() or "unknown"
+    fields = {key.strip(): value.strip() for key, value in fields.items()}
+    avx512 = "with" if "avx512f" in fields.get("flags", "").split() else "without"
+    return (f"{fields.get('model name', 'unknown')}, family {fields.get('cpu family', '?')} "
+            f"model {fields.get('model', '?')}, {avx512} AVX-512")
 
 
 def _cores() -> int:
@@ -365,7 +369,10 @@ def markdown(bench: Bench) -> str:
              f"Python {p['python']}; {versions}; commit {p['git_commit']}; {p['date']}. "
              "Each time is the best of the repeats; see `reproductions/bench/measure.py`. "
              f"*Before*: `baseline.json`, the same measures on commit {base.get('commit', '?')} "
-             "on this machine.", ""]
+             + ("on this machine." if base.get("provenance", {}).get("processor") == p["processor"]
+                else f"on another machine (its note: \"{base.get('note', 'see its provenance')}\"): "
+                     "compare its figures with this run's through their ratios to the floor, "
+                     "not as times."), ""]
     lines += ["## Targets", "",
               "*floor*: the same command's frameworks alone, in the same processes: each "
               "framework imported once and every mirror run with a recorder that keeps nothing "
