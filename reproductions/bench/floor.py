@@ -110,23 +110,15 @@ def examples_named(argv: list[str]) -> list:
 
 
 def save_draws(framework_args: dict[str, list[str]], path: Path) -> None:
-    """Every start value and drawn array the floor processes' examples draw, in ``path``:
-    drawn here, before they start, as ``repro check`` draws them in its own process
-    and hands them to its workers (``runs.py``)."""
+    """The draws (start values and drawn arrays) of the floor processes' examples, by
+    example id, in ``path``: made here, before they start, as ``repro check`` draws them in
+    its own process and hands each run its example's (``runs.py``)."""
     from ..engines import draws
 
-    for args in framework_args.values():
-        for example in examples_named(args):
-            draws.draw_values(example.init)
+    drawn = {example.id: draws.draw_values(example.init)
+             for args in framework_args.values() for example in examples_named(args)}
     with open(path, "wb") as file:
-        pickle.dump(draws.kept_draws(), file)
-
-
-def load_draws(path: str) -> None:
-    from ..engines import draws
-
-    with open(path, "rb") as file:
-        draws.keep_draws(pickle.load(file))
+        pickle.dump(drawn, file)
 
 
 def main(argv: list[str]) -> int:
@@ -135,11 +127,15 @@ def main(argv: list[str]) -> int:
     import frameworks
 
     frameworks.require(framework).setup(dtype)  # the import, once
-    load_draws(draws_file)
+    from ..engines import draws
+
+    with open(draws_file, "rb") as file:
+        drawn = pickle.load(file)
     for example in examples_named(rest):
         from ..harness import frameworks_of
 
         if framework in frameworks_of(example):
+            draws.remember(example.init, drawn[example.id])  # as a check's worker is handed them
             run_bare(example, framework, dtype)
     print(time.perf_counter() - start)
     return 0

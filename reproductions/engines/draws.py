@@ -801,16 +801,6 @@ def remember(init: Initialisation, drawn: Drawn, key: str | None = None) -> None
         del _drawn[next(iter(_drawn))]
 
 
-def kept_draws() -> dict[str, Drawn]:
-    """The draws this process keeps, by table: to hand to another process."""
-    return dict(_drawn)
-
-
-def keep_draws(kept: dict[str, Drawn]) -> None:
-    """Keep the draws another process made (``kept_draws``)."""
-    _drawn.update(kept)
-
-
 def drawn_once(init: Initialisation) -> Drawn:
     start, data = {}, {}
     with stream_of(init) as state:
